@@ -1,0 +1,102 @@
+import type { Job } from 'bullmq';
+import type { QueueName } from '../queues/queues';
+
+/** Entity types Kitsu can send as the `entitytype` hint. */
+export const ENTITY_TYPES = ['asset', 'shot', 'sequence', 'edit', 'episode'] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+/** Which of Kitsu's two request formats carried the click. */
+export type RequestFormat = 'ajax' | 'form';
+
+/** One click in Kitsu, whichever format and field names it arrived with. */
+export interface KitsuActionRequest {
+  personId: string;
+  personEmail: string;
+  /** null when Kitsu sent no project (pages spanning projects). */
+  projectId: string | null;
+  /** Path of the Kitsu page the click came from. */
+  originPath: string;
+  /** Host (and port) of Kitsu as the browser saw it. */
+  originServer: string;
+  /** Selected task ids, duplicates folded, in selection order. */
+  taskIds: string[];
+  /** Kitsu's guess from the page route; the tasks themselves are the truth. */
+  entityType: EntityType | null;
+  format: RequestFormat;
+}
+
+/** What every job carries; never a token or secret. */
+export interface ActionJobBase {
+  action: string;
+  /** Sub-action, e.g. the launcher name of `launch/<launcher>`; '' when none. */
+  variant: string;
+  request: KitsuActionRequest;
+  /** Query parameters of the action URL (e.g. scope=project), secrets removed. */
+  params: Record<string, string>;
+  requestId: string;
+  requestedAt: string;
+}
+
+/**
+ * Per-action job data and results. Each action extends these maps in its own file:
+ *
+ *   declare module '../action.types' {
+ *     interface ActionJobMap { inspect: Record<never, never> }
+ *     interface ActionResultMap { inspect: InspectResult }
+ *   }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ActionJobMap {}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ActionResultMap {}
+
+export type ActionName = keyof ActionJobMap & string;
+export type JobDataOf<N extends ActionName> = ActionJobBase & {
+  action: N;
+} & (N extends keyof ActionJobMap ? ActionJobMap[N] : unknown);
+export type ResultOf<N extends ActionName> = N extends keyof ActionResultMap
+  ? ActionResultMap[N]
+  : unknown;
+export type JobOf<N extends ActionName> = Job<JobDataOf<N>, ResultOf<N>, string>;
+
+/** Progress as stored on a job: a percentage and what is happening now. */
+export interface JobProgress {
+  percent: number;
+  message?: string;
+}
+
+/** What a handler gets besides the job: progress reporting and a log line writer. */
+export interface ActionContext {
+  progress(percent: number, message?: string): Promise<void>;
+  log(line: string): Promise<void>;
+}
+
+export interface ActionHandler<N extends ActionName = ActionName> {
+  handle(job: JobOf<N>, context: ActionContext): Promise<ResultOf<N>>;
+  /** Sub-actions this handler serves (launchers, forwarders); absent when it has none. */
+  variants?(): string[];
+}
+
+/** What an action declares about itself with @KitsuAction. */
+export interface KitsuActionOptions {
+  /** URL segment and job name: POST /actions/<name>. Lower-case letters, digits and dashes. */
+  name: string;
+  /** Label proposed for Kitsu's "Run custom action" menu. */
+  label: string;
+  description: string;
+  /** Queue whose workers run it. */
+  queue: QueueName;
+  /** Entity types whose tasks it accepts; 'all' accepts any. */
+  entityTypes: readonly EntityType[] | 'all';
+  /** The Kitsu `is_ajax` flag proposed when registering it (false opens a tab on our job page). */
+  ajax: boolean;
+  /** Attempts before a job fails for good (transient faults only). */
+  attempts?: number;
+  /** Follow-up work (e.g. render tracking) that runs on a queue but cannot be asked for over HTTP. */
+  internal?: boolean;
+}
+
+export interface RegisteredAction {
+  options: KitsuActionOptions;
+  handler: ActionHandler;
+}

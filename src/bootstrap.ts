@@ -1,0 +1,61 @@
+import { Logger, type INestApplicationContext, type ModuleMetadata } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule, type Role } from './app.module';
+import { AppConfig } from './config/app.config';
+import type { Env } from './config/config.module';
+import { ConfigError } from './config/validate-env';
+import { mountDashboard } from './dashboard/dashboard';
+import { configureHttp } from './http/configure-http';
+
+export interface BootstrapOptions {
+  env?: Env;
+  /** Extra modules (tests add their own actions this way). */
+  extra?: NonNullable<ModuleMetadata['imports']>;
+  logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
+}
+
+/** The HTTP role (or both roles with `all`): intake, job API and page, dashboard, health. */
+export async function createHttpApp(
+  role: Exclude<Role, 'worker'>,
+  options: BootstrapOptions = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRole(role, options.env, options.extra),
+    {
+      bodyParser: false,
+      abortOnError: false,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    },
+  );
+  configureHttp(app, app.get(AppConfig));
+  mountDashboard(app);
+  return app;
+}
+
+/** The worker role: a Nest application context with no HTTP server. */
+export async function createWorkerContext(
+  options: BootstrapOptions = {},
+): Promise<INestApplicationContext> {
+  const context = await NestFactory.createApplicationContext(
+    AppModule.forRole('worker', options.env, options.extra),
+    { abortOnError: false, ...(options.logger !== undefined ? { logger: options.logger } : {}) },
+  );
+  context.enableShutdownHooks();
+  await context.init();
+  return context;
+}
+
+/** Entry points share this: a bad configuration is one clear message and exit code 1. */
+export async function runOrExit(name: string, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    const message =
+      error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error));
+    new Logger(name).error(`Start-up failed: ${message}`);
+    process.exitCode = 1;
+    // Give the logger a tick to flush, then leave even if a connection keeps the loop alive.
+    setTimeout(() => process.exit(1), 100).unref();
+  }
+}

@@ -1,0 +1,88 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { KitsuRequestError } from '../intake/kitsu-request';
+import { QueueUnavailableError } from '../intake/intake.service';
+import { errorPage, reasonPhrase, wantsHtml, type ErrorBody } from './http-errors';
+
+/**
+ * One shape for every error answer: status, reason, a message a person can act on, and the
+ * fields at fault. Never a stack trace or an internal message: those go to the log only.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const body = this.toBody(exception, req);
+    if (body.statusCode >= 500) {
+      const detail =
+        exception instanceof Error ? (exception.stack ?? exception.message) : exception;
+      this.logger.error(`${req.method} ${req.path} -> ${body.statusCode}: ${String(detail)}`);
+    }
+    sendError(req, res, body);
+  }
+
+  private toBody(exception: unknown, req: Request): ErrorBody {
+    if (exception instanceof KitsuRequestError) {
+      return {
+        statusCode: exception.status,
+        error: reasonPhrase(exception.status),
+        message: 'The request is not a valid Kitsu custom action request',
+        errors: exception.problems,
+      };
+    }
+    if (exception instanceof QueueUnavailableError) {
+      return {
+        statusCode: 503,
+        error: reasonPhrase(503),
+        message: 'The job queue is unavailable; nothing was stored. Try again in a few seconds.',
+        retryAfter: 5,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const fromResponse =
+        typeof response === 'object' && response !== null
+          ? (response as Record<string, unknown>)
+          : {};
+      const message =
+        typeof response === 'string'
+          ? response
+          : Array.isArray(fromResponse.message)
+            ? fromResponse.message.join('; ')
+            : typeof fromResponse.message === 'string'
+              ? fromResponse.message
+              : exception.message;
+      const { statusCode: _s, error: _e, message: _m, ...extra } = fromResponse;
+      return {
+        ...extra,
+        statusCode: status,
+        error: reasonPhrase(status),
+        message: status >= 500 ? 'Internal error' : message,
+      };
+    }
+    void req;
+    return { statusCode: 500, error: reasonPhrase(500), message: 'Internal error' };
+  }
+}
+
+export function sendError(req: Request, res: Response, body: ErrorBody): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  if (typeof body.retryAfter === 'number') res.setHeader('Retry-After', String(body.retryAfter));
+  res.status(body.statusCode);
+  if (wantsHtml(req)) res.type('html').send(errorPage(body));
+  else res.json(body);
+}

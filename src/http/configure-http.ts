@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { AppConfig } from '../config/app.config';
+import { reasonPhrase } from './http-errors';
+import { AllExceptionsFilter, sendError } from './all-exceptions.filter';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Follows the request into the job and the worker's log lines. */
+    requestId: string;
+  }
+}
+
+/**
+ * Express-level setup shared by the real server and the tests: request ids, the two body
+ * parsers Kitsu needs with the configured limit, and body-parser failures turned into the same
+ * clean 4xx answers as everything else.
+ */
+export function configureHttp(app: INestApplication, config: AppConfig): void {
+  const express_ = app as NestExpressApplication;
+  express_.disable('x-powered-by');
+  express_.set('trust proxy', 'loopback');
+
+  express_.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.headers['x-request-id'];
+    req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', req.requestId);
+    next();
+  });
+  express_.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
+  express_.use(
+    express.urlencoded({ limit: config.BODY_LIMIT, extended: false, parameterLimit: 1000 }),
+  );
+  express_.use(bodyParserErrors);
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+}
+
+interface BodyParserError {
+  status?: number;
+  type?: string;
+}
+
+function bodyParserErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  const error = err as BodyParserError;
+  if (!error || typeof error.status !== 'number') return next(err);
+  const status = error.status >= 400 && error.status < 500 ? error.status : 400;
+  const messages: Record<string, string> = {
+    'entity.too.large': 'The request body is larger than the configured limit',
+    'entity.parse.failed': 'The request body is not valid JSON',
+    'encoding.unsupported': 'The request body has an unsupported content encoding',
+    'charset.unsupported': 'The request body has an unsupported charset',
+    'parameters.too.many': 'The form has too many fields',
+    'request.aborted': 'The request was aborted',
+  };
+  sendError(req, res, {
+    statusCode: status,
+    error: reasonPhrase(status),
+    message: messages[error.type ?? ''] ?? 'The request body could not be read',
+    errors: [{ field: 'body', reason: messages[error.type ?? ''] ?? 'could not be read' }],
+  });
+}

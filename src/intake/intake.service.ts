@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { ActionRegistry } from '../actions/action-registry.service';
+import type { ActionJobBase, KitsuActionRequest, RegisteredAction } from '../actions/action.types';
+import { AppConfig } from '../config/app.config';
+import { JobQueues } from '../queues/job-queues.service';
+import { formatJobId } from '../jobs/job-id';
+
+export interface EnqueueInput {
+  action: RegisteredAction;
+  variant: string;
+  request: KitsuActionRequest;
+  params: Record<string, string>;
+  requestId: string;
+}
+
+export interface Enqueued {
+  jobId: string;
+  duplicate: boolean;
+}
+
+/** Thrown when Redis cannot take the job: the caller must get a 503, never a 202. */
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError';
+}
+
+@Injectable()
+export class IntakeService {
+  private readonly logger = new Logger(IntakeService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly queues: JobQueues,
+    readonly registry: ActionRegistry,
+  ) {}
+
+  /**
+   * Stores the job and resolves only once Redis has it. The same person asking for the same
+   * action on the same selection (any order) within DEDUPE_WINDOW gets the existing job back,
+   * through BullMQ deduplication rather than a scan.
+   */
+  async enqueue(input: EnqueueInput): Promise<Enqueued> {
+    const { action, variant, request, params, requestId } = input;
+    const queue = this.queues.get(action.options.queue);
+    const bullId = randomBytes(12).toString('base64url');
+    const data: ActionJobBase = {
+      action: action.options.name,
+      variant,
+      request,
+      params,
+      requestId,
+      requestedAt: new Date().toISOString(),
+    };
+    const windowMs = this.config.DEDUPE_WINDOW * 1000;
+    try {
+      const job = await queue.add(action.options.name, data, {
+        jobId: bullId,
+        ...(action.options.attempts ? { attempts: action.options.attempts } : {}),
+        ...(windowMs > 0 ? { deduplication: { id: dedupeKey(input), ttl: windowMs } } : {}),
+      });
+      const storedId = job.id ?? bullId;
+      return { jobId: formatJobId(queue.name, storedId), duplicate: storedId !== bullId };
+    } catch (error) {
+      this.logger.warn(`Could not enqueue ${action.options.name}: ${(error as Error).message}`);
+      throw new QueueUnavailableError('The job queue is unavailable');
+    }
+  }
+}
+
+/** Same person, action, variant, parameters and set of tasks give the same key. */
+export function dedupeKey(input: Omit<EnqueueInput, 'requestId'>): string {
+  const params = Object.entries(input.params).sort(([a], [b]) => a.localeCompare(b));
+  const material = JSON.stringify([
+    input.action.options.name,
+    input.variant,
+    input.request.personId,
+    [...input.request.taskIds].sort(),
+    params,
+  ]);
+  return createHash('sha256').update(material).digest('hex').slice(0, 40);
+}

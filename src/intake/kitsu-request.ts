@@ -1,0 +1,193 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+import {
+  ENTITY_TYPES,
+  type EntityType,
+  type KitsuActionRequest,
+  type RequestFormat,
+} from '../actions/action.types';
+
+/** One problem with one field, named as the caller sent it. */
+export interface FieldProblem {
+  field: string;
+  reason: string;
+}
+
+export class KitsuRequestError extends Error {
+  constructor(
+    readonly problems: FieldProblem[],
+    readonly status = 400,
+  ) {
+    super(problems.map((p) => `${p.field}: ${p.reason}`).join('; '));
+    this.name = 'KitsuRequestError';
+  }
+}
+
+/**
+ * Kitsu's two name sets for the same facts: AJAX posts send the first, form posts the second,
+ * and scripts written from Kitsu's docs send the form names as JSON. Either set is accepted
+ * in either encoding.
+ */
+const FIELD_NAMES = {
+  personId: ['userid', 'personid'],
+  personEmail: ['useremail', 'personemail'],
+  projectId: ['productionid', 'projectid'],
+  originPath: ['originurl', 'currentpath'],
+  originServer: ['originserver', 'currentserver'],
+  taskIds: ['selection'],
+  entityType: ['entitytype'],
+} as const satisfies Record<string, readonly string[]>;
+
+type Property = keyof typeof FIELD_NAMES;
+
+/** The normalized request as class-validator sees it. */
+class KitsuActionRequestDto {
+  @IsUUID('all', { message: 'must be a UUID (the Kitsu person id)' })
+  personId!: string;
+
+  @IsEmail({}, { message: 'must be an email address' })
+  @MaxLength(320)
+  personEmail!: string;
+
+  @IsOptional()
+  @IsUUID('all', { message: 'must be a UUID (the Kitsu project id) or empty' })
+  projectId!: string | null;
+
+  @IsString({ message: 'must be a string' })
+  @MaxLength(2000, { message: 'must be at most 2000 characters' })
+  originPath!: string;
+
+  @IsString({ message: 'must be a string' })
+  @MaxLength(255, { message: 'must be at most 255 characters' })
+  originServer!: string;
+
+  @IsArray({ message: 'must be a list of task ids' })
+  @ArrayMinSize(1, { message: 'must hold at least one task id' })
+  @ArrayMaxSize(Number.MAX_SAFE_INTEGER)
+  @IsUUID('all', { each: true, message: 'must hold only task UUIDs' })
+  taskIds!: string[];
+
+  @IsOptional()
+  @IsIn(ENTITY_TYPES, { message: `must be one of ${ENTITY_TYPES.join(', ')}` })
+  entityType!: EntityType | null;
+}
+
+export interface ParseOptions {
+  maxSelection: number;
+  format: RequestFormat;
+}
+
+/**
+ * Turns a parsed JSON or form body into one validated KitsuActionRequest.
+ * Throws KitsuRequestError naming each bad field as the caller spelled it.
+ */
+export function parseKitsuRequest(body: unknown, options: ParseOptions): KitsuActionRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new KitsuRequestError([{ field: 'body', reason: 'must be a JSON object or a form' }]);
+  }
+  const source = body as Record<string, unknown>;
+  const problems: FieldProblem[] = [];
+  const sentAs: Partial<Record<Property, string>> = {};
+  const plain: Partial<Record<Property, unknown>> = {};
+
+  for (const property of Object.keys(FIELD_NAMES) as Property[]) {
+    const present = FIELD_NAMES[property].filter((name) => Object.hasOwn(source, name));
+    if (present.length === 0) continue;
+    const values = present.map((name) => normalizeValue(property, source[name]));
+    const first = JSON.stringify(values[0]);
+    if (values.some((value) => JSON.stringify(value) !== first)) {
+      problems.push({
+        field: present.join('/'),
+        reason: 'both of Kitsu’s field names were sent with different values',
+      });
+      continue;
+    }
+    sentAs[property] = present[0];
+    plain[property] = values[0];
+  }
+
+  plain.originPath ??= '';
+  plain.originServer ??= '';
+  if (plain.projectId === undefined) plain.projectId = null;
+  if (plain.entityType === undefined) plain.entityType = null;
+
+  const dto = plainToInstance(KitsuActionRequestDto, plain);
+  const errors = validateSync(dto, { forbidUnknownValues: false });
+  problems.push(...errors.flatMap((error) => describe(error, sentAs)));
+
+  if (Array.isArray(dto.taskIds) && dto.taskIds.length > options.maxSelection) {
+    problems.push({
+      field: sentAs.taskIds ?? 'selection',
+      reason: `holds ${dto.taskIds.length} tasks; at most ${options.maxSelection} are accepted`,
+    });
+  }
+  if (problems.length > 0) throw new KitsuRequestError(problems);
+
+  return {
+    personId: dto.personId.toLowerCase(),
+    personEmail: dto.personEmail,
+    projectId: dto.projectId ? dto.projectId.toLowerCase() : null,
+    originPath: dto.originPath,
+    originServer: dto.originServer,
+    taskIds: dto.taskIds.map((id) => id.toLowerCase()),
+    entityType: dto.entityType,
+    format: options.format,
+  };
+}
+
+function normalizeValue(property: Property, value: unknown): unknown {
+  if (property === 'taskIds') return normalizeSelection(value);
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  if (property === 'projectId' && trimmed === '') return null;
+  if (property === 'entityType') return trimmed === '' ? null : trimmed.toLowerCase();
+  return trimmed;
+}
+
+/** A list, or one comma-joined string (form mode), to a list of unique ids in order. */
+function normalizeSelection(value: unknown): unknown {
+  let items: unknown[];
+  if (typeof value === 'string') items = value.split(',');
+  else if (Array.isArray(value)) {
+    // A form with repeated `selection` fields, or a list of comma-joined strings.
+    items = (value as unknown[]).flatMap((item) =>
+      typeof item === 'string' ? item.split(',') : [item],
+    );
+  } else return value;
+  const seen = new Set<string>();
+  const out: unknown[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string') {
+      out.push(item);
+      continue;
+    }
+    const id = item.trim().toLowerCase();
+    if (id === '' || seen.has(id)) continue;
+    seen.add(id);
+    out.push(id);
+  }
+  return out;
+}
+
+function describe(
+  error: ValidationError,
+  sentAs: Partial<Record<Property, string>>,
+): FieldProblem[] {
+  const property = error.property as Property;
+  const field = sentAs[property] ?? FIELD_NAMES[property]?.join(' or ') ?? property;
+  const reasons = Object.values(error.constraints ?? {});
+  const missing = error.value === undefined;
+  return [{ field, reason: missing ? 'is required' : reasons.join('; ') }];
+}

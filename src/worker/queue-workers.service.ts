@@ -1,0 +1,122 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type Redis from 'ioredis';
+import { ActionRegistry } from '../actions/action-registry.service';
+import type { ActionContext, ActionJobBase, JobOf, ActionName } from '../actions/action.types';
+import { AppConfig } from '../config/app.config';
+import { ENV, type Env } from '../config/config.module';
+import { ConfigError, validateEnv } from '../config/validate-env';
+import { isQueueName, type QueueName } from '../queues/queues';
+import { createRedisConnection } from '../queues/redis-connection';
+import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
+
+/**
+ * Runs the queues named in WORKERS in this process. Each job is handed to the action that
+ * registered its name; a handler's error is rethrown so BullMQ records the failure and retries
+ * transient faults (UnrecoverableError fails at once).
+ */
+@Injectable()
+export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+  private readonly workers: Worker[] = [];
+  private readonly connections: Redis[] = [];
+  private readonly workerConfig: WorkerConfig;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: ActionRegistry,
+    @Inject(ENV) env: Env,
+  ) {
+    this.workerConfig = validateEnv(WorkerConfig, env);
+  }
+
+  /** Queues this process consumes, checked against the registered actions. */
+  selectedQueues(): QueueName[] {
+    const inUse = this.registry.queuesInUse();
+    const asked = this.config.WORKERS;
+    if (asked.includes('all')) return inUse;
+    const problems: string[] = [];
+    for (const name of asked) {
+      if (!isQueueName(name)) problems.push(`WORKERS: unknown queue "${name}"`);
+      else if (!inUse.includes(name))
+        problems.push(`WORKERS: queue "${name}" has no action handler`);
+    }
+    if (problems.length) throw new ConfigError(problems);
+    return asked as QueueName[];
+  }
+
+  onApplicationBootstrap(): void {
+    for (const queue of this.selectedQueues()) this.start(queue);
+    this.logger.log(`Consuming queues: ${this.queueNames().join(', ') || '(none)'}`);
+  }
+
+  queueNames(): string[] {
+    return this.workers.map((w) => w.name);
+  }
+
+  private start(queue: QueueName): void {
+    const connection = createRedisConnection(this.config, 'worker');
+    this.connections.push(connection);
+    const worker = new Worker(queue, (job: Job<ActionJobBase>) => this.process(job), {
+      connection,
+      prefix: this.config.QUEUE_PREFIX,
+      concurrency: this.workerConfig.concurrencyFor(queue, DEFAULT_CONCURRENCY[queue] ?? 4),
+      lockDuration: this.workerConfig.WORKER_LOCK_DURATION_MS,
+      stalledInterval: this.workerConfig.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: 2,
+    });
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      this.logger.warn(
+        `[${job.data.requestId}] ${queue}.${job.id} ${job.name} failed (attempt ${job.attemptsMade}): ${error.message}`,
+      );
+    });
+    worker.on('error', (error) => this.logger.error(`${queue} worker: ${error.message}`));
+    this.workers.push(worker);
+  }
+
+  private async process(job: Job<ActionJobBase>): Promise<unknown> {
+    const action = this.registry.get(job.name);
+    if (!action) throw new UnrecoverableError(`No handler for action "${job.name}" in this worker`);
+    const context: ActionContext = {
+      progress: (percent, message) =>
+        job.updateProgress({
+          percent: Math.max(0, Math.min(100, Math.round(percent))),
+          ...(message ? { message } : {}),
+        }),
+      log: async (line) => {
+        await job.log(line);
+      },
+    };
+    this.logger.log(`[${job.data.requestId}] ${job.queueName}.${job.id} ${job.name} started`);
+    return action.handler.handle(job as unknown as JobOf<ActionName>, context);
+  }
+
+  /**
+   * SIGTERM: stop taking jobs and let active ones finish within the grace period. Past it, the
+   * workers are closed hard and their jobs are picked up again by stalled-job recovery.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const grace = this.workerConfig.WORKER_SHUTDOWN_GRACE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = Promise.all(this.workers.map((w) => w.close())).then(() => true);
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), grace);
+    });
+    const finished = await Promise.race([graceful, timeout]);
+    clearTimeout(timer);
+    if (!finished) {
+      this.logger.warn(
+        `Active jobs did not end within ${grace} ms; leaving them to stalled recovery`,
+      );
+      await Promise.all(this.workers.map((w) => w.close(true)));
+    }
+    for (const connection of this.connections) connection.disconnect();
+  }
+}

@@ -1,0 +1,78 @@
+import type { INestApplicationContext, ModuleMetadata } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { QueueEvents } from 'bullmq';
+import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
+import type { Env } from '../../src/config/config.module';
+import { parseJobId } from '../../src/jobs/job-id';
+import { testRedisUrl, uniquePrefix } from './test-env';
+
+export interface TestStack {
+  app: NestExpressApplication;
+  worker: INestApplicationContext | null;
+  url: string;
+  env: Env;
+  /** Resolves when the job (public id) has completed or failed. */
+  waitForJob(publicId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The API role on an ephemeral port plus, unless `workers: false`, a worker context in the same
+ * process; both on their own queue prefix in the test Redis.
+ */
+export async function startStack(
+  options: { env?: Env; extra?: NonNullable<ModuleMetadata['imports']>; workers?: boolean } = {},
+): Promise<TestStack> {
+  const env: Env = {
+    NODE_ENV: 'test',
+    REDIS_URL: testRedisUrl(),
+    QUEUE_PREFIX: uniquePrefix(),
+    PORT: '0',
+    WORKER_STALLED_INTERVAL_MS: '5000',
+    ...options.env,
+  };
+  const logger = false as const;
+  const app = await createHttpApp('api', { env, extra: options.extra, logger });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  const worker =
+    options.workers === false
+      ? null
+      : await createWorkerContext({ env, extra: options.extra, logger });
+  const events = new Map<string, QueueEvents>();
+
+  async function queueEvents(queue: string): Promise<QueueEvents> {
+    let existing = events.get(queue);
+    if (!existing) {
+      existing = new QueueEvents(queue, {
+        connection: { url: env.REDIS_URL },
+        prefix: env.QUEUE_PREFIX,
+      });
+      events.set(queue, existing);
+      await existing.waitUntilReady();
+    }
+    return existing;
+  }
+
+  return {
+    app,
+    worker,
+    url,
+    env,
+    async waitForJob(publicId) {
+      const parsed = parseJobId(publicId);
+      if (!parsed) throw new Error(`not a job id: ${publicId}`);
+      const qe = await queueEvents(parsed.queue);
+      const { JobQueues } = await import('../../src/queues/job-queues.service');
+      const job = await app.get(JobQueues).get(parsed.queue).getJob(parsed.bullId);
+      if (!job) throw new Error(`job ${publicId} not found`);
+      await job.waitUntilFinished(qe).catch(() => undefined);
+    },
+    async close() {
+      await Promise.all([...events.values()].map((qe) => qe.close()));
+      if (worker) await worker.close();
+      await app.close();
+    },
+  };
+}
