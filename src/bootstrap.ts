@@ -2,7 +2,7 @@ import { Logger, type INestApplicationContext, type ModuleMetadata } from '@nest
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Role } from './app.module';
-import { AppConfig } from './config/app.config';
+import { AppConfig, loadAppConfig } from './config/app.config';
 import type { Env } from './config/config.module';
 import { ConfigError } from './config/validate-env';
 import { mountDashboard } from './dashboard/dashboard';
@@ -20,6 +20,7 @@ export async function createHttpApp(
   role: Exclude<Role, 'worker'>,
   options: BootstrapOptions = {},
 ): Promise<NestExpressApplication> {
+  loadAppConfig(options.env); // a bad variable stops here, before anything connects
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRole(role, options.env, options.extra),
     {
@@ -37,12 +38,18 @@ export async function createHttpApp(
 export async function createWorkerContext(
   options: BootstrapOptions = {},
 ): Promise<INestApplicationContext> {
+  loadAppConfig(options.env);
   const context = await NestFactory.createApplicationContext(
     AppModule.forRole('worker', options.env, options.extra),
     { abortOnError: false, ...(options.logger !== undefined ? { logger: options.logger } : {}) },
   );
   context.enableShutdownHooks();
-  await context.init();
+  try {
+    await context.init();
+  } catch (error) {
+    await context.close(); // release Redis connections opened before the failing hook
+    throw error;
+  }
   return context;
 }
 

@@ -50,7 +50,7 @@ export interface ActionJobMap {}
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface ActionResultMap {}
 
-export type ActionName = keyof ActionJobMap & string;
+export type ActionName = Extract<keyof ActionJobMap, string>;
 export type JobDataOf<N extends ActionName> = ActionJobBase & {
   action: N;
 } & (N extends keyof ActionJobMap ? ActionJobMap[N] : unknown);

@@ -1,32 +1,37 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { QUEUE_NAMES, isQueueName, type QueueName } from './queues';
 
 /** The BullMQ queues of this process, by name (registered through @nestjs/bullmq). */
 @Injectable()
-export class JobQueues implements OnModuleInit {
-  private readonly queues = new Map<QueueName, Queue>();
+export class JobQueues {
+  private queues: Map<QueueName, Queue> | null = null;
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
-  // Looked up once every provider exists; in the constructor the queue providers may not yet.
-  onModuleInit(): void {
-    for (const name of QUEUE_NAMES) {
-      this.queues.set(name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
-    }
+  // Looked up on first use: during construction the queue providers may not exist yet, and the
+  // dashboard asks before the application's init hooks run.
+  private byName(): Map<QueueName, Queue> {
+    this.queues ??= new Map(
+      QUEUE_NAMES.map((name) => [
+        name,
+        this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }),
+      ]),
+    );
+    return this.queues;
   }
 
   get(name: QueueName): Queue {
-    return this.queues.get(name)!;
+    return this.byName().get(name)!;
   }
 
   find(name: string): Queue | undefined {
-    return isQueueName(name) ? this.queues.get(name) : undefined;
+    return isQueueName(name) ? this.byName().get(name) : undefined;
   }
 
   all(): Queue[] {
-    return [...this.queues.values()];
+    return [...this.byName().values()];
   }
 }

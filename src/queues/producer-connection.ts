@@ -12,7 +12,9 @@ export class ProducerConnection implements OnApplicationShutdown {
     this.client = createRedisConnection(config, 'producer');
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
+    // quit() lets queued commands finish; disconnect() covers a connection that never came up.
+    await this.client.quit().catch(() => undefined);
     this.client.disconnect();
   }
 }

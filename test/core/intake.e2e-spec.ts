@@ -70,7 +70,7 @@ describe('intake to queue to worker', () => {
       .type('form')
       .send(formBody())
       .expect(303);
-    const location = posted.headers.location as string;
+    const location = posted.headers.location;
     expect(location).toMatch(/^\/jobs\/custom\./);
     const jobId = location.slice('/jobs/'.length);
     await stack.waitForJob(jobId);
@@ -101,7 +101,7 @@ describe('intake to queue to worker', () => {
       .type('form')
       .send(formBody({ projectid: '' }))
       .expect(303);
-    const jobId = (posted.headers.location as string).slice('/jobs/'.length);
+    const jobId = posted.headers.location.slice('/jobs/'.length);
     const job = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'application/json');
     expect(job.body.request.projectId).toBeNull();
   });

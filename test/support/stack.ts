@@ -4,6 +4,7 @@ import { QueueEvents } from 'bullmq';
 import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
 import type { Env } from '../../src/config/config.module';
 import { parseJobId } from '../../src/jobs/job-id';
+import { JobQueues } from '../../src/queues/job-queues.service';
 import { testRedisUrl, uniquePrefix } from './test-env';
 
 export interface TestStack {
@@ -64,7 +65,6 @@ export async function startStack(
       const parsed = parseJobId(publicId);
       if (!parsed) throw new Error(`not a job id: ${publicId}`);
       const qe = await queueEvents(parsed.queue);
-      const { JobQueues } = await import('../../src/queues/job-queues.service');
       const job = await app.get(JobQueues).get(parsed.queue).getJob(parsed.bullId);
       if (!job) throw new Error(`job ${publicId} not found`);
       await job.waitUntilFinished(qe).catch(() => undefined);
