@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import Redis from 'ioredis';
+import { startRedisServer } from '../test/support/redis-server';
+import { FULL, SMOKE, type BenchContext } from './lib/context';
+import { pickLoadTool, type LoadTool } from './lib/load';
+import { renderMarkdown, type BenchResults, type Machine } from './report';
+import { runIntake } from './sections/intake';
+import { runPickup, runThroughput } from './sections/worker';
+import { runZou } from './sections/zou';
+
+const SECTIONS = ['intake', 'throughput', 'pickup', 'zou'] as const;
+
+/**
+ * npm run bench: starts its own Redis, the baselines and the service as separate processes,
+ * measures, prints the table and writes BENCHMARKS.md (or --markdown). --smoke uses tiny sizes.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      tool: { type: 'string', default: 'auto' },
+      markdown: { type: 'string' },
+      json: { type: 'string' },
+      only: { type: 'string' },
+    },
+  });
+  const smoke = values.smoke;
+  const log = (line: string) => console.error(`[bench] ${line}`);
+  const only = values.only?.split(',') ?? [...SECTIONS];
+  const tool = pickLoadTool(values.tool as LoadTool | 'auto', log);
+  const began = Date.now();
+
+  // Always a Redis of its own: the bench flushes it between runs.
+  const own = await startRedisServer();
+  const redis = new Redis(own.url, { maxRetriesPerRequest: 3 });
+  const ctx: BenchContext = { sizes: smoke ? SMOKE : FULL, tool, redisUrl: own.url, redis, log };
+  const results: BenchResults = { machine: machine(tool, smoke) };
+  results.machine.redis =
+    ((await redis.info('server')).match(/redis_version:(\S+)/) ?? [])[1] ?? '?';
+  try {
+    if (only.includes('intake')) results.intake = await runIntake(ctx);
+    if (only.includes('throughput')) results.throughput = await runThroughput(ctx);
+    if (only.includes('pickup')) results.pickup = await runPickup(ctx);
+    if (only.includes('zou')) results.zou = await runZou(ctx);
+  } finally {
+    redis.disconnect();
+    await own.stop();
+  }
+
+  const markdown = renderMarkdown(results);
+  process.stdout.write(markdown);
+  const target = values.markdown ?? (smoke ? undefined : 'BENCHMARKS.md');
+  if (target) writeFileSync(target, markdown);
+  if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
+  log(`done in ${((Date.now() - began) / 1000).toFixed(0)} s${target ? `; wrote ${target}` : ''}`);
+}
+
+function machine(tool: LoadTool, smoke: boolean): Machine {
+  let memory = '?';
+  try {
+    const free = execFileSync('free', ['-h'], { encoding: 'utf8' });
+    memory = /^Mem:\s+(\S+)/m.exec(free)?.[1] ?? '?';
+  } catch {
+    // free(1) is missing on some systems; the rest of the description still stands.
+  }
+  let cpuCount = cpus().length;
+  try {
+    cpuCount = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+  } catch {
+    // keep os.cpus()
+  }
+  return {
+    date: new Date().toISOString(),
+    cpus: cpuCount,
+    memory: `${memory} total`,
+    node: process.version,
+    redis: '?',
+    loadTool: tool === 'wrk' ? 'wrk 4 (1 thread)' : 'autocannon 9',
+    mode: smoke ? 'smoke' : 'full',
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
