@@ -7,7 +7,7 @@ import { startRedisServer } from '../test/support/redis-server';
 import { FULL, SMOKE, type BenchContext } from './lib/context';
 import { pickLoadTool, type LoadTool } from './lib/load';
 import { renderMarkdown, type BenchResults, type Machine } from './report';
-import { runIntake } from './sections/intake';
+import { runIntake, type IntakeServer } from './sections/intake';
 import { runPickup, runThroughput } from './sections/worker';
 import { runZou } from './sections/zou';
 
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       markdown: { type: 'string' },
       json: { type: 'string' },
       only: { type: 'string' },
+      servers: { type: 'string' },
     },
   });
   const smoke = values.smoke;
@@ -41,7 +42,11 @@ async function main(): Promise<void> {
   results.machine.redis =
     ((await redis.info('server')).match(/redis_version:(\S+)/) ?? [])[1] ?? '?';
   try {
-    if (only.includes('intake')) results.intake = await runIntake(ctx);
+    if (only.includes('intake'))
+      results.intake = await runIntake(
+        ctx,
+        values.servers?.split(',') as IntakeServer[] | undefined,
+      );
     if (only.includes('throughput')) results.throughput = await runThroughput(ctx);
     if (only.includes('pickup')) results.pickup = await runPickup(ctx);
     if (only.includes('zou')) results.zou = await runZou(ctx);

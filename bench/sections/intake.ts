@@ -8,6 +8,11 @@ export type IntakeServer = (typeof INTAKE_SERVERS)[number];
 export interface IntakeRun extends LoadResult {
   server: IntakeServer;
   connections: number;
+  /**
+   * Server CPU time per accepted request: steadier than the rate on a noisy machine, since it
+   * does not depend on how much CPU the load tool and Redis took from the server.
+   */
+  cpuUsPerRequest: number;
 }
 
 export interface IntakeResults {
@@ -36,12 +41,15 @@ export function serviceHeaders(): Record<string, string> {
   return {};
 }
 
-export async function runIntake(ctx: BenchContext): Promise<IntakeResults> {
+export async function runIntake(
+  ctx: BenchContext,
+  servers: readonly IntakeServer[] = INTAKE_SERVERS,
+): Promise<IntakeResults> {
   const { sizes } = ctx;
   const runs: IntakeRun[] = [];
   let apiRssIdle = Number.NaN;
   let apiRssAfter = Number.NaN;
-  for (const server of INTAKE_SERVERS) {
+  for (const server of servers) {
     await ctx.redis.flushall();
     const prefix = benchPrefix(server);
     const env =
@@ -62,16 +70,18 @@ export async function runIntake(ctx: BenchContext): Promise<IntakeResults> {
         });
       }
       for (const connections of sizes.intakeConnections) {
+        const cpuBefore = child.cpuMs();
         const result = await generateLoad(ctx.tool, {
           url,
           connections,
           durationSec: sizes.intakeDurationSec,
           headers,
         });
+        const cpuUsPerRequest = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
         ctx.log(
-          `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}`,
+          `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}, ${cpuUsPerRequest.toFixed(0)} µs CPU/request`,
         );
-        runs.push({ ...result, server, connections });
+        runs.push({ ...result, server, connections, cpuUsPerRequest });
       }
       if (server === 'service') apiRssAfter = child.rss();
     } finally {
