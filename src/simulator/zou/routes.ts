@@ -1,0 +1,813 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  ZouComment,
+  ZouCustomAction,
+  ZouEntity,
+  ZouEntityPreviews,
+  ZouPerson,
+  ZouPlaylist,
+  ZouPlaylistEntry,
+  ZouPreviewFile,
+  ZouProject,
+  ZouTask,
+  ZouTaskFull,
+} from '../../zou/zou.types';
+import {
+  zouDateTime,
+  type SimComment,
+  type SimPreviewFile,
+  type SimulatorDataset,
+} from './dataset';
+import {
+  badRequest,
+  forbidden,
+  HttpError,
+  isUuid,
+  notFound,
+  Reply,
+  type Query,
+  type RequestContext,
+  type Router,
+} from './http-kit';
+import { episodeStats, openTaskStats, retakeStats } from './stats';
+
+export interface RouteOptions {
+  legacyPlaylists: boolean;
+  now: () => number;
+  issueTokens: (person: ZouPerson) => { access_token: string; refresh_token: string };
+  issueAccessToken: (person: ZouPerson) => string;
+  version: string;
+}
+
+/** CRUD list parameters that are not filters. */
+const LIST_PARAMETERS = new Set(['page', 'limit', 'relations', 'fields']);
+/** Collection fields Zou's CRUD lists send only with `relations=true`. */
+const RELATION_FIELDS: Record<string, string[]> = {
+  Task: ['assignees'],
+  Project: ['team', 'task_types', 'task_statuses', 'asset_types'],
+  Person: ['departments'],
+};
+const PLAYLIST_FOR = ['shot', 'asset', 'sequence', 'edit', 'episode'];
+/** Zou's paged lists default to 100 rows (NB_RECORDS_PER_PAGE). */
+const DEFAULT_PAGE_SIZE = 100;
+
+/** Zou's routes over the simulator's store, with Zou's permissions, filters and error bodies. */
+export function registerZouRoutes(
+  router: Router,
+  store: SimulatorDataset,
+  options: RouteOptions,
+): void {
+  const stamp = () => zouDateTime(new Date(options.now()));
+  const me = (context: RequestContext) => context.person as ZouPerson;
+
+  // --- permissions (permissions_service.py, simplified to what actions meet) ---
+  const isAdmin = (person: ZouPerson) => person.role === 'admin';
+  /** has_manager_permissions: admin or manager (a manager bot included). */
+  const isManager = (person: ZouPerson) => person.role === 'admin' || person.role === 'manager';
+  const inTeam = (person: ZouPerson, project: ZouProject) => project.team.includes(person.id);
+  const visibleProjectIds = (person: ZouPerson) =>
+    new Set(
+      [...store.projects.values()]
+        .filter((project) => isAdmin(person) || inTeam(person, project))
+        .map((project) => project.id),
+    );
+  const checkProjectAccess = (person: ZouPerson, projectId: string) => {
+    const project = store.projects.get(projectId);
+    if (!project) throw notFound('Project not found');
+    if (!isAdmin(person) && !inTeam(person, project)) throw forbidden();
+    return project;
+  };
+  const checkSupervisorAccess = (person: ZouPerson, projectId: string) => {
+    const project = checkProjectAccess(person, projectId);
+    if (!isAdmin(person) && person.role !== 'manager' && person.role !== 'supervisor')
+      throw forbidden();
+    return project;
+  };
+  const checkTaskRead = (person: ZouPerson, task: ZouTask) => {
+    checkProjectAccess(person, task.project_id);
+    if (person.role === 'vendor' && !task.assignees.includes(person.id)) throw forbidden();
+  };
+  const checkAdmin = (person: ZouPerson) => {
+    if (!isAdmin(person)) throw forbidden();
+  };
+
+  // --- lookups ---
+  const find = <T>(map: Map<string, T>, id: string, label: string): T => {
+    if (!isUuid(id)) throw badRequest('Malformed ID.');
+    const row = map.get(id.toLowerCase()) ?? map.get(id);
+    if (!row) throw notFound(`${label} not found`);
+    return row;
+  };
+  const entityOfType = (id: string, type: ZouEntity['type'], person: ZouPerson) => {
+    const entity = find(store.entities, id, type);
+    if (entity.type !== type) throw notFound(`${type} not found`);
+    checkProjectAccess(person, entity.project_id);
+    return entity;
+  };
+
+  // --- index and auth ---
+  router.add('GET', '/', () => ({ api: 'Zou', version: options.version }), 'none');
+
+  router.add(
+    'POST',
+    '/auth/login',
+    ({ body }) => {
+      const { email, password } = (body ?? {}) as { email?: unknown; password?: unknown };
+      if (typeof email !== 'string' || typeof password !== 'string') {
+        throw new HttpError(400, { login: false });
+      }
+      const person = [...store.persons.values()].find(
+        (candidate) => candidate.email.toLowerCase() === email.trim().toLowerCase(),
+      );
+      if (!person || person.is_bot || password !== store.password) {
+        throw new HttpError(400, { login: false });
+      }
+      if (!person.active) throw new HttpError(401, { login: false, message: 'User is inactive' });
+      return {
+        login: true,
+        user: person,
+        organisation: store.organisation,
+        ...options.issueTokens(person),
+      };
+    },
+    'none',
+  );
+
+  router.add(
+    'GET',
+    '/auth/refresh-token',
+    (context) => {
+      if (me(context).is_bot) throw new HttpError(401, { msg: 'Bots cannot refresh tokens' });
+      return { access_token: options.issueAccessToken(me(context)) };
+    },
+    'refresh',
+  );
+
+  router.add('GET', '/auth/authenticated', (context) => ({
+    authenticated: true,
+    user: me(context),
+    organisation: store.organisation,
+  }));
+
+  // --- tasks ---
+  const visibleTasks = (person: ZouPerson, query: Query) => {
+    const projects = visibleProjectIds(person);
+    return candidates(store.tasks, query).filter(
+      (task) =>
+        projects.has(task.project_id) &&
+        (person.role !== 'vendor' || task.assignees.includes(person.id)),
+    );
+  };
+
+  router.add('GET', '/data/tasks', ({ query, person }) =>
+    crudList('Task', visibleTasks(person!, query), query),
+  );
+
+  router.add('GET', '/data/tasks/open-tasks/stats', ({ person }) => {
+    const open = [...store.projectStatuses.values()].find((status) => status.name === 'Open');
+    const projects = isAdmin(person!)
+      ? new Set(
+          [...store.projects.values()]
+            .filter((project) => project.project_status_id === open?.id)
+            .map((project) => project.id),
+        )
+      : visibleProjectIds(person!);
+    return openTaskStats(store, projects);
+  });
+
+  router.add('GET', '/data/tasks/:id', ({ params, person }) => {
+    const task = find(store.tasks, params.id, 'Task');
+    checkTaskRead(person!, task);
+    return task;
+  });
+
+  router.add('GET', '/data/tasks/:id/full', ({ params, person }) => {
+    const task = find(store.tasks, params.id, 'Task');
+    checkTaskRead(person!, task);
+    return fullTask(task);
+  });
+
+  router.add('GET', '/data/tasks/:id/comments', ({ params, person }) => {
+    const task = find(store.tasks, params.id, 'Task');
+    checkTaskRead(person!, task);
+    return [...store.comments.values()]
+      .filter((comment) => comment.object_id === task.id)
+      .reverse()
+      .map(withCommentRelations);
+  });
+
+  router.add('POST', '/actions/tasks/:id/comment', ({ params, body, person }) => {
+    const task = find(store.tasks, params.id, 'Task');
+    const input = (body ?? {}) as Record<string, unknown>;
+    if (typeof input.task_status_id !== 'string' || input.task_status_id === '') {
+      throw badRequest('task_status_id: Field required', [
+        { field: 'task_status_id', message: 'Field required' },
+      ]);
+    }
+    if (input.comment !== undefined && typeof input.comment !== 'string') {
+      throw badRequest('comment: Input should be a valid string', [
+        { field: 'comment', message: 'Input should be a valid string' },
+      ]);
+    }
+    checkTaskAction(person!, task);
+    const status = find(store.taskStatuses, input.task_status_id, 'Task status');
+    if ((person!.role === 'user' || person!.role === 'vendor') && !status.is_artist_allowed) {
+      throw forbidden('You are not allowed to set this status.');
+    }
+    if (person!.role === 'client' && !status.is_client_allowed) throw forbidden();
+    // person_id is only honoured for managers and admins; others always comment as themselves.
+    let author = person!;
+    if (isManager(person!) && typeof input.person_id === 'string' && input.person_id !== '') {
+      author = find(store.persons, input.person_id, 'Person');
+    }
+    const now = stamp();
+    const comment: SimComment = {
+      id: randomUUID(),
+      type: 'Comment',
+      object_id: task.id,
+      object_type: 'Task',
+      person_id: author.id,
+      task_status_id: status.id,
+      text: typeof input.comment === 'string' ? input.comment : '',
+      checklist: Array.isArray(input.checklist) ? (input.checklist as SimComment['checklist']) : [],
+      links: Array.isArray(input.links) ? (input.links as string[]) : [],
+      created_at: now,
+      updated_at: now,
+    };
+    store.comments.set(comment.id, comment);
+    const previous = store.taskStatuses.get(task.task_status_id);
+    if (status.id !== task.task_status_id) {
+      if (status.is_retake && !previous?.is_retake) task.retake_count += 1;
+      if (status.is_done) task.done_date = now;
+      if (status.is_wip && !task.real_start_date) task.real_start_date = now;
+      task.task_status_id = status.id;
+    }
+    task.last_comment_date = now;
+    task.updated_at = now;
+    return new Reply(201, withCommentRelations(comment));
+  });
+
+  function checkTaskAction(person: ZouPerson, task: ZouTask): void {
+    const project = checkProjectAccess(person, task.project_id);
+    if (isAdmin(person) || person.role === 'manager' || person.role === 'supervisor') return;
+    if ((person.role === 'user' || person.role === 'vendor') && task.assignees.includes(person.id))
+      return;
+    if (person.role === 'client' && inTeam(person, project)) return;
+    throw forbidden();
+  }
+
+  function withCommentRelations(comment: SimComment): ZouComment {
+    return {
+      ...comment,
+      task_status: store.taskStatuses.get(comment.task_status_id)!,
+      person: store.persons.get(comment.person_id)!,
+    };
+  }
+
+  function fullTask(task: ZouTask): ZouTaskFull {
+    const entity = store.entities.get(task.entity_id)!;
+    const full: ZouTaskFull = {
+      ...task,
+      entity,
+      entity_type: store.entityTypes.get(entity.entity_type_id)!,
+      project: store.projects.get(task.project_id)!,
+      task_type: store.taskTypes.get(task.task_type_id)!,
+      task_status: store.taskStatuses.get(task.task_status_id)!,
+      persons: task.assignees.flatMap((id) => store.persons.get(id) ?? []),
+      is_subscribed: false,
+      type: 'Task',
+    };
+    const assigner = task.assigner_id ? store.persons.get(task.assigner_id) : undefined;
+    if (assigner) full.assigner = assigner;
+    if (entity.parent_id && (entity.type === 'Shot' || entity.type === 'Sequence')) {
+      const sequence = entity.type === 'Sequence' ? entity : store.entities.get(entity.parent_id);
+      if (sequence) {
+        full.sequence = sequence;
+        const episode = sequence.parent_id ? store.entities.get(sequence.parent_id) : undefined;
+        if (episode) full.episode = episode;
+      }
+    }
+    return full;
+  }
+
+  // --- projects ---
+  router.add('GET', '/data/projects', ({ query, person }) => {
+    const visible = visibleProjectIds(person!);
+    return crudList(
+      'Project',
+      [...store.projects.values()].filter((project) => visible.has(project.id)),
+      query,
+    );
+  });
+
+  router.add('GET', '/data/projects/:id', ({ params, person }) => {
+    find(store.projects, params.id, 'Project');
+    return checkProjectAccess(person!, params.id);
+  });
+
+  router.add('GET', '/data/projects/:id/tasks', ({ params, query, person }) => {
+    find(store.projects, params.id, 'Project');
+    checkProjectAccess(person!, params.id);
+    let tasks = [...store.tasks.values()].filter((task) => task.project_id === params.id);
+    if (query.task_type_id)
+      tasks = tasks.filter((task) => task.task_type_id === query.task_type_id);
+    if (query.episode_id) {
+      tasks = tasks.filter((task) => {
+        const entity = store.entities.get(task.entity_id);
+        const sequence = entity?.parent_id ? store.entities.get(entity.parent_id) : undefined;
+        return sequence?.parent_id === query.episode_id;
+      });
+    }
+    // This route pages with Zou's fixed page size; `limit` is not read here.
+    const page = intParameter(query, 'page', 0);
+    return page < 1 ? sortByUpdate(tasks) : pageOf(sortByUpdate(tasks), page, DEFAULT_PAGE_SIZE);
+  });
+
+  router.add('GET', '/data/projects/:id/task-types', ({ params, person }) => {
+    const project = checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
+    return project.task_types.flatMap((id) => store.taskTypes.get(id) ?? []);
+  });
+
+  for (const [kind, type] of [
+    ['shots', 'Shot'],
+    ['assets', 'Asset'],
+    ['sequences', 'Sequence'],
+    ['episodes', 'Episode'],
+  ] as const) {
+    router.add('GET', `/data/projects/:id/${kind}`, ({ params, person }) => {
+      checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
+      return entityList(type, { project_id: params.id });
+    });
+    router.add('GET', `/data/${kind}`, ({ query, person }) => {
+      if (query.project_id) {
+        find(store.projects, query.project_id, 'Project');
+        checkProjectAccess(person!, query.project_id);
+      }
+      const visible = visibleProjectIds(person!);
+      return entityList(type, query).filter((entity) => visible.has(entity.project_id));
+    });
+    router.add('GET', `/data/${kind}/:id`, ({ params, person }) =>
+      entityOfType(params.id, type, person!),
+    );
+  }
+  router.add('GET', '/data/edits/:id', ({ params, person }) =>
+    entityOfType(params.id, 'Edit', person!),
+  );
+
+  router.add('GET', '/data/projects/:id/episodes/stats', ({ params, person }) => {
+    checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
+    return episodeStats(store, params.id);
+  });
+
+  router.add('GET', '/data/projects/:id/episodes/retake-stats', ({ params, person }) => {
+    checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
+    return retakeStats(store, params.id);
+  });
+
+  router.add('GET', '/data/projects/:id/time-spents', ({ params, person }) => {
+    checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
+    return [...store.timeSpents.values()].filter(
+      (spent) => store.tasks.get(spent.task_id)?.project_id === params.id,
+    );
+  });
+
+  /** Zou's shot/asset list routes: no paging, sorted by name, with display names added. */
+  function entityList(type: ZouEntity['type'], query: Query): ZouEntity[] {
+    const filters = Object.entries(query).filter(([key]) =>
+      ['project_id', 'parent_id', 'id'].includes(key),
+    );
+    const sequenceFilter = query.sequence_id ?? query.parent_id;
+    return [...store.entities.values()]
+      .filter(
+        (entity) =>
+          entity.type === type &&
+          filters.every(([key, value]) => asText(entity[key as keyof ZouEntity]) === value) &&
+          (!sequenceFilter || type !== 'Shot' || entity.parent_id === sequenceFilter),
+      )
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((entity) => {
+        const decorated: ZouEntity = {
+          ...entity,
+          project_name: store.projects.get(entity.project_id)?.name,
+        };
+        if (type === 'Shot' && entity.parent_id) {
+          decorated.sequence_name = store.entities.get(entity.parent_id)?.name;
+        }
+        if (type === 'Asset') {
+          decorated.asset_type_name = store.entityTypes.get(entity.entity_type_id)?.name;
+        }
+        return decorated;
+      });
+  }
+
+  // --- entities ---
+  router.add('GET', '/data/entities', ({ query, person }) => {
+    const visible = visibleProjectIds(person!);
+    return crudList(
+      'Entity',
+      candidates(store.entities, query).filter((entity) => visible.has(entity.project_id)),
+      query,
+    );
+  });
+
+  router.add('GET', '/data/entities/:id', ({ params, person }) => {
+    const entity = find(store.entities, params.id, 'Entity');
+    checkProjectAccess(person!, entity.project_id);
+    return entity;
+  });
+
+  router.add('GET', '/data/entity-types', ({ query }) =>
+    crudList('EntityType', [...store.entityTypes.values()], query),
+  );
+
+  // --- people and reference data ---
+  router.add('GET', '/data/persons', ({ query }) =>
+    crudList('Person', candidates(store.persons, query), query),
+  );
+  router.add('GET', '/data/persons/:id', ({ params }) => find(store.persons, params.id, 'Person'));
+  router.add('GET', '/data/task-types', ({ query }) =>
+    crudList('TaskType', [...store.taskTypes.values()], query),
+  );
+  router.add('GET', '/data/task-types/:id', ({ params }) =>
+    find(store.taskTypes, params.id, 'Task type'),
+  );
+  router.add('GET', '/data/task-status', ({ query }) =>
+    crudList('TaskStatus', [...store.taskStatuses.values()], query),
+  );
+  router.add('GET', '/data/task-status/:id', ({ params }) =>
+    find(store.taskStatuses, params.id, 'Task status'),
+  );
+
+  // --- playlists ---
+  router.add('GET', '/data/playlists', ({ query, person }) => {
+    if (person!.role === 'vendor') throw forbidden();
+    const visible = visibleProjectIds(person!);
+    const rows = [...store.playlists.values()].filter(
+      (playlist) =>
+        visible.has(playlist.project_id) && (person!.role !== 'client' || playlist.for_client),
+    );
+    return crudList('Playlist', rows, query);
+  });
+
+  router.add('POST', '/data/playlists', ({ body, person }) => {
+    const input = body as Record<string, unknown> | null;
+    if (!input || typeof input !== 'object') {
+      throw badRequest(
+        'Data are empty. Please verify that you sent JSON data and that you set the right headers.',
+      );
+    }
+    if (typeof input.name !== 'string' || input.name.trim() === '') {
+      throw new HttpError(400, { message: 'A required field is missing.' });
+    }
+    if (!isUuid(input.project_id))
+      throw new HttpError(400, { message: 'A required field is missing.' });
+    checkSupervisorAccess(person!, input.project_id);
+    if (input.for_entity !== undefined && !PLAYLIST_FOR.includes(asText(input.for_entity))) {
+      throw badRequest(`for_entity must be one of ${PLAYLIST_FOR.join(', ')}`);
+    }
+    const episodeId =
+      input.episode_id === 'all' || input.episode_id === 'main' || !input.episode_id
+        ? null
+        : asText(input.episode_id);
+    const taskTypeId = isUuid(input.task_type_id) ? input.task_type_id : null;
+    const taken = [...store.playlists.values()].some(
+      (playlist) =>
+        playlist.name === input.name &&
+        playlist.project_id === input.project_id &&
+        playlist.episode_id === episodeId,
+    );
+    if (taken)
+      throw new HttpError(400, { message: 'A record with the same unique values already exists.' });
+    const now = stamp();
+    const playlist: ZouPlaylist = {
+      id: randomUUID(),
+      type: 'Playlist',
+      name: input.name,
+      project_id: input.project_id,
+      episode_id: episodeId,
+      task_type_id: taskTypeId,
+      for_client: input.for_client === true,
+      for_entity: (input.for_entity as ZouPlaylist['for_entity']) ?? 'shot',
+      is_for_all: input.is_for_all === true,
+      shots: Array.isArray(input.shots) ? (input.shots as ZouPlaylistEntry[]) : [],
+      created_by: person!.id,
+      created_at: now,
+      updated_at: now,
+    };
+    store.playlists.set(playlist.id, playlist);
+    return new Reply(201, playlist);
+  });
+
+  router.add('GET', '/data/playlists/:id', ({ params, person }) => {
+    const playlist = find(store.playlists, params.id, 'Playlist');
+    checkProjectAccess(person!, playlist.project_id);
+    if (person!.role === 'vendor') throw forbidden();
+    return playlist;
+  });
+
+  router.add('PUT', '/data/playlists/:id', ({ params, body, person }) => {
+    const playlist = find(store.playlists, params.id, 'Playlist');
+    checkSupervisorAccess(person!, playlist.project_id);
+    const changes = { ...((body ?? {}) as Record<string, unknown>) };
+    for (const key of ['id', 'created_at', 'updated_at', 'project_id', 'type']) delete changes[key];
+    if (changes.shots !== undefined && !Array.isArray(changes.shots)) {
+      throw badRequest('shots must be a list');
+    }
+    if (changes.for_entity !== undefined && !PLAYLIST_FOR.includes(asText(changes.for_entity))) {
+      throw badRequest(`for_entity must be one of ${PLAYLIST_FOR.join(', ')}`);
+    }
+    Object.assign(playlist, changes, { updated_at: stamp() });
+    return playlist;
+  });
+
+  router.add('DELETE', '/data/playlists/:id', ({ params, person }) => {
+    const playlist = find(store.playlists, params.id, 'Playlist');
+    checkSupervisorAccess(person!, playlist.project_id);
+    store.playlists.delete(playlist.id);
+    return new Reply(204);
+  });
+
+  if (!options.legacyPlaylists) {
+    router.add('POST', '/actions/playlists/:id/add-entities', ({ params, body, person }) => {
+      const entities = (body as { entities?: unknown } | null)?.entities;
+      const playlist = find(store.playlists, params.id, 'Playlist');
+      checkSupervisorAccess(person!, playlist.project_id);
+      if (
+        !Array.isArray(entities) ||
+        entities.some((entry) => !isUuid((entry as ZouPlaylistEntry)?.entity_id))
+      ) {
+        throw badRequest('entities: Field required', [
+          { field: 'entities', message: 'A list of {entity_id, preview_file_id?} is required' },
+        ]);
+      }
+      return addCouples(playlist, entities as ZouPlaylistEntry[]);
+    });
+
+    router.add('POST', '/actions/playlists/:id/add-entity', ({ params, body, person }) => {
+      const entry = body as ZouPlaylistEntry | null;
+      const playlist = find(store.playlists, params.id, 'Playlist');
+      checkSupervisorAccess(person!, playlist.project_id);
+      if (!isUuid(entry?.entity_id)) {
+        throw badRequest('entity_id: Field required', [
+          { field: 'entity_id', message: 'Field required' },
+        ]);
+      }
+      return addCouples(playlist, [entry]);
+    });
+  }
+
+  router.add('GET', '/data/playlists/entities/:id/preview-files', ({ params, person }) => {
+    const entity = find(store.entities, params.id, 'Entity');
+    checkProjectAccess(person!, entity.project_id);
+    return previewsOf(entity.id);
+  });
+
+  /** Same couples rule as Zou: skip exact duplicates, fill a missing preview with the latest. */
+  function addCouples(playlist: ZouPlaylist, entries: ZouPlaylistEntry[]): ZouPlaylist {
+    const present = new Set(
+      playlist.shots.map((shot) => `${shot.entity_id}|${shot.preview_file_id ?? ''}`),
+    );
+    let changed = false;
+    for (const entry of entries) {
+      const previewId =
+        entry.preview_file_id ?? latestPreviewId(entry.entity_id, playlist.task_type_id);
+      const key = `${entry.entity_id}|${previewId ?? ''}`;
+      if (present.has(key)) continue;
+      present.add(key);
+      playlist.shots.push(
+        previewId
+          ? { entity_id: entry.entity_id, preview_file_id: previewId }
+          : { entity_id: entry.entity_id },
+      );
+      changed = true;
+    }
+    if (changed) playlist.updated_at = stamp();
+    return playlist;
+  }
+
+  function previewRowsOf(entityId: string): SimPreviewFile[] {
+    const taskIds = new Set(
+      [...store.tasks.values()]
+        .filter((task) => task.entity_id === entityId)
+        .map((task) => task.id),
+    );
+    return [...store.previewFiles.values()].filter((preview) => taskIds.has(preview.task_id));
+  }
+
+  function latestPreviewId(entityId: string, taskTypeId: string | null): string | null {
+    let best: SimPreviewFile | null = null;
+    for (const preview of previewRowsOf(entityId)) {
+      if (taskTypeId && store.tasks.get(preview.task_id)?.task_type_id !== taskTypeId) continue;
+      if (
+        !best ||
+        preview.revision > best.revision ||
+        (preview.revision === best.revision && preview.created_at > best.created_at)
+      ) {
+        best = preview;
+      }
+    }
+    return best?.id ?? null;
+  }
+
+  function previewsOf(entityId: string): ZouEntityPreviews {
+    const grouped: ZouEntityPreviews = {};
+    const rows = previewRowsOf(entityId).sort(
+      (a, b) => b.revision - a.revision || a.created_at.localeCompare(b.created_at),
+    );
+    for (const row of rows) {
+      const taskTypeId = store.tasks.get(row.task_id)!.task_type_id;
+      const { person_id: _author, ...preview } = row;
+      (grouped[taskTypeId] ??= []).push(preview satisfies ZouPreviewFile);
+    }
+    return grouped;
+  }
+
+  // --- custom actions ---
+  router.add('GET', '/data/custom-actions', ({ query, person }) => {
+    if (person!.role === 'vendor') throw forbidden();
+    return crudList('CustomAction', [...store.customActions.values()], query);
+  });
+
+  router.add('POST', '/data/custom-actions', ({ body, person }) => {
+    checkAdmin(person!);
+    const input = body as Record<string, unknown> | null;
+    if (!input || typeof input !== 'object') throw badRequest('Data are empty.');
+    if (typeof input.name !== 'string' || input.name === '') {
+      throw badRequest("The 'name' field is required and cannot be None.");
+    }
+    const now = stamp();
+    const action: ZouCustomAction = {
+      id: randomUUID(),
+      type: 'CustomAction',
+      name: input.name,
+      url: typeof input.url === 'string' ? input.url : '',
+      entity_type: typeof input.entity_type === 'string' ? input.entity_type : 'all',
+      is_ajax: input.is_ajax === true,
+      created_at: now,
+      updated_at: now,
+    };
+    store.customActions.set(action.id, action);
+    return new Reply(201, action);
+  });
+
+  router.add('GET', '/data/custom-actions/:id', ({ params, person }) => {
+    checkAdmin(person!);
+    return find(store.customActions, params.id, 'Custom action');
+  });
+
+  router.add('PUT', '/data/custom-actions/:id', ({ params, body, person }) => {
+    checkAdmin(person!);
+    const action = find(store.customActions, params.id, 'Custom action');
+    const changes = (body ?? {}) as Record<string, unknown>;
+    if ('name' in changes && (changes.name === null || changes.name === '')) {
+      throw badRequest("The 'name' field cannot be set to None.");
+    }
+    for (const key of ['name', 'url', 'entity_type'] as const) {
+      if (typeof changes[key] === 'string') action[key] = changes[key];
+    }
+    if (typeof changes.is_ajax === 'boolean') action.is_ajax = changes.is_ajax;
+    action.updated_at = stamp();
+    return action;
+  });
+
+  router.add('DELETE', '/data/custom-actions/:id', ({ params, person }) => {
+    checkAdmin(person!);
+    const action = find(store.customActions, params.id, 'Custom action');
+    store.customActions.delete(action.id);
+    return new Reply(204);
+  });
+}
+
+// --- Zou's generic CRUD list (crud/base.py) ---
+
+/**
+ * The rows a list starts from: only the listed ones for an `id=[...]` filter (the store is big,
+ * bulk reads are frequent), all rows otherwise. crudList still applies every filter.
+ */
+function candidates<T>(map: Map<string, T>, query: Query): T[] {
+  const raw = query.id;
+  if (raw?.startsWith('[')) {
+    try {
+      const ids: unknown = JSON.parse(raw);
+      if (Array.isArray(ids)) {
+        return ids.flatMap((id) => {
+          const row = typeof id === 'string' ? map.get(id.toLowerCase()) : undefined;
+          return row ? [row] : [];
+        });
+      }
+    } catch {
+      // crudList reports the malformed filter
+    }
+  }
+  return [...map.values()];
+}
+
+/**
+ * Filters any column by equality (`name` case-insensitively with SQL wildcards, a value starting
+ * with `[` as a JSON list), leaves out unknown names, pages when `page` is given (sorted by
+ * update time), and sends collection fields only with `relations=true`.
+ */
+export function crudList<T extends object>(model: string, rows: T[], query: Query): T[] | object {
+  const columns = rows.length > 0 ? new Set(Object.keys(rows[0])) : new Set<string>();
+  let result = rows;
+  for (const [key, raw] of Object.entries(query)) {
+    if (LIST_PARAMETERS.has(key) || !columns.has(key)) continue;
+    const isIdColumn = key === 'id' || key.endsWith('_id');
+    let wanted: string[] | null = null;
+    if (raw.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        if (!Array.isArray(parsed)) throw new Error('not a list');
+        wanted = parsed.map((value) => asText(value).toLowerCase());
+      } catch {
+        throw badRequest(`Malformed list filter for field ${key}.`);
+      }
+    }
+    const values = wanted ?? [raw.toLowerCase()];
+    if (
+      (isIdColumn || key === 'assignees' || key === 'team') &&
+      values.some((value) => !isUuid(value))
+    ) {
+      throw badRequest('One of the value of the filter has not the proper format: invalid UUID');
+    }
+    const accepted = new Set(values);
+    if (key === 'name' && !wanted) {
+      const pattern = likeToRegExp(raw);
+      result = result.filter((row) => pattern.test(asText((row as Record<string, unknown>)[key])));
+    } else {
+      result = result.filter((row) => {
+        const value = (row as Record<string, unknown>)[key];
+        if (Array.isArray(value))
+          return value.some((item) => accepted.has(asText(item).toLowerCase()));
+        return value !== null && value !== undefined && accepted.has(asText(value).toLowerCase());
+      });
+    }
+  }
+  const withRelations = query.relations === 'true';
+  const hidden = withRelations ? [] : (RELATION_FIELDS[model] ?? []);
+  const fields = query.fields
+    ? new Set(['id', 'type', ...query.fields.split(',').map((f) => f.trim())])
+    : null;
+  const shape = (row: T): T => {
+    if (hidden.length === 0 && !fields) return row;
+    const copy: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(row)) {
+      if (hidden.includes(key) || (fields && !fields.has(key))) continue;
+      copy[key] = value;
+    }
+    return copy as T;
+  };
+  const page = intParameter(query, 'page', -1);
+  if (page === -1 && query.page === undefined) return result.map(shape);
+  const limit = intParameter(query, 'limit', 0) || DEFAULT_PAGE_SIZE;
+  const envelope = pageOf(sortByUpdate(result), page, limit);
+  return { ...envelope, data: envelope.data.map(shape) };
+}
+
+/** Zou's page order: updated_at desc, created_at desc, id. Keys are read once per row. */
+function sortByUpdate<T extends object>(rows: T[]): T[] {
+  const keyed = rows.map((row) => {
+    const record = row as Record<string, unknown>;
+    return {
+      row,
+      updated: asText(record.updated_at),
+      created: asText(record.created_at),
+      id: asText(record.id),
+    };
+  });
+  const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  keyed.sort(
+    (a, b) => compare(b.updated, a.updated) || compare(b.created, a.created) || compare(a.id, b.id),
+  );
+  return keyed.map((entry) => entry.row);
+}
+
+function pageOf<T>(rows: T[], page: number, limit: number) {
+  const total = rows.length;
+  const offset = (page - 1) * limit;
+  const nbPages = Math.ceil(total / limit);
+  const data = page < 1 || offset > total ? [] : rows.slice(offset, offset + limit);
+  return { data, total, nb_pages: nbPages, limit, offset, page };
+}
+
+function intParameter(query: Query, name: string, fallback: number): number {
+  const raw = query[name];
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw badRequest(`${name} must be an integer.`);
+  return Number(raw);
+}
+
+function likeToRegExp(pattern: string): RegExp {
+  const escaped = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+/** A column value as the text a query string compares it with. */
+function asText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return `${value as string | number | boolean}`;
+}
