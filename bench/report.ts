@@ -192,8 +192,10 @@ export function renderMarkdown(results: BenchResults): string {
       '',
       '## 2. Pick-up latency (202 to handler start)',
       '',
-      'API and worker are separate processes; the client notes when each 202 arrived and the no-op',
-      'handler notes when it started (wall clock with sub-millisecond resolution, same machine).',
+      'API and worker are separate processes. The API notes when each 202 was handed to the socket,',
+      'the no-op handler when it started (wall clock, sub-millisecond, same machine). A negative',
+      'figure would mean the worker started the job before the 202 left: it can, since the job is',
+      'stored first.',
       '',
       table(
         ['load', 'jobs', 'p50', 'p99'],

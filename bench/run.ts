@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import Redis from 'ioredis';
 import { startRedisServer } from '../test/support/redis-server';
-import { FULL, SMOKE, type BenchContext } from './lib/context';
+import { clearBenchKeys, FULL, SMOKE, type BenchContext } from './lib/context';
 import { pickLoadTool, type LoadTool } from './lib/load';
 import { renderMarkdown, type BenchResults, type Machine } from './report';
 import { runIntake, type IntakeServer } from './sections/intake';
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       only: { type: 'string' },
       servers: { type: 'string' },
+      'redis-url': { type: 'string' },
     },
   });
   const smoke = values.smoke;
@@ -34,10 +35,11 @@ async function main(): Promise<void> {
   const tool = pickLoadTool(values.tool as LoadTool | 'auto', log);
   const began = Date.now();
 
-  // Always a Redis of its own: the bench flushes it between runs.
-  const own = await startRedisServer();
-  const redis = new Redis(own.url, { maxRetriesPerRequest: 3 });
-  const ctx: BenchContext = { sizes: smoke ? SMOKE : FULL, tool, redisUrl: own.url, redis, log };
+  // A Redis of its own unless told (the smoke test passes the suite's); only bench keys are cleared.
+  const own = values['redis-url'] ? null : await startRedisServer();
+  const redisUrl = values['redis-url'] ?? own!.url;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  const ctx: BenchContext = { sizes: smoke ? SMOKE : FULL, tool, redisUrl, redis, log };
   const results: BenchResults = { machine: machine(tool, smoke) };
   results.machine.redis =
     ((await redis.info('server')).match(/redis_version:(\S+)/) ?? [])[1] ?? '?';
@@ -51,8 +53,9 @@ async function main(): Promise<void> {
     if (only.includes('pickup')) results.pickup = await runPickup(ctx);
     if (only.includes('zou')) results.zou = await runZou(ctx);
   } finally {
+    await clearBenchKeys(redis);
     redis.disconnect();
-    await own.stop();
+    await own?.stop();
   }
 
   const markdown = renderMarkdown(results);

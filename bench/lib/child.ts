@@ -17,6 +17,8 @@ export interface Child {
   rss(): number;
   /** CPU time (user + system) the process has used so far, in milliseconds. */
   cpuMs(): number;
+  /** Sends a message and resolves with the first answer of the same type. */
+  ask<T>(type: string): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,16 @@ export async function startChild(
     url: `http://127.0.0.1:${port}`,
     rss: () => rssOf(child.pid!),
     cpuMs: () => cpuMsOf(child.pid!),
+    ask: <T>(type: string) =>
+      new Promise<T>((resolve) => {
+        const onMessage = (message: { type?: string }) => {
+          if (message?.type !== type) return;
+          child.off('message', onMessage);
+          resolve(message as T);
+        };
+        child.on('message', onMessage);
+        child.send({ type });
+      }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 10000);

@@ -61,3 +61,16 @@ export interface BenchContext {
 export function benchPrefix(label: string): string {
   return `kitsu-bench-${label}-${randomBytes(3).toString('hex')}`;
 }
+
+/**
+ * Deletes what earlier bench runs left, and only that: the bench may share a Redis with other
+ * work (the test suite's), so it never flushes a whole database.
+ */
+export async function clearBenchKeys(redis: Redis): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', 'kitsu-bench-*', 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -1,5 +1,5 @@
 import { startChild, type Child } from '../lib/child';
-import { benchPrefix, type BenchContext } from '../lib/context';
+import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import { generateLoad, type LoadResult } from '../lib/load';
 
 export const INTAKE_SERVERS = ['bare-http', 'express-echo', 'naive-nest', 'service'] as const;
@@ -50,7 +50,7 @@ export async function runIntake(
   let apiRssIdle = Number.NaN;
   let apiRssAfter = Number.NaN;
   for (const server of servers) {
-    await ctx.redis.flushall();
+    await clearBenchKeys(ctx.redis);
     const prefix = benchPrefix(server);
     const env =
       server === 'service'

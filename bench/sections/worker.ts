@@ -4,7 +4,7 @@ import type { ActionJobBase } from '../../src/actions/action.types';
 import { DEFAULT_JOB_OPTIONS } from '../../src/queues/queues';
 import { startChild, type Child } from '../lib/child';
 import { wallNow } from '../lib/clock';
-import { benchPrefix, type BenchContext } from '../lib/context';
+import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import { JsonPoster } from '../lib/http-client';
 import { kitsuBody, PERSON_ID, PROJECT_ID } from '../lib/kitsu-body';
 import { percentile, waitFor } from '../lib/stats';
@@ -88,7 +88,7 @@ export async function runThroughput(ctx: BenchContext): Promise<ThroughputResult
     workerRssAfter: Number.NaN,
   };
   for (const which of ['bare-worker', 'service'] as const) {
-    await ctx.redis.flushall();
+    await clearBenchKeys(ctx.redis);
     const prefix = benchPrefix(which);
     const env: Record<string, string> =
       which === 'service'
@@ -123,10 +123,10 @@ export async function runThroughput(ctx: BenchContext): Promise<ThroughputResult
  */
 export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
   const { sizes } = ctx;
-  await ctx.redis.flushall();
+  await clearBenchKeys(ctx.redis);
   const prefix = benchPrefix('pickup');
   const base = serviceEnv(ctx.redisUrl, prefix);
-  const api = await startChild('service', base);
+  const api = await startChild('service', { ...base, BENCH_RECORD_ACCEPTS: '1' });
   const worker = await startChild('service', {
     ...base,
     BENCH_ROLE: 'worker',
@@ -140,14 +140,13 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
   const stream = Math.floor(Math.random() * 0xffffffff);
   let counter = 0;
 
-  const accept = async (): Promise<{ bullId: string; answeredAt: number }> => {
+  const accept = async (): Promise<string> => {
     const answer = await poster.post(url, kitsuBody(stream, counter++), headers);
     if (answer.status !== 202) throw new Error(`intake answered ${answer.status}: ${answer.body}`);
-    const { jobId } = JSON.parse(answer.body) as { jobId: string };
-    return { bullId: jobId.slice(jobId.indexOf('.') + 1), answeredAt: answer.answeredAt };
+    return (JSON.parse(answer.body) as { jobId: string }).jobId;
   };
 
-  const latencies = async (accepted: { bullId: string; answeredAt: number }[]) => {
+  const latencies = async (publicIds: string[]) => {
     await waitFor(
       'picked-up jobs to finish',
       async () => {
@@ -157,14 +156,20 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
       120000,
       10,
     );
+    const { acceptedAt } = await api.ask<{ acceptedAt: Record<string, number> }>('accepted-times');
     const out: number[] = [];
-    for (let i = 0; i < accepted.length; i += 500) {
-      const slice = accepted.slice(i, i + 500);
-      const jobs = await Promise.all(slice.map((a) => queue.getJob(a.bullId)));
+    for (let i = 0; i < publicIds.length; i += 500) {
+      const slice = publicIds.slice(i, i + 500);
+      const jobs = await Promise.all(
+        slice.map((id) => queue.getJob(id.slice(id.indexOf('.') + 1))),
+      );
       jobs.forEach((job, k) => {
         const started = (job?.returnvalue as { startedAt?: number } | undefined)?.startedAt;
-        if (typeof started !== 'number') throw new Error(`job ${slice[k].bullId} has no result`);
-        out.push(started - slice[k].answeredAt);
+        const accepted = acceptedAt[slice[k]];
+        if (typeof started !== 'number' || accepted === undefined) {
+          throw new Error(`job ${slice[k]} has no start or no 202 time`);
+        }
+        out.push(started - accepted);
       });
     }
     return out;
@@ -172,7 +177,7 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
 
   try {
     const loads: PickupLoad[] = [];
-    const light: { bullId: string; answeredAt: number }[] = [];
+    const light: string[] = [];
     for (let i = 0; i < sizes.pickupLightRequests; i++) {
       light.push(await accept());
       // Pacing: light load means the worker is idle when each job arrives.
@@ -188,7 +193,7 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
     });
 
     const total = sizes.pickupHeavyRate * sizes.pickupHeavyDurationSec;
-    const heavy: Promise<{ bullId: string; answeredAt: number }>[] = [];
+    const heavy: Promise<string>[] = [];
     const began = wallNow();
     while (heavy.length < total) {
       // Open loop: send what is due by now, then yield to the event loop for the answers.
