@@ -7,6 +7,7 @@ import { IntakeModule } from './intake/intake.module';
 import { JobsModule } from './jobs/jobs.module';
 import { QueuesModule } from './queues/queues.module';
 import { WorkerModule } from './worker/worker.module';
+import { ZouModule } from './zou/zou.module';
 
 /** `api` serves HTTP, `worker` runs queues, `all` does both (development and the demo). */
 export type Role = 'api' | 'worker' | 'all';
@@ -19,6 +20,7 @@ export class AppModule {
     const imports: Imports = [
       ConfigModule.forRoot(env),
       QueuesModule,
+      ZouModule,
       ActionRegistryModule,
       ActionsModule,
       ...extra,

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { InspectModule } from './inspect/inspect.action';
 
 /**
  * Every shipped action. A studio's own action is one more class with @KitsuAction, listed here
  * (see src/actions/README.md).
  */
 @Module({
-  providers: [],
+  imports: [InspectModule],
 })
 export class ActionsModule {}

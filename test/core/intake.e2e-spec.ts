@@ -165,7 +165,7 @@ describe('intake to queue to worker', () => {
 
   it('answers 404 with the known actions for an unknown action', async () => {
     const res = await request(stack.url).post('/actions/nope').send(ajaxBody()).expect(404);
-    expect(res.body.knownActions).toEqual(['echo']);
+    expect(res.body.knownActions).toEqual(expect.arrayContaining(['echo', 'inspect']));
   });
 
   it('answers 413 for a body over the limit', async () => {
@@ -195,13 +195,15 @@ describe('intake to queue to worker', () => {
 
   it('lists the actions with their Kitsu URLs', async () => {
     const res = await request(stack.url).get('/actions').expect(200);
-    expect(res.body.actions).toEqual([
-      expect.objectContaining({
-        name: 'echo',
-        ajax: true,
-        urls: [expect.stringMatching(/\/actions\/echo$/)],
-      }),
-    ]);
+    expect(res.body.actions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'echo',
+          ajax: true,
+          urls: [expect.stringMatching(/\/actions\/echo$/)],
+        }),
+      ]),
+    );
   });
 
   it('keeps query parameters but never credentials', async () => {
