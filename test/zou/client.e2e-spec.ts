@@ -325,6 +325,21 @@ describe('ZouClient against the simulator', () => {
       });
     });
 
+    it('retries reset connections and 429s a bounded number of times too', async () => {
+      sim.setFaults({ dropRate: 1 });
+      const dropped = (await clientFor({ ZOU_RETRIES: '2' })
+        .getTaskTypes()
+        .catch((e: unknown) => e)) as ZouError;
+      expect(dropped).toBeInstanceOf(ZouNetworkError);
+      expect(sim.calls('GET /data/task-types')).toHaveLength(3);
+      sim.resetLog();
+      sim.setFaults({ rateLimitRate: 1, retryAfterSeconds: 0 });
+      await expect(clientFor({ ZOU_RETRIES: '2' }).getTaskTypes()).rejects.toBeInstanceOf(
+        ZouRateLimitedError,
+      );
+      expect(sim.calls('GET /data/task-types')).toHaveLength(3);
+    });
+
     it('recovers from 503, 502, 504, a reset connection and a 429', async () => {
       sim.injectFaults(
         { status: 503 },
