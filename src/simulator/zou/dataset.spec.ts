@@ -96,14 +96,11 @@ describe('generateDataset', () => {
     expect(inNoTeam).toEqual([data.people.outsider]);
   });
 
-  it('puts 20,000 tasks in one project at the large size, in about half a second', () => {
-    const started = performance.now();
+  // Generation speed is a benchmark concern (npm run bench), not a test assertion.
+  it('puts 20,000 tasks in one project at the large size', () => {
     const data = generateDataset({ seed: 42, size: 'large', now: NOW });
-    const elapsed = performance.now() - started;
     const tvTasks = [...data.tasks.values()].filter((t) => t.project_id === data.projectIds.tvShow);
     expect(tvTasks.length).toBeGreaterThanOrEqual(20000);
-    // ~0.5 s on an idle machine; the bound leaves room for a busy CI runner.
-    expect(elapsed).toBeLessThan(3000);
   });
 
   it('accepts custom counts', () => {
