@@ -51,7 +51,7 @@ export function renderGenericResult(result: unknown): string {
 /** The `summary` field convention: one short sentence about the outcome. */
 export function summaryOf(result: unknown): string | null {
   if (result && typeof result === 'object' && 'summary' in result) {
-    const summary = (result).summary;
+    const summary = result.summary;
     if (typeof summary === 'string' && summary.trim()) return summary.trim();
   }
   return null;
