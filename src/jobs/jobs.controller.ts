@@ -120,25 +120,26 @@ export class JobsController {
       clearInterval(heartbeat);
       unsubscribe();
     });
-    // Subscribe before reading the snapshot so no change falls between the two.
-    unsubscribe = await this.events.subscribe(parsed.queue, parsed.bullId, (change: JobChange) => {
-      if (change.type === 'progress') {
-        send('progress', normalizeProgressEvent(change.data));
-        return;
-      }
-      void this.jobs.view(view.id).then(
-        (latest) => {
+    // Snapshots are read and sent one after another so a stale one never follows a newer one.
+    let chain: Promise<void> = Promise.resolve();
+    const sendLatest = () => {
+      chain = chain
+        .then(async () => {
+          if (closed) return;
+          const latest = await this.jobs.view(view.id);
           if (!latest) return finish();
           sendState(latest);
           if (FINAL_STATES.includes(latest.state)) finish();
-        },
-        () => undefined,
-      );
+        })
+        .catch(() => undefined);
+    };
+    // Subscribe before reading the first snapshot so no change falls between the two.
+    unsubscribe = await this.events.subscribe(parsed.queue, parsed.bullId, (change: JobChange) => {
+      if (change.type === 'progress') send('progress', normalizeProgressEvent(change.data));
+      else sendLatest();
     });
     if (closed) return unsubscribe();
-    const current = (await this.jobs.view(view.id)) ?? view;
-    sendState(current);
-    if (FINAL_STATES.includes(current.state)) finish();
+    sendLatest();
   }
 
   /** Puts a failed job back in its queue. Form posts come back to the job page. */
