@@ -186,7 +186,8 @@ const JOB_CSS = `
 .facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.6rem 1.2rem;margin:.8rem 0 0}
 .facts dt{color:var(--muted);font-size:.85rem}.facts dd{margin:0}
 .failure{border-left:4px solid var(--danger)}.plain{font-size:1.05rem}
-.button{font:inherit;padding:.4rem 1rem;border-radius:4px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;font-weight:700;text-decoration:none;display:inline-block}
+.panel>h2:first-child,.panel>h2:first-of-type{margin-top:0}
+.button{font:inherit;padding:.4rem 1rem;border-radius:4px;border:1px solid #00814a;background:#00814a;color:#fff;cursor:pointer;font-weight:700;text-decoration:none;display:inline-block}
 .button:focus-visible,a:focus-visible,summary:focus-visible,input:focus-visible{outline:3px solid var(--link);outline-offset:2px}
 .tree{list-style:none;margin:0;padding-left:1.1rem;border-left:1px dotted var(--border)}.tree>li{padding:.1rem 0}
 .k{color:var(--muted);font-weight:600}.k::after{content:':'}.v-number{font-variant-numeric:tabular-nums}

@@ -84,11 +84,13 @@ describe('job page in a browser', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'job-waiting.png'), fullPage: true });
     // A reload would lose this marker.
     await page.evaluate(() => {
-      (window as unknown as { marker: number }).marker = 1;
+      (globalThis as unknown as { marker: number }).marker = 1;
     });
     worker = await createWorkerContext({ env: stack.env, extra: [EchoModule], logger: false });
     await page.waitForSelector('#job[data-state="completed"]', { timeout: 15000 });
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(
+      1,
+    );
     expect(await page.locator('#bar').getAttribute('aria-valuenow')).toBe('100');
     expect(await page.locator('.badge').first().textContent()).toBe('Done');
     await page.getByText('Raw JSON').click();
