@@ -23,6 +23,7 @@ declare module 'express-serve-static-core' {
 export function configureHttp(app: INestApplication, config: AppConfig): void {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
+  express_.set('etag', false);
   express_.set('trust proxy', 'loopback');
 
   express_.use((req: Request, res: Response, next: NextFunction) => {

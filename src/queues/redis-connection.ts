@@ -11,6 +11,7 @@ export function redisOptionsFor(role: RedisRole): RedisOptions {
   return role === 'producer'
     ? {
         enableOfflineQueue: false,
+        enableAutoPipelining: true,
         maxRetriesPerRequest: 1,
         connectTimeout: 2000,
         retryStrategy: (times) => Math.min(times * 200, 2000),

@@ -1,0 +1,100 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** What a server script tells the bench once it listens (or, for workers, once it consumes). */
+export interface ReadyMessage {
+  type: 'ready';
+  port?: number;
+}
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  port: number;
+  url: string;
+  /** Resident set size in bytes, read from /proc (Linux) so the child does not have to answer. */
+  rss(): number;
+  /** CPU time (user + system) the process has used so far, in milliseconds. */
+  cpuMs(): number;
+  /** Sends a message and resolves with the first answer of the same type. */
+  ask<T>(type: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+const SERVERS_DIR = join(__dirname, '..', 'servers');
+
+/**
+ * Starts one of bench/servers/*.js as its own process (so the load generator does not share
+ * its event loop) and resolves when it reports ready. Its stdout is discarded: the service
+ * logs as it would in production, and the cost of that stays in the figures.
+ */
+export async function startChild(
+  script: string,
+  env: Record<string, string>,
+  timeoutMs = 30000,
+): Promise<Child> {
+  const child = fork(join(SERVERS_DIR, `${script}.js`), [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start`)), timeoutMs);
+    child.on('message', (message: ReadyMessage) => {
+      if (message?.type !== 'ready') return;
+      clearTimeout(timer);
+      resolve(message);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code} before it was ready`));
+    });
+  });
+  const port = ready.port ?? 0;
+  return {
+    name: script,
+    process: child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    rss: () => rssOf(child.pid!),
+    cpuMs: () => cpuMsOf(child.pid!),
+    ask: <T>(type: string) =>
+      new Promise<T>((resolve) => {
+        const onMessage = (message: { type?: string }) => {
+          if (message?.type !== type) return;
+          child.off('message', onMessage);
+          resolve(message as T);
+        };
+        child.on('message', onMessage);
+        child.send({ type });
+      }),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+/** utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Called by a server script: tell the parent it is ready, and leave when it says so. */
+export function reportReady(port?: number): void {
+  process.send?.({ type: 'ready', ...(port !== undefined ? { port } : {}) });
+  // The bench kills children with SIGTERM; if the parent dies first, do not linger.
+  process.on('disconnect', () => process.exit(0));
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import type { LoadTool } from './load';
+
+/** Sizes of one bench run: the full run for BENCHMARKS.md, the smoke run for the test suite. */
+export interface BenchSizes {
+  intakeConnections: number[];
+  intakeWarmupSec: number;
+  intakeDurationSec: number;
+  throughputJobs: number;
+  workerConcurrency: number;
+  pickupLightRequests: number;
+  pickupLightIntervalMs: number;
+  pickupHeavyRate: number;
+  pickupHeavyDurationSec: number;
+  zouSelections: number[];
+  zouProjectTasks: number;
+  zouLatencyMs: number;
+}
+
+export const FULL: BenchSizes = {
+  intakeConnections: [32, 128],
+  intakeWarmupSec: 2,
+  intakeDurationSec: 8,
+  throughputJobs: 20000,
+  workerConcurrency: 16,
+  pickupLightRequests: 200,
+  pickupLightIntervalMs: 10,
+  pickupHeavyRate: 1000,
+  pickupHeavyDurationSec: 4,
+  zouSelections: [10, 100, 1000, 5000],
+  zouProjectTasks: 20000,
+  zouLatencyMs: 20,
+};
+
+export const SMOKE: BenchSizes = {
+  intakeConnections: [2, 4],
+  intakeWarmupSec: 0,
+  intakeDurationSec: 1,
+  throughputJobs: 200,
+  workerConcurrency: 4,
+  pickupLightRequests: 10,
+  pickupLightIntervalMs: 5,
+  pickupHeavyRate: 100,
+  pickupHeavyDurationSec: 1,
+  zouSelections: [10, 30],
+  zouProjectTasks: 60,
+  zouLatencyMs: 2,
+};
+
+export interface BenchContext {
+  sizes: BenchSizes;
+  tool: LoadTool;
+  redisUrl: string;
+  /** A client for the bench's own bookkeeping (flushes between runs, counters). */
+  redis: Redis;
+  log(line: string): void;
+}
+
+/** Every server and run gets its own prefix; the bench's Redis is flushed between runs. */
+export function benchPrefix(label: string): string {
+  return `kitsu-bench-${label}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Deletes what earlier bench runs left, and only that: the bench may share a Redis with other
+ * work (the test suite's), so it never flushes a whole database.
+ */
+export async function clearBenchKeys(redis: Redis): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', 'kitsu-bench-*', 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
+import { reportReady } from '../lib/child';
+import { BenchNoopModule } from './bench-noop.action';
+import { wallNow } from '../lib/clock';
+
+/**
+ * For pick-up latency: when each 202 was handed to the socket, by job id, measured in this
+ * process so a busy load generator cannot delay the start of the interval.
+ */
+function recordAccepts(server: Server): void {
+  const acceptedAt: Record<string, number> = {};
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    res.once('finish', () => {
+      const location = res.getHeader('location');
+      if (res.statusCode === 202 && typeof location === 'string') {
+        acceptedAt[location.slice(location.lastIndexOf('/') + 1)] = wallNow();
+      }
+    });
+  });
+  process.on('message', (message: { type?: string }) => {
+    if (message?.type === 'accepted-times') process.send?.({ type: 'accepted-times', acceptedAt });
+  });
+}
+
+/**
+ * Our service as deployed: BENCH_ROLE=api is the HTTP role (validation, authentication when
+ * configured, dedupe, enqueue), BENCH_ROLE=worker the worker role, both with the bench's no-op
+ * action added the way a studio adds its own. Configuration comes from the environment.
+ */
+async function main(): Promise<void> {
+  const extra = [BenchNoopModule];
+  if (process.env.BENCH_ROLE === 'worker') {
+    await createWorkerContext({ env: process.env, extra });
+    reportReady(); // SIGTERM closes it through Nest's shutdown hooks
+    return;
+  }
+  const app = await createHttpApp('api', { env: process.env, extra });
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer();
+  if (process.env.BENCH_RECORD_ACCEPTS === '1') recordAccepts(server);
+  const address = server.address() as { port: number };
+  reportReady(address.port);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

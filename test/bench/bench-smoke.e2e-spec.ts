@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BenchResults } from '../../bench/report';
+import { testRedisUrl } from '../support/test-env';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..', '..');
+
+/**
+ * The bench at tiny sizes, built and run as `npm run bench` does, so it cannot rot. It checks
+ * that every figure was produced and is a number, never how fast anything was.
+ */
+describe('npm run bench (smoke sizes)', () => {
+  let dir: string;
+  let results: BenchResults;
+  let markdown: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+    await run('npx', ['tsc', '-p', 'bench/tsconfig.json'], { cwd: root });
+    const json = join(dir, 'results.json');
+    const md = join(dir, 'BENCHMARKS.md');
+    // autocannon, never wrk: CI machines need not have wrk.
+    const args = ['dist-bench/bench/run.js', '--smoke', '--tool', 'autocannon'];
+    args.push('--redis-url', testRedisUrl(), '--json', json, '--markdown', md);
+    await run(process.execPath, args, { cwd: root, maxBuffer: 1 << 24 });
+    results = JSON.parse(readFileSync(json, 'utf8')) as BenchResults;
+    markdown = readFileSync(md, 'utf8');
+  }, 180000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const isFigure = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+
+  it('describes the machine', () => {
+    const { machine } = results;
+    expect(machine.cpus).toBeGreaterThan(0);
+    expect(machine.node).toBe(process.version);
+    expect(machine.mode).toBe('smoke');
+    expect(machine.redis).toMatch(/^\d+\.\d+/);
+  });
+
+  it('measures intake for the service and its three baselines at both connection counts', () => {
+    const runs = results.intake!.runs;
+    const servers = ['bare-http', 'express-echo', 'naive-nest', 'service'];
+    expect([...new Set(runs.map((r) => r.server))].sort()).toEqual(servers);
+    expect(runs).toHaveLength(servers.length * 2);
+    for (const r of runs) {
+      expect(r.errors).toBe(0);
+      expect(r.requests).toBeGreaterThan(0);
+      for (const value of [r.rps, r.p50Ms, r.p99Ms, r.cpuUsPerRequest]) {
+        expect(isFigure(value)).toBe(true);
+      }
+    }
+  });
+
+  it('measures pick-up latency at light and heavy load', () => {
+    expect(results.pickup!.map((p) => p.label)).toEqual(['light', 'heavy']);
+    for (const load of results.pickup!) {
+      expect(load.samples).toBeGreaterThan(0);
+      expect(isFigure(load.p50Ms) && isFigure(load.p99Ms)).toBe(true);
+    }
+  });
+
+  it('measures worker throughput next to a bare BullMQ worker, and memory', () => {
+    const tp = results.throughput!;
+    expect(tp.bareJobsPerSec).toBeGreaterThan(0);
+    expect(tp.serviceJobsPerSec).toBeGreaterThan(0);
+    const { apiRssIdle, apiRssAfter } = results.intake!;
+    for (const rss of [apiRssIdle, apiRssAfter, tp.workerRssIdle, tp.workerRssAfter]) {
+      expect(rss).toBeGreaterThan(1 << 20);
+    }
+  });
+
+  it('measures Zou calls and time for every action on main, next to the naive client', () => {
+    const zou = results.zou!;
+    expect([...zou.measured, ...zou.missing].sort()).toEqual([
+      'inspect',
+      'playlist',
+      'render',
+      'stats',
+    ]);
+    expect(zou.measured.length).toBeGreaterThan(0);
+    for (const action of zou.measured) {
+      const runs = zou.runs.filter((r) => r.action === action && r.scope === 'selection');
+      expect(runs.map((r) => r.tasks)).toEqual([10, 30]);
+      for (const r of runs) {
+        expect(r.calls).toBeGreaterThan(0);
+        expect(r.naiveCalls).toBeGreaterThan(r.calls);
+        expect(isFigure(r.wallMs) && isFigure(r.naiveWallMs)).toBe(true);
+      }
+    }
+    if (zou.measured.includes('stats')) {
+      expect(zou.runs.some((r) => r.action === 'stats' && r.scope === 'project')).toBe(true);
+    }
+  });
+
+  it('prints one table with every target and its verdict', () => {
+    for (const heading of [
+      '## Targets',
+      '## 1. Intake',
+      '## 2. Pick-up',
+      '## 3. Worker',
+      '## 4. Zou',
+      '## 5. Memory',
+    ]) {
+      expect(markdown).toContain(heading);
+    }
+    expect(markdown).not.toMatch(/\| n\/a \| n\/a/);
+  });
+});
