@@ -70,11 +70,15 @@ export class JobsService {
     return job ? this.toView(job) : null;
   }
 
-  async toView(job: Job<ActionJobBase>): Promise<JobView> {
-    const [state, logs] = await Promise.all([
-      job.getState(),
-      this.queues.get(job.queueName as QueueName).getJobLogs(job.id!, 0, 49),
-    ]);
+  async toView(read: Job<ActionJobBase>): Promise<JobView> {
+    const queue = this.queues.get(read.queueName as QueueName);
+    const [state, logs] = await Promise.all([read.getState(), queue.getJobLogs(read.id!, 0, 49)]);
+    // The job may have ended between reading it and its state: read it again so a final state
+    // never comes without its result or failure reason.
+    const job =
+      FINAL_STATES.includes(state) && !read.finishedOn
+        ? ((await Job.fromId<ActionJobBase>(queue, read.id!)) ?? read)
+        : read;
     const data = job.data;
     return {
       id: formatJobId(job.queueName, job.id!),
