@@ -1,0 +1,180 @@
+import { Inject, Module } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { AppConfig } from '../../config/app.config';
+import { ENV, type Env } from '../../config/config.module';
+import { validateEnv } from '../../config/validate-env';
+import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import { KitsuAction } from '../action.decorator';
+import type { ActionContext, ActionHandler, JobOf } from '../action.types';
+import { toUnrecoverable } from '../zou-failure';
+import { LaunchConfig, type Launcher } from './launch.config';
+import {
+  fillPathTemplate,
+  fillUrlTemplate,
+  schemeOf,
+  type SelectionField,
+  type TaskValues,
+} from './launch-template';
+
+export interface LaunchResult {
+  summary: string;
+  launcher: string;
+  /** One per selected task, or one for the selection when the template uses a selection field. */
+  urls: string[];
+  /** The URL the job page navigates to when the job completes (the first one). */
+  openUrl: string | null;
+  /** Tasks of an entity type the launcher does not take. */
+  skipped: string[];
+  missing: string[];
+}
+
+declare module '../action.types' {
+  interface ActionJobMap {
+    launch: Record<never, never>;
+  }
+  interface ActionResultMap {
+    launch: LaunchResult;
+  }
+}
+
+function numberText(value: unknown): string {
+  return typeof value === 'number' || (typeof value === 'string' && value.trim() !== '')
+    ? String(value)
+    : '';
+}
+
+/** The field values of one task; `kitsuBase` is the Kitsu web app URL without trailing slash. */
+export function taskValues(
+  resolved: ResolvedTask,
+  kitsuBase: string,
+  personEmail: string,
+): Omit<TaskValues, 'working_file'> {
+  const { task, entity, sequence, episode, project, taskType, taskStatus } = resolved;
+  const data = (entity.data ?? {}) as Record<string, unknown>;
+  const type = resolved.entityType.toLowerCase();
+  const section = type === 'asset' ? 'assets' : type === 'shot' ? 'shots' : `${type}s`;
+  const episodePart = episode && type !== 'episode' ? `/episodes/${episode.id}` : '';
+  const preview = task.last_preview_file_id ?? '';
+  return {
+    project: project.name,
+    project_id: project.id,
+    episode: episode?.name ?? '',
+    episode_id: episode?.id ?? '',
+    sequence: sequence?.name ?? '',
+    sequence_id: sequence?.id ?? '',
+    shot: type === 'shot' ? entity.name : '',
+    asset: type === 'asset' ? entity.name : '',
+    entity: entity.name,
+    entity_id: entity.id,
+    entity_type: type,
+    task_type: taskType.name,
+    task_type_id: taskType.id,
+    task: task.name,
+    task_id: task.id,
+    task_status: taskStatus.short_name,
+    frame_in: numberText(data.frame_in),
+    frame_out: numberText(data.frame_out),
+    preview_file_id: preview,
+    preview_url: preview ? `${kitsuBase}/api/movies/originals/preview-files/${preview}.mp4` : '',
+    kitsu_url: `${kitsuBase}/productions/${project.id}${episodePart}/${section}/tasks/${task.id}`,
+    person_email: personEmail,
+  };
+}
+
+/** Builds the URL(s) of a launcher for resolved tasks already filtered to its entity types. */
+export function buildLaunchUrls(
+  launcher: Launcher,
+  tasks: ResolvedTask[],
+  kitsuBase: string,
+  personEmail: string,
+): string[] {
+  const values = tasks.map((t) => {
+    const base = taskValues(t, kitsuBase, personEmail);
+    const working = launcher.pathTemplate ? fillPathTemplate(launcher.pathTemplate, base) : '';
+    return { ...base, working_file: working };
+  });
+  const selection: Record<SelectionField, string[]> = {
+    preview_urls: values.map((v) => v.preview_url).filter(Boolean),
+    preview_file_ids: values.map((v) => v.preview_file_id).filter(Boolean),
+    task_ids: values.map((v) => v.task_id),
+  };
+  const urls = launcher.compiled.perSelection
+    ? [fillUrlTemplate(launcher.compiled, values[0] ?? {}, selection)]
+    : values.map((v) => fillUrlTemplate(launcher.compiled, v, selection));
+  return [...new Set(urls)];
+}
+
+/** Opens a player, a DCC or an asset manager at the selection's context through a URL. */
+@KitsuAction({
+  name: 'launch',
+  label: 'Launch',
+  description: 'Opens a tool (player, DCC, asset manager, web page) at the selection',
+  queue: 'launch',
+  entityTypes: 'all',
+  ajax: false,
+})
+export class LaunchAction implements ActionHandler<'launch'> {
+  private readonly config: LaunchConfig;
+  private readonly launchers: Map<string, Launcher>;
+
+  constructor(
+    @Inject(ENV) env: Env,
+    private readonly app: AppConfig,
+    private readonly resolver: SelectionResolver,
+  ) {
+    this.config = validateEnv(LaunchConfig, env);
+    this.launchers = new Map(this.config.launchers.map((l) => [l.name, l]));
+  }
+
+  variants(): string[] {
+    return [...this.launchers.keys()];
+  }
+
+  async handle(job: JobOf<'launch'>, context: ActionContext): Promise<LaunchResult> {
+    const launcher = this.launchers.get(job.data.variant);
+    if (!launcher) throw new UnrecoverableError(`Unknown launcher "${job.data.variant}"`);
+    const { taskIds, projectId, originServer, personEmail } = job.data.request;
+    await context.progress(10, `Reading ${taskIds.length} task(s) from Kitsu`);
+    const selection = await this.resolver
+      .resolve(taskIds, { projectId })
+      .catch((error: unknown) => toUnrecoverable(error));
+    const accepted = launcher.entityTypes;
+    const fits = (t: ResolvedTask) =>
+      !accepted || (accepted as string[]).includes(t.entityType.toLowerCase());
+    const usable = selection.tasks.filter(fits);
+    const skipped = selection.tasks.filter((t) => !fits(t)).map((t) => t.task.id);
+    const kitsuBase = (this.app.KITSU_URL ?? `https://${originServer}`).replace(/\/+$/, '');
+    const urls = usable.length ? buildLaunchUrls(launcher, usable, kitsuBase, personEmail) : [];
+    // Values are encoded, so the scheme cannot change; checked again so a bug cannot leak one.
+    for (const url of urls) {
+      const scheme = schemeOf(url);
+      if (!scheme || !this.config.LAUNCH_SCHEMES.includes(scheme)) {
+        throw new UnrecoverableError(`Refused to produce a ${scheme ?? 'scheme-less'} URL`);
+      }
+    }
+    if (!urls.length) {
+      throw new UnrecoverableError(
+        `Nothing to open with ${launcher.label}: none of the selected tasks fits it` +
+          (accepted ? ` (it takes ${accepted.join(', ')} tasks)` : ''),
+      );
+    }
+    const extra = [
+      skipped.length ? `${skipped.length} skipped (wrong entity type)` : '',
+      selection.missing.length ? `${selection.missing.length} not found in Kitsu` : '',
+    ].filter(Boolean);
+    const summary =
+      `${launcher.label}: ${urls.length} link(s) for ${usable.length} task(s)` +
+      (extra.length ? `, ${extra.join(', ')}` : '');
+    return {
+      summary,
+      launcher: launcher.name,
+      urls,
+      openUrl: urls[0],
+      skipped,
+      missing: selection.missing,
+    };
+  }
+}
+
+@Module({ providers: [LaunchAction] })
+export class LaunchModule {}

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import type { ZouTask } from '../../src/zou/zou.types';
+import { startStack, type TestStack } from '../support/stack';
+
+const LAUNCHERS = readFileSync(join(__dirname, '../../config/launchers.example.json'), 'utf8');
+
+describe('launch action against the Zou simulator', () => {
+  let zou: ZouSimulator;
+  let stack: TestStack;
+  let shots: ZouTask[];
+
+  beforeAll(async () => {
+    zou = await startZouSimulator({ seed: 11, size: 'small' });
+    stack = await startStack({
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        LAUNCHERS,
+        KITSU_URL: 'https://kitsu.test/',
+      },
+    });
+    shots = [...zou.data.tasks.values()]
+      .filter((task) => zou.data.entities.get(task.entity_id)?.type === 'Shot')
+      .slice(0, 3);
+  });
+  afterAll(async () => {
+    await stack.close();
+    await zou.close();
+  });
+
+  async function launch(launcher: string, tasks: ZouTask[]) {
+    const person = zou.data.people.supervisor;
+    const accepted = await request(stack.url)
+      .post(`/actions/launch/${launcher}`)
+      .send({
+        userid: person.id,
+        useremail: person.email,
+        productionid: tasks[0].project_id,
+        selection: tasks.map((t) => t.id),
+        entitytype: 'shot',
+      })
+      .expect(202);
+    await stack.waitForJob(accepted.body.jobId);
+    const job = await request(stack.url)
+      .get(`/jobs/${accepted.body.jobId}`)
+      .set('Accept', 'application/json');
+    return job.body as { state: string; result: Record<string, unknown>; failedReason: string };
+  }
+
+  it('lists one URL per launcher in the actions catalogue', async () => {
+    await request(stack.url).post('/actions/launch/nope').send({}).expect(404);
+  });
+
+  it('kabaret: one URL per shot with the names from Kitsu', async () => {
+    const job = await launch('kabaret', shots);
+    expect(job.state).toBe('completed');
+    const urls = job.result.urls as string[];
+    expect(urls).toHaveLength(shots.length);
+    const first = new URL(urls[0]);
+    const entity = zou.data.entities.get(shots[0].entity_id)!;
+    expect(first.protocol).toBe('kabaret:');
+    expect(first.searchParams.get('shot')).toBe(entity.name);
+    expect(first.searchParams.get('project')).toBe(
+      zou.data.projects.get(shots[0].project_id)!.name,
+    );
+    expect(job.result.openUrl).toBe(urls[0]);
+  });
+
+  it('wiki: links into the page with the task id', async () => {
+    const job = await launch('wiki', shots.slice(0, 1));
+    expect(job.result.urls).toEqual([expect.stringMatching(/^https:\/\/wiki\.studio\.example\//)]);
+    expect(job.result.summary).toMatch(/Studio wiki page: 1 link\(s\) for 1 task\(s\)/);
+  });
+});
+
+describe('launch configuration at start-up', () => {
+  it('refuses to start with a scheme outside the allowlist', async () => {
+    await expect(
+      startStack({
+        workers: false,
+        env: { LAUNCHERS: JSON.stringify([{ name: 'evil', url: 'javascript:alert({task})' }]) },
+      }),
+    ).rejects.toThrow(/LAUNCHERS: launcher "evil": scheme "javascript:"/);
+  });
+});
