@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { toInt, toList } from '../config/validate-env';
 
-export const AUTH_MODES = ['none', 'shared-secret', 'kitsu-session'] as const;
+export const AUTH_MODES = ['none', 'shared-secret', 'kitsu-session', 'signed'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
 /** How callers of /actions prove who they are. Every mode listed must pass. */
@@ -22,6 +22,19 @@ export class AuthConfig {
   @Transform(toList)
   @Matches(/^[a-z][a-z0-9-]*:.{16,}$/, { each: true, message: 'entries like render:<16+ chars>' })
   ACTION_KEYS: string[] = [];
+
+  /** HMAC-SHA256 secret of the `signed` mode (scripts and other trackers). */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  SIGNING_SECRET?: string;
+
+  /** How old a signed request may be, in seconds (replay protection). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(3600)
+  SIGNING_TOLERANCE_S = 300;
 
   /** Seconds a Kitsu session verdict is reused, so a burst of clicks costs one Zou call. */
   @Transform(toInt)
@@ -77,6 +90,9 @@ export function resolveAuthModes(
   }
   if (modes.includes('shared-secret') && !config.ACTION_KEY && config.ACTION_KEYS.length === 0) {
     problems.push('ACTION_KEY: set it (or ACTION_KEYS) when AUTH_MODE includes shared-secret');
+  }
+  if (modes.includes('signed') && !config.SIGNING_SECRET) {
+    problems.push('SIGNING_SECRET: set it when AUTH_MODE includes signed');
   }
   return problems;
 }

@@ -16,6 +16,10 @@ import { ZouClient } from '../zou/zou.client';
 import { ZouError } from '../zou/zou.errors';
 import type { ZouPerson } from '../zou/zou.types';
 import { AuthConfig, resolveAuthModes } from './auth.config';
+import { verifySignature } from './signature';
+
+export const TIMESTAMP_HEADER = 'x-kitsu-actions-timestamp';
+export const SIGNATURE_HEADER = 'x-kitsu-actions-signature';
 
 const SESSION_COOKIE = 'access_token_cookie';
 const MAX_CACHED_VERDICTS = 5000;
@@ -80,6 +84,7 @@ export class CallerAuth implements OnModuleInit {
     for (const mode of this.config.modes) {
       if (mode === 'shared-secret') this.checkKey(req, action);
       if (mode === 'kitsu-session') await this.checkSession(req, request);
+      if (mode === 'signed') this.checkSignature(req);
     }
   }
 
@@ -90,6 +95,29 @@ export class CallerAuth implements OnModuleInit {
       throw new UnauthorizedException('This action needs its key (?key= on the action URL)');
     }
     if (!secretsMatch(given, expected)) throw new UnauthorizedException('The action key is wrong');
+  }
+
+  private checkSignature(req: Request): void {
+    const header = (name: string) => {
+      const value = req.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const verdict = verifySignature({
+      secret: this.config.SIGNING_SECRET!,
+      timestampHeader: header(TIMESTAMP_HEADER),
+      signatureHeader: header(SIGNATURE_HEADER),
+      body: req.rawBody ?? '',
+      toleranceS: this.config.SIGNING_TOLERANCE_S,
+    });
+    if (!verdict.ok) {
+      const reasons = {
+        missing: `The request must carry ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER}`,
+        malformed: `${SIGNATURE_HEADER} must look like v1=<hex>`,
+        stale: 'The signed request is too old or from the future',
+        mismatch: 'The signature does not match the body',
+      };
+      throw new UnauthorizedException(reasons[verdict.reason]);
+    }
   }
 
   private async checkSession(req: Request, request: KitsuActionRequest): Promise<void> {

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { signatureHeader } from '../../src/auth/signature';
 import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
 import { startStack, type TestStack } from '../support/stack';
 
@@ -104,6 +105,37 @@ describe('caller authentication', () => {
       .post('/actions/inspect?key=global-secret-0123456789')
       .send(body())
       .expect(202);
+  });
+
+  it('accepts fresh signed requests and refuses stale or tampered ones', async () => {
+    const secret = 'signing-secret-0123456789';
+    const signed = await startStack({
+      workers: false,
+      env: { AUTH_MODE: 'signed', SIGNING_SECRET: secret, SIGNING_TOLERANCE_S: '60' },
+    });
+    try {
+      const raw = JSON.stringify(body());
+      const now = Math.floor(Date.now() / 1000);
+      const post = (timestamp: number, signature: string, payload = raw) =>
+        request(signed.url)
+          .post('/actions/inspect')
+          .set('Content-Type', 'application/json')
+          .set('X-Kitsu-Actions-Timestamp', String(timestamp))
+          .set('X-Kitsu-Actions-Signature', signature)
+          .send(payload);
+      await post(now, signatureHeader(secret, now, raw)).expect(202);
+      const stale = await post(now - 600, signatureHeader(secret, now - 600, raw)).expect(401);
+      expect(stale.body.message).toMatch(/too old/);
+      const tampered = raw.replace(
+        taskId,
+        taskId.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')),
+      );
+      const res = await post(now, signatureHeader(secret, now, raw), tampered).expect(401);
+      expect(res.body.message).toMatch(/does not match/);
+      await request(signed.url).post('/actions/inspect').send(body()).expect(401);
+    } finally {
+      await signed.close();
+    }
   });
 
   it('answers CORS preflights for the Kitsu origin only, with credentials and never *', async () => {
