@@ -13,6 +13,7 @@ import { AppConfig } from '../config/app.config';
 import { ENV, type Env } from '../config/config.module';
 import { ConfigError, validateEnv } from '../config/validate-env';
 import { isQueueName, type QueueName } from '../queues/queues';
+import { ProducerConnection } from '../queues/producer-connection';
 import { createRedisConnection } from '../queues/redis-connection';
 import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
 
@@ -31,6 +32,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     private readonly config: AppConfig,
     private readonly registry: ActionRegistry,
+    private readonly producer: ProducerConnection,
     @Inject(ENV) env: Env,
   ) {
     this.workerConfig = validateEnv(WorkerConfig, env);
@@ -52,7 +54,16 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    for (const queue of this.selectedQueues()) this.start(queue);
+    let queues: QueueName[];
+    try {
+      queues = this.selectedQueues();
+    } catch (error) {
+      // NestFactory.createApplicationContext runs init itself and drops the context when a hook
+      // throws, so no shutdown hook would ever close the producer connection: close it here.
+      this.producer.client.disconnect();
+      throw error;
+    }
+    for (const queue of queues) this.start(queue);
     this.logger.log(`Consuming queues: ${this.queueNames().join(', ') || '(none)'}`);
   }
 
