@@ -6,7 +6,6 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type Redis from 'ioredis';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { ActionContext, ActionJobBase, JobOf, ActionName } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
@@ -14,7 +13,8 @@ import { ENV, type Env } from '../config/config.module';
 import { ConfigError, validateEnv } from '../config/validate-env';
 import { isQueueName, type QueueName } from '../queues/queues';
 import { ProducerConnection } from '../queues/producer-connection';
-import { createRedisConnection } from '../queues/redis-connection';
+import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
+import { loadRedisConfig, type RedisConfig } from '../queues/redis.config';
 import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
 
 /**
@@ -26,7 +26,8 @@ import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
 export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Worker');
   private readonly workers: Worker[] = [];
-  private readonly connections: Redis[] = [];
+  private readonly connections: RedisClient[] = [];
+  private readonly redisConfig: RedisConfig;
   private readonly workerConfig: WorkerConfig;
 
   constructor(
@@ -36,6 +37,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(ENV) env: Env,
   ) {
     this.workerConfig = validateEnv(WorkerConfig, env);
+    this.redisConfig = loadRedisConfig(env);
   }
 
   /** Queues this process consumes, checked against the registered actions. */
@@ -72,8 +74,9 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private start(queue: QueueName): void {
-    const connection = createRedisConnection(this.config, 'worker');
+    const connection = createRedisConnection(this.config, 'worker', this.redisConfig);
     this.connections.push(connection);
+    const perSecond = this.workerConfig.rateLimitFor(queue);
     const worker = new Worker(queue, (job: Job<ActionJobBase>) => this.process(job), {
       connection,
       prefix: this.config.QUEUE_PREFIX,
@@ -81,6 +84,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       lockDuration: this.workerConfig.WORKER_LOCK_DURATION_MS,
       stalledInterval: this.workerConfig.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: 2,
+      ...(perSecond > 0 ? { limiter: { max: perSecond, duration: 1000 } } : {}),
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
