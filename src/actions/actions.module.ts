@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { NotifyModule } from './custom/notify/notify.action';
 import { InspectModule } from './inspect/inspect.action';
 
 /**
@@ -6,6 +7,6 @@ import { InspectModule } from './inspect/inspect.action';
  * (see src/actions/README.md).
  */
 @Module({
-  imports: [InspectModule],
+  imports: [InspectModule, NotifyModule],
 })
 export class ActionsModule {}
