@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { InspectModule } from './inspect/inspect.action';
+import { PlaylistModule } from './playlist/playlist.action';
 
 /**
  * Every shipped action. A studio's own action is one more class with @KitsuAction, listed here
  * (see src/actions/README.md).
  */
 @Module({
-  imports: [InspectModule],
+  imports: [InspectModule, PlaylistModule],
 })
 export class ActionsModule {}
