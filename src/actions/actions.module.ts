@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { InspectModule } from './inspect/inspect.action';
 import { PlaylistModule } from './playlist/playlist.action';
+import { StatsModule } from './stats/stats.action';
 
 /**
  * Every shipped action. A studio's own action is one more class with @KitsuAction, listed here
  * (see src/actions/README.md).
  */
 @Module({
-  imports: [InspectModule, PlaylistModule],
+  imports: [InspectModule, PlaylistModule, StatsModule],
 })
 export class ActionsModule {}
