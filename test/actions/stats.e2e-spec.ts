@@ -213,9 +213,11 @@ describe('stats action against the Zou simulator', () => {
     expect(taskReads.length).toBe(Math.ceil(tvTasks().length / pageSize));
     expect(zou.log.length).toBeLessThan(30);
 
-    const csv = await request(stack.url).get(`/jobs/${jobId}/result.csv`).expect(200);
-    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-    const lines = (csv.text as string).trimEnd().split('\r\n');
+    const csv = await fetch(`${stack.url}/jobs/${jobId}/result.csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const text = await csv.text();
+    const lines = text.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
       'task_id,project,episode,sequence,entity_type,entity,task_type,status,done,assignees,estimation_days,duration_days,remaining_days,overrun_days,due_date,days_late,due_this_week,retake_count,nb_frames',
     );
