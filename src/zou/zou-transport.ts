@@ -68,6 +68,11 @@ interface RawAnswer {
   retryAfterMs: number | null;
 }
 
+/** An answer (any status) or why none came. */
+type Exchange =
+  | { answer: RawAnswer; error?: undefined; ms: number }
+  | { answer?: undefined; error: ZouError; ms: number };
+
 const USER_AGENT = 'kitsu-actions';
 
 /**
@@ -101,22 +106,22 @@ export class ZouTransport {
     if (!this.config.isConfigured) throw new ZouNotConfiguredError(route);
     const auth = request.auth ?? { kind: 'service' };
     let renewed = false;
-    for (let attempt = 0; ; attempt++) {
+    let retries = 0;
+    for (;;) {
       const token = await this.tokenFor(auth);
-      const started = performance.now();
-      let error: ZouError;
-      try {
-        const answer = await this.send(request, route, token);
-        if (answer.status < 400) {
-          this.count(route, 'ok', performance.now() - started);
-          return answer.body as T;
-        }
-        error = zouErrorFromResponse(answer.status, route, answer.body, answer.retryAfterMs);
-      } catch (thrown) {
-        if (!(thrown instanceof ZouError)) throw thrown;
-        error = thrown;
+      const exchange = await this.send(request, route, token);
+      if (exchange.answer && exchange.answer.status < 400) {
+        this.count(route, 'ok', exchange.ms);
+        return exchange.answer.body as T;
       }
-      const ms = performance.now() - started;
+      const error =
+        exchange.error ??
+        zouErrorFromResponse(
+          exchange.answer.status,
+          route,
+          exchange.answer.body,
+          exchange.answer.retryAfterMs,
+        );
       if (
         error instanceof ZouNotAuthenticatedError &&
         auth.kind === 'service' &&
@@ -124,21 +129,22 @@ export class ZouTransport {
         this.canRenew()
       ) {
         renewed = true;
-        this.count(route, 'retry', ms);
+        this.count(route, 'retry', exchange.ms);
         await this.renewAfter(token);
         continue;
       }
-      if (this.shouldRetry(error, request, attempt)) {
-        this.count(route, 'retry', ms);
+      if (this.shouldRetry(error, request, retries)) {
+        this.count(route, 'retry', exchange.ms);
         const wait = this.backoff(
-          attempt,
+          retries,
           error instanceof ZouRateLimitedError ? error.retryAfterMs : null,
         );
-        this.logger?.debug?.(`${error.message}; attempt ${attempt + 2} in ${Math.round(wait)} ms`);
+        retries++;
+        this.logger?.debug?.(`${error.message}; retry ${retries} in ${Math.round(wait)} ms`);
         await delay(wait);
         continue;
       }
-      this.count(route, 'error', ms);
+      this.count(route, 'error', exchange.ms);
       throw error;
     }
   }
@@ -160,7 +166,8 @@ export class ZouTransport {
     this.refreshToken = null;
   }
 
-  private async send(request: ZouRequest, route: string, token: string | null): Promise<RawAnswer> {
+  /** One HTTP exchange; `ms` is time on the wire, not time spent waiting for a slot. */
+  private async send(request: ZouRequest, route: string, token: string | null): Promise<Exchange> {
     const url = this.urlOf(request);
     const headers: Record<string, string> = {
       Accept: 'application/json',
@@ -174,6 +181,7 @@ export class ZouTransport {
     }
     const timeoutMs = this.config.ZOU_TIMEOUT_MS;
     return this.limiter.run(async () => {
+      const started = performance.now();
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);
       try {
@@ -184,15 +192,17 @@ export class ZouTransport {
           signal: controller.signal,
         });
         const text = await response.text();
-        return {
+        const answer = {
           status: response.status,
           body: parseBody(text, response.headers.get('content-type')),
           retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
         };
-      } catch (error) {
-        if (controller.signal.aborted)
-          throw new ZouTimeoutError(route, timeoutMs, { cause: error });
-        throw new ZouNetworkError(route, describeNetworkError(error), { cause: error });
+        return { answer, ms: performance.now() - started };
+      } catch (cause) {
+        const error = controller.signal.aborted
+          ? new ZouTimeoutError(route, timeoutMs, { cause })
+          : new ZouNetworkError(route, describeNetworkError(cause), { cause });
+        return { error, ms: performance.now() - started };
       } finally {
         clearTimeout(timer);
       }

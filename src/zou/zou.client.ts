@@ -169,7 +169,8 @@ export class ZouClient {
 
   /**
    * Reads many tasks in ceil(n / IDS_PER_CALL) calls (Zou's `id` list filter), run in parallel
-   * up to ZOU_MAX_CONCURRENCY. A project hint narrows each read to that project.
+   * up to ZOU_MAX_CONCURRENCY. A project hint narrows each read to that project, so tasks of
+   * other projects come back as missing.
    */
   async getTasksByIds(
     ids: string[],

@@ -687,9 +687,23 @@ export function resolveCounts(size: DatasetSize): DatasetCounts {
   return { ...DATASET_PRESETS.small, ...size };
 }
 
-/** Zou's datetime format: ISO without zone or milliseconds. */
+const dayPrefixes = new Map<number, string>();
+
+/** Zou's datetime format: ISO without zone or milliseconds (hand-made: called ~100k times). */
 export function zouDateTime(date: Date): string {
-  return date.toISOString().slice(0, 19);
+  const ms = date.getTime();
+  const day = Math.floor(ms / 86_400_000);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    prefix = date.toISOString().slice(0, 11);
+    if (dayPrefixes.size > 10_000) dayPrefixes.clear();
+    dayPrefixes.set(day, prefix);
+  }
+  const seconds = Math.floor((ms - day * 86_400_000) / 1000);
+  const hh = Math.floor(seconds / 3600);
+  const mm = Math.floor((seconds % 3600) / 60);
+  const ss = seconds % 60;
+  return `${prefix}${hh < 10 ? '0' : ''}${hh}:${mm < 10 ? '0' : ''}${mm}:${ss < 10 ? '0' : ''}${ss}`;
 }
 
 export function zouDate(date: Date): string {

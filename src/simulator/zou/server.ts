@@ -215,6 +215,10 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
       return;
     }
 
+    const zouPath = entry.path.startsWith('/api') ? entry.path.slice(4) || '/' : null;
+    const matched = zouPath === null ? null : router.match(entry.method, zouPath);
+    if (matched) entry.route = `${matched.route.method} ${matched.route.template}`;
+
     let body: unknown;
     try {
       body = await readJson(request);
@@ -228,6 +232,8 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
     if (body !== undefined && logBodies) entry.body = body;
 
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    // A caller that gave up (timeout) is gone: do nothing, as a real server's write would fail.
+    if (request.socket.destroyed) return;
 
     const fault = drawFault(entry.path);
     if (fault && 'drop' in fault) {
@@ -235,25 +241,21 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
       return;
     }
     if (fault) {
-      if (fault.status === 429)
+      if (fault.status === 429) {
         response.setHeader('Retry-After', String(fault.retryAfterSeconds ?? 1));
+      }
       send(fault.status, faultBody(fault.status));
       return;
     }
 
-    if (!entry.path.startsWith('/api')) {
-      send(404, { error: true, message: 'Not found' });
-      return;
-    }
-    const zouPath = entry.path.slice(4) || '/';
-    const matched = router.match(entry.method, zouPath);
     if (!matched) {
-      if (router.hasPath(zouPath))
+      if (zouPath !== null && router.hasPath(zouPath)) {
         send(405, { message: 'The method is not allowed for the requested URL.' });
-      else send(404, { error: true, message: 'The requested URL was not found on the server.' });
+      } else {
+        send(404, { error: true, message: 'The requested URL was not found on the server.' });
+      }
       return;
     }
-    entry.route = `${matched.route.method} ${matched.route.template}`;
     try {
       let person: ZouPerson | null = null;
       if (matched.route.auth !== 'none') {
@@ -262,7 +264,7 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
       }
       const result = matched.route.handler({
         method: entry.method,
-        path: zouPath,
+        path: zouPath ?? entry.path,
         params: matched.params,
         query: entry.query,
         body,

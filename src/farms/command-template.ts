@@ -1,0 +1,36 @@
+/** Fields a farm command line may name, e.g. `blender -b "{scene}" -o "{output}" -s @#@ -e @#@ -a`. */
+export const COMMAND_FIELDS = [
+  'scene',
+  'output',
+  'output_dir',
+  'name',
+  'fps',
+  'frame_in',
+  'frame_out',
+  'frames_per_task',
+  'width',
+  'height',
+] as const;
+export type CommandField = (typeof COMMAND_FIELDS)[number];
+
+const FIELD = /\{([^{}]*)\}/g;
+
+/** Names in `{...}` that are not command fields; checked at start-up so a typo never reaches the farm. */
+export function unknownCommandFields(template: string): string[] {
+  const known: readonly string[] = COMMAND_FIELDS;
+  return [...template.matchAll(FIELD)]
+    .map((match) => match[1])
+    .filter((name) => !known.includes(name));
+}
+
+/** Fills `{field}`s; a field without a value (e.g. no resolution) becomes empty. */
+export function renderCommand(
+  template: string,
+  values: Partial<Record<CommandField, string | number>>,
+): string {
+  return template.replace(FIELD, (whole, name: string) => {
+    if (!(COMMAND_FIELDS as readonly string[]).includes(name)) return whole;
+    const value = values[name as CommandField];
+    return value === undefined ? '' : String(value);
+  });
+}
