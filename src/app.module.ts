@@ -5,6 +5,7 @@ import { ConfigModule, type Env } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { IntakeModule } from './intake/intake.module';
 import { JobsModule } from './jobs/jobs.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { QueuesModule } from './queues/queues.module';
 import { WorkerModule } from './worker/worker.module';
 import { ZouModule } from './zou/zou.module';
@@ -25,7 +26,7 @@ export class AppModule {
       ActionsModule,
       ...extra,
     ];
-    if (role !== 'worker') imports.push(IntakeModule, JobsModule, HealthModule);
+    if (role !== 'worker') imports.push(IntakeModule, JobsModule, HealthModule, MetricsModule);
     if (role !== 'api') imports.push(WorkerModule);
     return { module: AppModule, imports };
   }

@@ -1,35 +1,96 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
 import { ProducerConnection } from '../queues/producer-connection';
+import { ZouClient } from '../zou/zou.client';
+import { ZouConfig } from '../zou/zou.config';
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
   redis: 'up' | 'down';
 }
 
+/** A dependency that has not answered by then counts as down: probes must answer quickly. */
+const CHECK_TIMEOUT_MS = 2000;
+
 @Controller('health')
 export class HealthController {
-  constructor(private readonly producer: ProducerConnection) {}
+  constructor(
+    private readonly producer: ProducerConnection,
+    private readonly zou: ZouClient,
+    private readonly zouConfig: ZouConfig,
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
 
   /** 200 while Redis answers, 503 otherwise: intake cannot accept work without it. */
   @Get()
-  async health(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
-    const redisUp = await pingWithin(this.producer, 1000);
+  async summary(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
+    const redisUp = await within(
+      this.producer.client.ping().then((reply) => reply === 'PONG'),
+      1000,
+    ).catch(() => false);
     if (!redisUp) res.status(503);
     return { status: redisUp ? 'ok' : 'unavailable', redis: redisUp ? 'up' : 'down' };
   }
+
+  /** Liveness: the process answers. Restarting it would not fix a dependency being down. */
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: Redis answers, and Zou answers and accepts our credentials (when configured). */
+  @Get('ready')
+  @HealthCheck()
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.redis(), () => this.zouReady()]);
+    } catch (error) {
+      // Terminus reports failure by throwing; answer its report as is rather than the error shape.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+
+  private async redis(): Promise<HealthIndicatorResult<'redis'>> {
+    const indicator = this.indicators.check('redis');
+    try {
+      await within(this.producer.client.ping(), CHECK_TIMEOUT_MS);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: messageOf(error) });
+    }
+  }
+
+  private async zouReady(): Promise<HealthIndicatorResult<'zou'>> {
+    const indicator = this.indicators.check('zou');
+    if (!this.zouConfig.ZOU_URL) return indicator.up({ configured: false });
+    try {
+      // whoAmI needs Zou up and our token or login accepted.
+      const me = await within(this.zou.whoAmI(), CHECK_TIMEOUT_MS);
+      return indicator.up({ user: me.user.email });
+    } catch (error) {
+      return indicator.down({ message: messageOf(error) });
+    }
+  }
 }
 
-async function pingWithin(producer: ProducerConnection, ms: number): Promise<boolean> {
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
-  try {
-    return await Promise.race([producer.client.ping().then((reply) => reply === 'PONG'), timeout]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

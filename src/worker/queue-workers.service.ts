@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
@@ -14,6 +15,7 @@ import { ENV, type Env } from '../config/config.module';
 import { ConfigError, validateEnv } from '../config/validate-env';
 import { isQueueName, type QueueName } from '../queues/queues';
 import { createRedisConnection } from '../queues/redis-connection';
+import { JOB_OUTCOME_LISTENER, type JobOutcomeListener } from './job-outcome';
 import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
 
 /**
@@ -32,6 +34,9 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly config: AppConfig,
     private readonly registry: ActionRegistry,
     @Inject(ENV) env: Env,
+    @Optional()
+    @Inject(JOB_OUTCOME_LISTENER)
+    private readonly outcomes: JobOutcomeListener | null = null,
   ) {
     this.workerConfig = validateEnv(WorkerConfig, env);
   }
@@ -76,10 +81,39 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       this.logger.warn(
         `[${job.data.requestId}] ${queue}.${job.id} ${job.name} failed (attempt ${job.attemptsMade}): ${error.message}`,
       );
+      if (this.outcomes) this.tell(job, (l) => this.finalFailure(job, error, l));
+    });
+    worker.on('completed', (job, result) => {
+      if (this.outcomes) this.tell(job, (l) => l.onCompleted(job, result));
     });
     worker.on('error', (error) => this.logger.error(`${queue} worker: ${error.message}`));
     this.workers.push(worker);
   }
+
+  /** A retried attempt is not an outcome: only a job left in `failed` is told. */
+  private async finalFailure(
+    job: Job<ActionJobBase>,
+    error: Error,
+    listener: JobOutcomeListener,
+  ): Promise<void> {
+    if (await job.isFailed()) await listener.onFinalFailure(job, error);
+  }
+
+  private tell(
+    job: Job<ActionJobBase>,
+    call: (listener: JobOutcomeListener) => Promise<void>,
+  ): void {
+    const listener = this.outcomes;
+    if (!listener) return;
+    const pending = call(listener).catch((error: unknown) =>
+      this.logger.warn(`[${job.data.requestId}] outcome listener: ${String(error)}`),
+    );
+    // Shutdown waits for these so a comment in flight is not cut off.
+    this.pendingOutcomes.add(pending);
+    void pending.finally(() => this.pendingOutcomes.delete(pending));
+  }
+
+  private readonly pendingOutcomes = new Set<Promise<unknown>>();
 
   private async process(job: Job<ActionJobBase>): Promise<unknown> {
     const action = this.registry.get(job.name);
@@ -117,6 +151,10 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       );
       await Promise.all(this.workers.map((w) => w.close(true)));
     }
+    await Promise.race([
+      Promise.allSettled([...this.pendingOutcomes]),
+      new Promise((resolve) => setTimeout(resolve, Math.min(grace, 5000)).unref()),
+    ]);
     for (const connection of this.connections) connection.disconnect();
   }
 }
