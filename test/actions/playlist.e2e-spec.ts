@@ -130,6 +130,11 @@ describe('playlist action against the Zou simulator', () => {
         expect(comments.some((c) => c.text.includes(outcome.url))).toBe(true);
       }
     }
+    const page = await request(stack.url)
+      .get(`/jobs/${job.id as string}`)
+      .set('Accept', 'text/html');
+    expect(page.text).toContain(`href="${outcomes[0].url}"`);
+    expect(page.text).toContain('Open in Kitsu');
     expect(playlistsCreatedSince(zou, before)).toHaveLength(2);
     expect(job.result.summary).toMatch(
       /^2 playlists created: 'Lighting review E\d+' \(\d+ shots?\)/,

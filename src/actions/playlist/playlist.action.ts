@@ -20,6 +20,8 @@ import {
   type PlaylistGroup,
   type SkippedTask,
 } from './playlist.plan';
+// The job page shows playlist results with this renderer.
+import './playlist.renderer';
 
 export interface PlaylistOutcome {
   id: string;

@@ -1,4 +1,5 @@
 import { escapeHtml } from '../../http/html';
+import { registerResultRenderer } from '../../jobs/result-renderers';
 import type { PlaylistResult } from './playlist.action';
 
 /** The job page partial of a playlist job: a button per playlist to open it in Kitsu. */
@@ -33,3 +34,5 @@ export function renderPlaylistResult(raw: unknown): string {
     : '';
   return `<p class="summary">${escapeHtml(result.summary ?? '')}</p>${cards}${skippedList}${missingList}`;
 }
+
+registerResultRenderer('playlist', (result) => renderPlaylistResult(result));

@@ -12,6 +12,8 @@ import { toUnrecoverable } from '../zou-failure';
 import { computeStats, type StatsFigures, type StatsInput } from './stats.compute';
 import { loadStatsConfig, type StatsConfig } from './stats.config';
 import { StatsResultController } from './stats-result.controller';
+// The job page shows statistics with this renderer.
+import './stats.renderer';
 
 export interface StatsResult extends StatsFigures {
   summary: string;

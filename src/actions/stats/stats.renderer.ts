@@ -1,4 +1,5 @@
 import { escapeHtml } from '../../http/html';
+import { registerResultRenderer } from '../../jobs/result-renderers';
 import type { StatsResult } from './stats.action';
 
 const percent = (value: number) => `${Math.round(value * 100)}%`;
@@ -169,3 +170,5 @@ export function renderStatsResult(raw: unknown, jobId: string): string {
 <h2>Frames per sequence</h2>${frameBurn(result)}${frames}
 <p class="muted">Days of ${escapeHtml(result.dayHours)} h · as of ${escapeHtml(result.asOf)}</p>`;
 }
+
+registerResultRenderer('stats', (result, context) => renderStatsResult(result, context.jobId));
