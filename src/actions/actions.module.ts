@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { NotifyModule } from './custom/notify/notify.action';
 import { InspectModule } from './inspect/inspect.action';
 import { PlaylistModule } from './playlist/playlist.action';
 import { StatsModule } from './stats/stats.action';
@@ -8,6 +9,6 @@ import { StatsModule } from './stats/stats.action';
  * (see src/actions/README.md).
  */
 @Module({
-  imports: [InspectModule, PlaylistModule, StatsModule],
+  imports: [InspectModule, PlaylistModule, StatsModule, NotifyModule],
 })
 export class ActionsModule {}
