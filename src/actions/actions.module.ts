@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
+import { NotifyModule } from './custom/notify/notify.action';
 import { InspectModule } from './inspect/inspect.action';
 import { LaunchModule } from './launch/launch.action';
+import { PlaylistModule } from './playlist/playlist.action';
+import { StatsModule } from './stats/stats.action';
 
 /**
  * Every shipped action. A studio's own action is one more class with @KitsuAction, listed here
  * (see src/actions/README.md).
  */
 @Module({
-  imports: [InspectModule, LaunchModule],
+  imports: [InspectModule, PlaylistModule, StatsModule, NotifyModule, LaunchModule],
 })
 export class ActionsModule {}

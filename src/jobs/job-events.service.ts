@@ -1,9 +1,8 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { QueueEvents } from 'bullmq';
-import type Redis from 'ioredis';
 import { AppConfig } from '../config/app.config';
 import type { QueueName } from '../queues/queues';
-import { createRedisConnection } from '../queues/redis-connection';
+import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
 
 /** A change of one job, as the page's event stream sends it. */
 export type JobChange =
@@ -22,7 +21,7 @@ type Listener = (change: JobChange) => void;
 @Injectable()
 export class JobEventsHub implements OnModuleDestroy {
   private readonly readers = new Map<QueueName, Promise<QueueEvents>>();
-  private readonly connections: Redis[] = [];
+  private readonly connections: RedisClient[] = [];
   private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(private readonly config: AppConfig) {}
