@@ -120,6 +120,7 @@ export function renderJobBody(job: JobView, options: JobPageOptions): string {
   return `<div id="job" data-job-id="${escapeHtml(job.id)}" data-state="${escapeHtml(job.state)}" data-final="${running ? 'false' : 'true'}">
 <div class="title-row"><h1>${escapeHtml(job.action)}</h1>${badge(job.state)}</div>
 ${summary ? `<p class="lead">${escapeHtml(summary)}</p>` : ''}
+${openButton(job)}
 <section class="panel" aria-label="Status">
 ${progressBar(job)}
 <dl class="facts">
@@ -136,6 +137,16 @@ ${resultPanel(job, options.kitsuUrl)}
 ${selectionPanel(job, options.kitsuUrl)}
 ${job.logs.length && job.state !== 'failed' ? `<details class="panel"><summary>Log (${job.logs.length})</summary><ul class="log">${job.logs.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul></details>` : ''}
 </div>`;
+}
+
+/**
+ * A launch result's `openUrl` (already checked against the scheme allowlist by the action): the
+ * page goes there once when the job completes, and this button stays for browsers that block it.
+ */
+function openButton(job: JobView): string {
+  const result = job.result as { openUrl?: unknown } | null;
+  if (job.state !== 'completed' || !result || typeof result.openUrl !== 'string') return '';
+  return `<p><a id="open-url" class="button" href="${escapeHtml(result.openUrl)}">Open</a></p>`;
 }
 
 /**
@@ -207,7 +218,11 @@ const TIME_SCRIPT = `document.querySelectorAll('time[datetime]').forEach(functio
  */
 const JOB_SCRIPT = `(function(){
 ${TIME_SCRIPT}
-var root=document.getElementById('job');if(!root||root.dataset.final==='true')return;
+function openOnce(){var a=document.getElementById('open-url');if(!a)return;
+var key='opened:'+document.getElementById('job').dataset.jobId;
+try{if(sessionStorage.getItem(key))return;sessionStorage.setItem(key,'1');}catch(e){}
+location.href=a.href;}
+var root=document.getElementById('job');if(!root)return;if(root.dataset.final==='true'){openOnce();return;}
 var id=root.dataset.jobId,base='/jobs/'+encodeURIComponent(id),done=false,pending=false,timer=null;
 function setProgress(p){if(!p)return;var pc=Math.max(0,Math.min(100,Math.round(p.percent||0)));
 var bar=document.getElementById('bar');if(bar){bar.setAttribute('aria-valuenow',pc);bar.firstElementChild.style.width=pc+'%';}
@@ -218,7 +233,7 @@ fetch(base,{headers:{Accept:'text/html'},cache:'no-store'}).then(function(r){ret
 var doc=new DOMParser().parseFromString(html,'text/html');var next=doc.getElementById('job');pending=false;if(!next)return;
 var cur=document.getElementById('job');cur.replaceWith(next);document.title=doc.title;
 document.querySelectorAll('time[datetime]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))t.textContent=d.toLocaleString();});
-if(next.dataset.final==='true'){done=true;if(timer)clearInterval(timer);if(es)es.close();}}).catch(function(){pending=false;});}
+if(next.dataset.final==='true'){done=true;if(timer)clearInterval(timer);if(es)es.close();openOnce();}}).catch(function(){pending=false;});}
 function poll(){if(timer||done)return;timer=setInterval(refresh,2000);}
 var es=null;
 if(window.EventSource){es=new EventSource(base+'/events');
