@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
+import { FarmsModule } from '../farms';
 import { InspectModule } from './inspect/inspect.action';
+import { RenderModule } from './render/render.action';
 
 /**
  * Every shipped action. A studio's own action is one more class with @KitsuAction, listed here
  * (see src/actions/README.md).
  */
 @Module({
-  imports: [InspectModule],
+  imports: [InspectModule, FarmsModule, RenderModule],
 })
 export class ActionsModule {}
