@@ -1,6 +1,5 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import { UnrecoverableError } from 'bullmq';
 import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, ActionJobBase, JobOf } from '../action.types';
@@ -27,6 +26,8 @@ export interface RenderedTask {
   progress: number;
   /** Why it was not submitted, or the farm's word on a failure. */
   message?: string;
+  /** First tracking poll, /jobs/<id>; each poll's result names the next one. */
+  trackingJobId?: string | null;
 }
 
 export interface RenderResult {
@@ -46,7 +47,8 @@ interface Submitted {
   name: string;
   state: FarmJobState;
   commented: boolean;
-  tracked: boolean;
+  /** First polling job (each poll's result names the next). */
+  trackingJobId: string | null;
 }
 
 export interface RenderJobData {
@@ -250,7 +252,7 @@ export class RenderAction implements ActionHandler<'render'> {
             name: spec.name,
             state: submission.state,
             commented: false,
-            tracked: false,
+            trackingJobId: null,
           };
         } catch (error) {
           // A farm that is down fails the whole job for a retry; a refused job is this task's error.
@@ -275,15 +277,24 @@ export class RenderAction implements ActionHandler<'render'> {
         record = { ...record, commented: true };
         await this.record(job, taskId, record);
       }
-      if (!record.tracked && this.config.RENDER_TRACKING === 'on' && this.farm.kind !== 'dry-run') {
-        await enqueueTrack(this.queues, job.data, this.config.RENDER_TRACK_INTERVAL_MS, {
-          parentJobId: formatJobId(job.queueName, job.id!),
-          taskId,
-          farmJobId: record.farmJobId,
-          url: record.url,
-          poll: 1,
-        });
-        record = { ...record, tracked: true };
+      if (
+        !record.trackingJobId &&
+        this.config.RENDER_TRACKING === 'on' &&
+        this.farm.kind !== 'dry-run'
+      ) {
+        const trackingJobId = await enqueueTrack(
+          this.queues,
+          job.data,
+          this.config.RENDER_TRACK_INTERVAL_MS,
+          {
+            parentJobId: formatJobId(job.queueName, job.id!),
+            taskId,
+            farmJobId: record.farmJobId,
+            url: record.url,
+            poll: 1,
+          },
+        );
+        record = { ...record, trackingJobId };
         await this.record(job, taskId, record);
       }
       tasks.push({
@@ -294,6 +305,7 @@ export class RenderAction implements ActionHandler<'render'> {
         frames: record.frames,
         state: record.state,
         progress: 0,
+        trackingJobId: record.trackingJobId,
       });
       done += 1;
       await context.progress(
@@ -398,14 +410,6 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
     // A FarmError here (farm unreachable) is rethrown: BullMQ retries with backoff.
     const status = await this.farm.status(track.farmJobId);
     await context.progress(status.progress, `${status.farmStatus}`);
-    await updateParent(
-      this.queues,
-      track.parentJobId,
-      track.taskId,
-      status.state,
-      status.progress,
-      status.message,
-    );
     if (!isFinalFarmJobState(status.state)) {
       if (track.poll >= config.RENDER_TRACK_MAX_POLLS) {
         return {
@@ -456,42 +460,6 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
       throw error;
     }
     return { ...base, state: status.state, progress: status.progress, summary: comment };
-  }
-}
-
-/** Writes a task's live state into the render job's result (the job page shows it). */
-async function updateParent(
-  queues: JobQueues,
-  parentJobId: string,
-  taskId: string,
-  state: FarmJobState,
-  progress: number,
-  message: string | undefined,
-): Promise<void> {
-  const bullId = parentJobId.slice(parentJobId.indexOf('.') + 1);
-  const queue = queues.get('render');
-  // WATCH needs a connection of its own: the shared producer connection pipelines other commands.
-  const client = ((await queue.getBackend().client) as unknown as Redis).duplicate();
-  const key = queue.toKey(bullId);
-  try {
-    // Optimistic transaction: tracking jobs of other tasks may update the same result at once.
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      await client.watch(key);
-      const raw = await client.hget(key, 'returnvalue');
-      const result = raw ? (JSON.parse(raw) as RenderResult | null) : null;
-      const entry = result?.tasks.find((t) => t.taskId === taskId);
-      if (!result || !entry) {
-        await client.unwatch();
-        return;
-      }
-      entry.state = state;
-      entry.progress = progress;
-      if (message) entry.message = message;
-      const applied = await client.multi().hset(key, 'returnvalue', JSON.stringify(result)).exec();
-      if (applied) return;
-    }
-  } finally {
-    client.disconnect();
   }
 }
 
