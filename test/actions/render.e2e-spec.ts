@@ -141,6 +141,7 @@ interface FarmUnderTest {
     url: string;
     env: Record<string, string>;
     advance(jobId: string, state: SimJobState, progress?: number, message?: string): void;
+    submissions(): Array<{ verdict: string }>;
     close(): Promise<void>;
   }>;
 }
@@ -154,6 +155,7 @@ const FARMS: FarmUnderTest[] = [
         url: sim.url,
         env: { FLAMENCO_URL: sim.url },
         advance: (...a) => sim.advance(...a),
+        submissions: () => sim.submissions(),
         close: () => sim.close(),
       };
     },
@@ -166,6 +168,7 @@ const FARMS: FarmUnderTest[] = [
         url: sim.url,
         env: { AFANASY_URL: sim.url },
         advance: (...a) => sim.advance(...a),
+        submissions: () => sim.submissions(),
         close: () => sim.close(),
       };
     },
@@ -178,6 +181,7 @@ const FARMS: FarmUnderTest[] = [
         url: sim.url,
         env: { DEADLINE_URL: sim.url },
         advance: (...a) => sim.advance(...a),
+        submissions: () => sim.submissions(),
         close: () => sim.close(),
       };
     },
@@ -200,6 +204,7 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
         RENDER_TRACK_INTERVAL_MS: '20',
         RENDER_STATUS_ON_DONE: 'wfa',
         RENDER_STATUS_ON_FAIL: 'retake',
+        ZOU_RETRIES: '0',
       },
     });
   });
@@ -207,6 +212,23 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     await stack.close();
     await farm.close();
     await zou.close();
+  });
+
+  it('never submits a task twice when the job is retried after a submission', async () => {
+    const [, , first, second] = shotTasks(zou, 'full');
+    // The second task's comment fails once: the attempt fails after both submissions.
+    zou.injectFaults({ status: 500, path: `/actions/tasks/${second.id}/comment` });
+    const before = farm.submissions().filter((s) => s.verdict === 'accepted').length;
+    const result = await render(stack, zou, [first, second]);
+    const after = farm.submissions().filter((s) => s.verdict === 'accepted').length;
+    expect(after - before).toBe(2);
+    expect(result.tasks.map((t) => t.taskId)).toEqual([first.id, second.id]);
+    expect(
+      commentsOn(zou, first.id).filter((c) => c.text.startsWith('Render submitted')),
+    ).toHaveLength(1);
+    expect(
+      commentsOn(zou, second.id).filter((c) => c.text.startsWith('Render submitted')),
+    ).toHaveLength(1);
   });
 
   it('submits, comments, and tracks one shot to completion and another to failure', async () => {
