@@ -2,6 +2,7 @@ import { Logger, type INestApplicationContext, type ModuleMetadata } from '@nest
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Role } from './app.module';
+import { CallerAuth } from './auth/caller-auth.service';
 import { AppConfig, loadAppConfig } from './config/app.config';
 import type { Env } from './config/config.module';
 import { ConfigError } from './config/validate-env';
@@ -30,6 +31,16 @@ export async function createHttpApp(
     },
   );
   configureHttp(app, app.get(AppConfig));
+  const { CORS_ORIGINS } = app.get(CallerAuth).config;
+  // Kitsu's AJAX mode sends cookies cross-origin: exact origins only, never `*`.
+  if (CORS_ORIGINS.length > 0) {
+    app.enableCors({
+      origin: CORS_ORIGINS,
+      credentials: true,
+      methods: ['GET', 'POST'],
+      maxAge: 600,
+    });
+  }
   mountDashboard(app);
   return app;
 }

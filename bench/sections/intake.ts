@@ -20,9 +20,12 @@ export interface IntakeResults {
   /** Resident size of the service's API process, in bytes. */
   apiRssIdle: number;
   apiRssAfter: number;
-  /** Whether the service ran with shared-secret authentication (false until AUTH_MODE exists). */
+  /** Whether the service ran with shared-secret authentication. */
   authenticated: boolean;
 }
+
+/** The shared secret the service checks on every benchmarked request. */
+export const BENCH_ACTION_KEY = 'bench-shared-secret-0123456789';
 
 /** Settings that make our API the real thing: production mode, dedupe on, auth when available. */
 export function serviceEnv(redisUrl: string, prefix: string): Record<string, string> {
@@ -32,11 +35,13 @@ export function serviceEnv(redisUrl: string, prefix: string): Record<string, str
     QUEUE_PREFIX: prefix,
     BOARD_PASSWORD: 'bench-board-password',
     DEDUPE_WINDOW: '10',
+    AUTH_MODE: 'shared-secret',
+    ACTION_KEY: BENCH_ACTION_KEY,
     LOG_LEVEL: 'info',
   };
 }
 
-/** Headers a Kitsu request carries to our service (the shared secret once AUTH_MODE lands). */
+/** Headers a Kitsu request carries to our service (the secret travels in the URL). */
 export function serviceHeaders(): Record<string, string> {
   return {};
 }
@@ -59,7 +64,10 @@ export async function runIntake(
     const child: Child = await startChild(server, env);
     try {
       if (server === 'service') apiRssIdle = child.rss();
-      const url = `${child.url}/actions/bench-noop`;
+      const url =
+        server === 'service'
+          ? `${child.url}/actions/bench-noop?key=${BENCH_ACTION_KEY}`
+          : `${child.url}/actions/bench-noop`;
       const headers = server === 'service' ? serviceHeaders() : {};
       if (sizes.intakeWarmupSec > 0) {
         await generateLoad(ctx.tool, {
@@ -88,5 +96,5 @@ export async function runIntake(
       await child.stop();
     }
   }
-  return { runs, apiRssIdle, apiRssAfter, authenticated: false };
+  return { runs, apiRssIdle, apiRssAfter, authenticated: true };
 }

@@ -8,7 +8,7 @@ import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import { JsonPoster } from '../lib/http-client';
 import { kitsuBody, PERSON_ID, PROJECT_ID } from '../lib/kitsu-body';
 import { percentile, waitFor } from '../lib/stats';
-import { serviceEnv, serviceHeaders } from './intake';
+import { serviceEnv, serviceHeaders, BENCH_ACTION_KEY } from './intake';
 
 export interface ThroughputResults {
   jobs: number;
@@ -135,7 +135,7 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
   });
   const queue = new Queue('custom', { connection: { url: ctx.redisUrl }, prefix });
   const poster = new JsonPoster(32);
-  const url = `${api.url}/actions/bench-noop`;
+  const url = `${api.url}/actions/bench-noop?key=${BENCH_ACTION_KEY}`;
   const headers = serviceHeaders();
   const stream = Math.floor(Math.random() * 0xffffffff);
   let counter = 0;

@@ -73,6 +73,11 @@ export interface ActionContext {
 
 export interface ActionHandler<N extends ActionName = ActionName> {
   handle(job: JobOf<N>, context: ActionContext): Promise<ResultOf<N>>;
+  /**
+   * One short sentence about a successful outcome for the Kitsu comment (e.g. "Playlist 'X'
+   * created with 12 shots"); without it the result's `summary` field is used.
+   */
+  describeOutcome?(result: ResultOf<N>): string;
   /** Sub-actions this handler serves (launchers, forwarders); absent when it has none. */
   variants?(): string[];
 }

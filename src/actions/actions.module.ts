@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { FarmsModule } from '../farms';
+import { NotifyModule } from './custom/notify/notify.action';
 import { InspectModule } from './inspect/inspect.action';
 import { RenderModule } from './render/render.action';
 
@@ -8,6 +9,6 @@ import { RenderModule } from './render/render.action';
  * (see src/actions/README.md).
  */
 @Module({
-  imports: [InspectModule, FarmsModule, RenderModule],
+  imports: [InspectModule, NotifyModule, FarmsModule, RenderModule],
 })
 export class ActionsModule {}

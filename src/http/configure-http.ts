@@ -12,6 +12,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Follows the request into the job and the worker's log lines. */
     requestId: string;
+    /** The body as received, for signature checks (set by the body parsers). */
+    rawBody?: Buffer;
   }
 }
 
@@ -32,9 +34,18 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
     res.setHeader('X-Request-Id', req.requestId);
     next();
   });
-  express_.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
+  // Keeping a reference to the received bytes costs nothing and lets `signed` mode verify them.
+  const keepRaw = (req: Request, _res: Response, buf: Buffer) => {
+    req.rawBody = buf;
+  };
+  express_.use(express.json({ limit: config.BODY_LIMIT, strict: true, verify: keepRaw }));
   express_.use(
-    express.urlencoded({ limit: config.BODY_LIMIT, extended: false, parameterLimit: 1000 }),
+    express.urlencoded({
+      limit: config.BODY_LIMIT,
+      extended: false,
+      parameterLimit: 1000,
+      verify: keepRaw,
+    }),
   );
   express_.use(bodyParserErrors);
   app.useGlobalFilters(new AllExceptionsFilter());

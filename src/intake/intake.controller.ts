@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
+import { CallerAuth } from '../auth/caller-auth.service';
 import { parseKitsuRequest } from './kitsu-request';
 import { IntakeService } from './intake.service';
 
@@ -25,6 +26,7 @@ export class IntakeController {
     private readonly intake: IntakeService,
     private readonly registry: ActionRegistry,
     private readonly config: AppConfig,
+    private readonly auth: CallerAuth,
   ) {}
 
   /** What can be asked for, with the URL to register in Kitsu for each. */
@@ -72,6 +74,8 @@ export class IntakeController {
       maxSelection: this.config.MAX_SELECTION,
       format: isForm ? 'form' : 'ajax',
     });
+    // Who is asking is checked before anything is stored.
+    await this.auth.verify(req, request, action.options.name);
     const { jobId, duplicate } = await this.intake.enqueue({
       action,
       variant,

@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { IntakeController } from './intake.controller';
 import { IntakeService } from './intake.service';
 
-@Module({ controllers: [IntakeController], providers: [IntakeService], exports: [IntakeService] })
+@Module({
+  imports: [AuthModule],
+  controllers: [IntakeController],
+  providers: [IntakeService],
+  exports: [IntakeService],
+})
 export class IntakeModule {}

@@ -1,12 +1,61 @@
-import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  ConflictException,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { AppConfig } from '../config/app.config';
 import { wantsHtml } from '../http/http-errors';
-import { renderJobPage } from './job-page';
-import { JobsService, type JobView } from './jobs.service';
+import { parseJobId } from './job-id';
+import { JobAccessPolicy } from './job-access.policy';
+import { JobEventsHub, type JobChange } from './job-events.service';
+import { renderJobListPage, renderJobPage } from './job-page';
+import { FINAL_STATES, JobsService, MAX_LIST, type JobSummary, type JobView } from './jobs.service';
+
+const HEARTBEAT_MS = 15000;
 
 @Controller('jobs')
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly access: JobAccessPolicy,
+    private readonly events: JobEventsHub,
+    private readonly config: AppConfig,
+  ) {}
+
+  private get kitsuUrl(): string | null {
+    return this.config.KITSU_URL ? this.config.KITSU_URL.replace(/\/+$/, '') : null;
+  }
+
+  /** Recent jobs, newest first; `?person=` (id or email) filters, `?limit=` bounds (max 200). */
+  @Get()
+  async list(
+    @Query('person') personQuery: string | undefined,
+    @Query('limit') limitQuery: string | undefined,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ jobs: JobSummary[] } | string> {
+    const person = personQuery?.trim() || (await this.access.listScope(req));
+    const limit = Number.parseInt(limitQuery ?? '', 10);
+    const jobs = await this.jobs.list({
+      person: person ?? undefined,
+      limit: Number.isFinite(limit) ? Math.min(limit, MAX_LIST) : undefined,
+    });
+    res.setHeader('Vary', 'Accept');
+    if (wantsHtml(req)) {
+      res.type('html');
+      return renderJobListPage(jobs, person ?? null);
+    }
+    return { jobs };
+  }
 
   /** JSON for scripts, the job page for browsers (content negotiation on Accept). */
   @Get(':id')
@@ -15,16 +64,126 @@ export class JobsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JobView | string> {
-    const view = await this.jobs.view(id);
-    if (!view)
-      throw new NotFoundException(
-        `No job "${id}" (finished jobs are kept for a while, then removed)`,
-      );
+    const view = await this.visibleJob(id, req);
     res.setHeader('Vary', 'Accept');
+    res.setHeader('Cache-Control', 'no-store');
     if (wantsHtml(req)) {
       res.type('html');
-      return renderJobPage(view);
+      return renderJobPage(view, {
+        kitsuUrl: this.kitsuUrl,
+        canRetry: await this.access.canRetry(req, view),
+      });
     }
     return view;
   }
+
+  /**
+   * Server-Sent Events: `state` {state, progress, failedReason?, final} first and on each change,
+   * `progress` {percent, message?} while it runs, then `end` and the stream closes.
+   */
+  @Get(':id/events')
+  async stream(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const view = await this.visibleJob(id, req);
+    const parsed = parseJobId(view.id)!;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    let closed = false;
+    const send = (event: string, data: unknown) => {
+      if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const sendState = (job: JobView) =>
+      send('state', {
+        state: job.state,
+        progress: job.progress,
+        failedReason: job.failedReason,
+        final: FINAL_STATES.includes(job.state),
+      });
+    let unsubscribe: () => void = () => undefined;
+    const heartbeat = setInterval(() => {
+      if (!closed) res.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS);
+    const finish = () => {
+      if (closed) return;
+      send('end', {});
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      res.end();
+    };
+    req.on('close', () => {
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+    // Snapshots are read and sent one after another so a stale one never follows a newer one.
+    let chain: Promise<void> = Promise.resolve();
+    const sendLatest = () => {
+      chain = chain
+        .then(async () => {
+          if (closed) return;
+          const latest = await this.jobs.view(view.id);
+          if (!latest) return finish();
+          sendState(latest);
+          if (FINAL_STATES.includes(latest.state)) finish();
+        })
+        .catch(() => undefined);
+    };
+    // Subscribe before reading the first snapshot so no change falls between the two.
+    unsubscribe = await this.events.subscribe(parsed.queue, parsed.bullId, (change: JobChange) => {
+      if (change.type === 'progress') send('progress', normalizeProgressEvent(change.data));
+      else sendLatest();
+    });
+    if (closed) return unsubscribe();
+    sendLatest();
+  }
+
+  /** Puts a failed job back in its queue. Form posts come back to the job page. */
+  @Post(':id/retry')
+  @HttpCode(202)
+  async retry(
+    @Param('id') id: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ jobId: string; status: string; statusUrl: string } | void> {
+    const view = await this.visibleJob(id, req);
+    if (!(await this.access.canRetry(req, view)))
+      throw new ForbiddenException('You may not retry this job');
+    const job = await this.jobs.find(view.id);
+    if (!job || !(await this.jobs.retry(job)))
+      throw new ConflictException(
+        `Job "${view.id}" is ${view.state}; only failed jobs can be retried`,
+      );
+    if (wantsHtml(req)) {
+      res.redirect(303, `/jobs/${view.id}`);
+      return;
+    }
+    return { jobId: view.id, status: 'waiting', statusUrl: `/jobs/${view.id}` };
+  }
+
+  private async visibleJob(id: string, req: Request): Promise<JobView> {
+    const view = await this.jobs.view(id);
+    // A job the caller may not see answers like a missing one, so ids cannot be probed.
+    if (!view || !(await this.access.canView(req, view)))
+      throw new NotFoundException(
+        `No job "${id}" (finished jobs are kept for a while, then removed)`,
+      );
+    return view;
+  }
+}
+
+function normalizeProgressEvent(data: unknown): { percent: number; message?: string } {
+  if (typeof data === 'number') return { percent: data };
+  if (data && typeof data === 'object') {
+    const { percent, message } = data as { percent?: unknown; message?: unknown };
+    return {
+      percent: typeof percent === 'number' ? percent : 0,
+      ...(typeof message === 'string' ? { message } : {}),
+    };
+  }
+  return { percent: 0 };
 }

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Job, type JobState } from 'bullmq';
 import type { ActionJobBase, JobProgress } from '../actions/action.types';
 import { JobQueues } from '../queues/job-queues.service';
-import type { QueueName } from '../queues/queues';
+import { QUEUE_NAMES, type QueueName } from '../queues/queues';
 import { formatJobId, parseJobId } from './job-id';
+import { selectionFromResult, type SelectionItem } from './selection-summary';
 
 export type PublicJobState = JobState | 'unknown';
 
@@ -24,7 +25,32 @@ export interface JobView {
   request: ActionJobBase['request'];
   params: Record<string, string>;
   logs: string[];
+  /** Names of the selected tasks when the action reported them (see selection-summary.ts). */
+  selection: SelectionItem[] | null;
 }
+
+/** A line of the /jobs list. */
+export interface JobSummary {
+  id: string;
+  action: string;
+  state: PublicJobState;
+  personId: string;
+  personEmail: string;
+  taskCount: number;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export const MAX_LIST = 200;
+const LISTED_STATES: JobState[] = [
+  'active',
+  'waiting',
+  'waiting-children',
+  'prioritized',
+  'delayed',
+  'completed',
+  'failed',
+];
 
 export const FINAL_STATES: readonly PublicJobState[] = ['completed', 'failed'];
 
@@ -44,11 +70,15 @@ export class JobsService {
     return job ? this.toView(job) : null;
   }
 
-  async toView(job: Job<ActionJobBase>): Promise<JobView> {
-    const [state, logs] = await Promise.all([
-      job.getState(),
-      this.queues.get(job.queueName as QueueName).getJobLogs(job.id!, 0, 49),
-    ]);
+  async toView(read: Job<ActionJobBase>): Promise<JobView> {
+    const queue = this.queues.get(read.queueName as QueueName);
+    const [state, logs] = await Promise.all([read.getState(), queue.getJobLogs(read.id!, 0, 49)]);
+    // The job may have ended between reading it and its state: read it again so a final state
+    // never comes without its result or failure reason.
+    const job =
+      FINAL_STATES.includes(state) && !read.finishedOn
+        ? ((await Job.fromId<ActionJobBase>(queue, read.id!)) ?? read)
+        : read;
     const data = job.data;
     return {
       id: formatJobId(job.queueName, job.id!),
@@ -66,7 +96,55 @@ export class JobsService {
       request: data.request,
       params: data.params,
       logs: logs.logs,
+      selection: selectionFromResult(job.returnvalue),
     };
+  }
+
+  /**
+   * Recent jobs of every queue, newest first. Each queue is read up to `limit` newest jobs per
+   * state, so the cost stays bounded however many jobs Redis keeps.
+   */
+  async list(options: { person?: string; limit?: number } = {}): Promise<JobSummary[]> {
+    const limit = Math.max(1, Math.min(MAX_LIST, options.limit ?? 50));
+    const person = options.person?.trim().toLowerCase();
+    // A person filter reads further back so that a quiet person still sees their jobs.
+    const depth = person ? MAX_LIST * 2 : limit;
+    const perQueue = await Promise.all(
+      QUEUE_NAMES.map(async (name) => {
+        const queue = this.queues.get(name);
+        const jobs = await queue.getJobs(LISTED_STATES, 0, depth - 1, false);
+        return jobs.filter((job): job is Job<ActionJobBase> => Boolean(job?.id));
+      }),
+    );
+    const matching = perQueue
+      .flat()
+      .filter(
+        (job) =>
+          !person ||
+          job.data.request.personId.toLowerCase() === person ||
+          job.data.request.personEmail.toLowerCase() === person,
+      )
+      .sort((a, b) => b.timestamp - a.timestamp)
+      .slice(0, limit);
+    return Promise.all(
+      matching.map(async (job) => ({
+        id: formatJobId(job.queueName, job.id!),
+        action: job.data.variant ? `${job.data.action}/${job.data.variant}` : job.data.action,
+        state: await job.getState(),
+        personId: job.data.request.personId,
+        personEmail: job.data.request.personEmail,
+        taskCount: job.data.request.taskIds.length,
+        createdAt: new Date(job.timestamp).toISOString(),
+        finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+      })),
+    );
+  }
+
+  /** Puts a failed job back in its queue for a new round of attempts; false if not failed. */
+  async retry(job: Job<ActionJobBase>): Promise<boolean> {
+    if ((await job.getState()) !== 'failed') return false;
+    await job.retry('failed', { resetAttemptsMade: true });
+    return true;
   }
 }
 

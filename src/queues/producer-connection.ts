@@ -1,15 +1,16 @@
-import { Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app.config';
-import { createRedisConnection } from './redis-connection';
+import { ENV, type Env } from '../config/config.module';
+import { createRedisConnection, type RedisClient } from './redis-connection';
+import { loadRedisConfig } from './redis.config';
 
 /** The one fail-fast Redis connection the API role enqueues and reads jobs through. */
 @Injectable()
 export class ProducerConnection implements OnApplicationShutdown {
-  readonly client: Redis;
+  readonly client: RedisClient;
 
-  constructor(config: AppConfig) {
-    this.client = createRedisConnection(config, 'producer');
+  constructor(config: AppConfig, @Inject(ENV) env: Env) {
+    this.client = createRedisConnection(config, 'producer', loadRedisConfig(env));
   }
 
   async onApplicationShutdown(): Promise<void> {

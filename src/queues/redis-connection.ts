@@ -1,17 +1,19 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app.config';
+import { parseHostPort, type RedisConfig } from './redis.config';
 
 /**
  * Producer connections fail fast (no offline queue) so intake answers 503 at once when Redis is
  * down instead of hanging; worker connections retry forever, as BullMQ requires for blocking calls.
+ * Both reconnect by themselves, so the service recovers when Redis returns without a restart.
  */
 export type RedisRole = 'producer' | 'worker';
+export type RedisClient = Redis | Cluster;
 
 export function redisOptionsFor(role: RedisRole): RedisOptions {
   return role === 'producer'
     ? {
         enableOfflineQueue: false,
-        enableAutoPipelining: true,
         maxRetriesPerRequest: 1,
         connectTimeout: 2000,
         retryStrategy: (times) => Math.min(times * 200, 2000),
@@ -23,9 +25,48 @@ export function redisOptionsFor(role: RedisRole): RedisOptions {
       };
 }
 
-export function createRedisConnection(config: AppConfig, role: RedisRole): Redis {
-  const client = new Redis(config.REDIS_URL, redisOptionsFor(role));
+export function createRedisConnection(
+  config: AppConfig,
+  role: RedisRole,
+  redis?: RedisConfig,
+): RedisClient {
+  const client = connect(config.REDIS_URL, role, redis);
   // Errors surface through the commands that fail; without a listener ioredis would print each retry.
   client.on('error', () => undefined);
   return client;
+}
+
+function connect(url: string, role: RedisRole, redis: RedisConfig | undefined): RedisClient {
+  const options = redisOptionsFor(role);
+  if (!redis || redis.mode === 'single') return new Redis(url, options);
+  const auth = credentialsOf(url);
+  if (redis.mode === 'sentinel') {
+    return new Redis({
+      ...options,
+      ...auth,
+      sentinels: redis.REDIS_SENTINELS.map(parseHostPort),
+      name: redis.REDIS_SENTINEL_NAME,
+      ...(redis.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: redis.REDIS_SENTINEL_PASSWORD } : {}),
+      // After a failover the old master turns replica and refuses writes: find the new one.
+      reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    });
+  }
+  const { retryStrategy, enableOfflineQueue, ...nodeOptions } = options;
+  return new Cluster(redis.REDIS_CLUSTER_NODES.map(parseHostPort), {
+    redisOptions: { ...nodeOptions, ...auth },
+    clusterRetryStrategy: retryStrategy,
+    ...(enableOfflineQueue === false ? { enableOfflineQueue: false } : {}),
+    enableReadyCheck: true,
+  });
+}
+
+/** Username, password and db from REDIS_URL, for Sentinel masters and Cluster nodes. */
+function credentialsOf(url: string): Pick<RedisOptions, 'username' | 'password' | 'db'> {
+  const parsed = new URL(url);
+  const db = Number(parsed.pathname.replace(/^\//, '') || 0);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(Number.isInteger(db) && db > 0 ? { db } : {}),
+  };
 }

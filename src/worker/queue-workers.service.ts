@@ -2,18 +2,21 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type Redis from 'ioredis';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { ActionContext, ActionJobBase, JobOf, ActionName } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
 import { ENV, type Env } from '../config/config.module';
 import { ConfigError, validateEnv } from '../config/validate-env';
 import { isQueueName, type QueueName } from '../queues/queues';
-import { createRedisConnection } from '../queues/redis-connection';
+import { ProducerConnection } from '../queues/producer-connection';
+import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
+import { loadRedisConfig, type RedisConfig } from '../queues/redis.config';
+import { JOB_OUTCOME_LISTENER, type JobOutcomeListener } from './job-outcome';
 import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
 
 /**
@@ -25,15 +28,21 @@ import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
 export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Worker');
   private readonly workers: Worker[] = [];
-  private readonly connections: Redis[] = [];
+  private readonly connections: RedisClient[] = [];
+  private readonly redisConfig: RedisConfig;
   private readonly workerConfig: WorkerConfig;
 
   constructor(
     private readonly config: AppConfig,
     private readonly registry: ActionRegistry,
+    private readonly producer: ProducerConnection,
     @Inject(ENV) env: Env,
+    @Optional()
+    @Inject(JOB_OUTCOME_LISTENER)
+    private readonly outcomes: JobOutcomeListener | null = null,
   ) {
     this.workerConfig = validateEnv(WorkerConfig, env);
+    this.redisConfig = loadRedisConfig(env);
   }
 
   /** Queues this process consumes, checked against the registered actions. */
@@ -52,7 +61,16 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    for (const queue of this.selectedQueues()) this.start(queue);
+    let queues: QueueName[];
+    try {
+      queues = this.selectedQueues();
+    } catch (error) {
+      // NestFactory.createApplicationContext runs init itself and drops the context when a hook
+      // throws, so no shutdown hook would ever close the producer connection: close it here.
+      this.producer.client.disconnect();
+      throw error;
+    }
+    for (const queue of queues) this.start(queue);
     this.logger.log(`Consuming queues: ${this.queueNames().join(', ') || '(none)'}`);
   }
 
@@ -61,8 +79,9 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private start(queue: QueueName): void {
-    const connection = createRedisConnection(this.config, 'worker');
+    const connection = createRedisConnection(this.config, 'worker', this.redisConfig);
     this.connections.push(connection);
+    const perSecond = this.workerConfig.rateLimitFor(queue);
     const worker = new Worker(queue, (job: Job<ActionJobBase>) => this.process(job), {
       connection,
       prefix: this.config.QUEUE_PREFIX,
@@ -70,16 +89,46 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       lockDuration: this.workerConfig.WORKER_LOCK_DURATION_MS,
       stalledInterval: this.workerConfig.WORKER_STALLED_INTERVAL_MS,
       maxStalledCount: 2,
+      ...(perSecond > 0 ? { limiter: { max: perSecond, duration: 1000 } } : {}),
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
       this.logger.warn(
         `[${job.data.requestId}] ${queue}.${job.id} ${job.name} failed (attempt ${job.attemptsMade}): ${error.message}`,
       );
+      if (this.outcomes) this.tell(job, (l) => this.finalFailure(job, error, l));
+    });
+    worker.on('completed', (job, result) => {
+      if (this.outcomes) this.tell(job, (l) => l.onCompleted(job, result));
     });
     worker.on('error', (error) => this.logger.error(`${queue} worker: ${error.message}`));
     this.workers.push(worker);
   }
+
+  /** A retried attempt is not an outcome: only a job left in `failed` is told. */
+  private async finalFailure(
+    job: Job<ActionJobBase>,
+    error: Error,
+    listener: JobOutcomeListener,
+  ): Promise<void> {
+    if (await job.isFailed()) await listener.onFinalFailure(job, error);
+  }
+
+  private tell(
+    job: Job<ActionJobBase>,
+    call: (listener: JobOutcomeListener) => Promise<void>,
+  ): void {
+    const listener = this.outcomes;
+    if (!listener) return;
+    const pending = call(listener).catch((error: unknown) =>
+      this.logger.warn(`[${job.data.requestId}] outcome listener: ${String(error)}`),
+    );
+    // Shutdown waits for these so a comment in flight is not cut off.
+    this.pendingOutcomes.add(pending);
+    void pending.finally(() => this.pendingOutcomes.delete(pending));
+  }
+
+  private readonly pendingOutcomes = new Set<Promise<unknown>>();
 
   private async process(job: Job<ActionJobBase>): Promise<unknown> {
     const action = this.registry.get(job.name);
@@ -117,6 +166,10 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       );
       await Promise.all(this.workers.map((w) => w.close(true)));
     }
+    await Promise.race([
+      Promise.allSettled([...this.pendingOutcomes]),
+      new Promise((resolve) => setTimeout(resolve, Math.min(grace, 5000)).unref()),
+    ]);
     for (const connection of this.connections) connection.disconnect();
   }
 }

@@ -29,6 +29,31 @@ export class WorkerConfig {
   @Max(600000)
   WORKER_STALLED_INTERVAL_MS = 15000;
 
+  /**
+   * Jobs started per second on each queue, counted across every worker process (BullMQ keeps the
+   * limiter in Redis), so adding workers cannot flood Zou. 0 = no limit. Per queue:
+   * WORKER_RATE_LIMIT=custom:5,inspect:20 overrides it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  ZOU_JOBS_PER_SECOND = 0;
+
+  @Transform(toList)
+  @IsString({ each: true })
+  @Matches(/^[a-z-]+:\d{1,6}$/, { each: true, message: 'entries like custom:5' })
+  WORKER_RATE_LIMIT: string[] = [];
+
+  /** Jobs per second for a queue across all workers; 0 when unlimited. */
+  rateLimitFor(queue: string): number {
+    for (const entry of this.WORKER_RATE_LIMIT) {
+      const [name, value] = entry.split(':');
+      if (name === queue) return Number(value);
+    }
+    return this.ZOU_JOBS_PER_SECOND;
+  }
+
   concurrencyFor(queue: string, fallback: number): number {
     for (const entry of this.WORKER_CONCURRENCY) {
       const [name, value] = entry.split(':');

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { FeedbackModule } from '../feedback/feedback.module';
 import { QueueWorkers } from './queue-workers.service';
 
-@Module({ providers: [QueueWorkers], exports: [QueueWorkers] })
+@Module({ imports: [FeedbackModule], providers: [QueueWorkers], exports: [QueueWorkers] })
 export class WorkerModule {}

@@ -434,6 +434,15 @@ export class ZouClient {
 
   // --- comments --------------------------------------------------------------------------------
 
+  /** A task's comments, newest first (lets an idempotent writer see what it already posted). */
+  getTaskComments(taskId: string): Promise<ZouComment[]> {
+    return this.http.request({
+      method: 'GET',
+      route: '/data/tasks/:id/comments',
+      params: { id: taskId },
+    });
+  }
+
   /**
    * Comments on a task (Zou's only way to change a status). Without `taskStatusId` the current
    * status is read and kept. Not retried after a cut connection or timeout: see ZouRequest.

@@ -30,6 +30,8 @@ export async function startStack(
     QUEUE_PREFIX: uniquePrefix(),
     PORT: '0',
     WORKER_STALLED_INTERVAL_MS: '5000',
+    // Action tests act as the person they name; test/security covers authentication.
+    AUTH_MODE: 'none',
     ...options.env,
   };
   const logger = false as const;

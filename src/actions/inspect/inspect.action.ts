@@ -3,6 +3,8 @@ import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, JobOf } from '../action.types';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { toUnrecoverable } from '../zou-failure';
+// The job page shows inspect results with this renderer.
+import './inspect.renderer';
 
 /** One selected task with everything a person wants to know about it, names and ids. */
 export interface InspectedTask {

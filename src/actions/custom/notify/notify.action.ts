@@ -1,0 +1,107 @@
+import { Module } from '@nestjs/common';
+import { KitsuAction } from '../../action.decorator';
+import type { ActionContext, ActionHandler, JobOf } from '../../action.types';
+import { ZouClient } from '../../../zou/zou.client';
+import type { ZouComment } from '../../../zou/zou.types';
+import { toUnrecoverable } from '../../zou-failure';
+
+export const DEFAULT_NOTIFY_TEXT = 'Please have a look at this task.';
+/** Zou and worker clocks may disagree; a comment this much older than the click still counts. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface NotifyResult {
+  summary: string;
+  /** Tasks commented on, in selection order (includes those finished by an earlier attempt). */
+  commented: string[];
+  /** Tasks whose comment a killed attempt had already posted (found on Zou, not posted again). */
+  recovered: string[];
+}
+
+declare module '../../action.types' {
+  interface ActionJobMap {
+    notify: {
+      /** Tasks already commented on by an earlier attempt of this job. */
+      done?: string[];
+    };
+  }
+  interface ActionResultMap {
+    notify: NotifyResult;
+  }
+}
+
+/**
+ * Posts a comment on each selected task, credited to the person who clicked, keeping each task's
+ * status. The text is `?text=` on the action URL, or a default.
+ *
+ * Idempotent across retries and killed workers: each commented task is recorded on the job
+ * (`done`) before the next one, so a retry skips it. Only a worker killed between Zou's answer and
+ * that record can leave a task commented but not recorded, so a re-run attempt first looks on Zou
+ * for that exact comment before posting.
+ */
+@KitsuAction({
+  name: 'notify',
+  label: 'Notify (comment)',
+  description: 'Posts a comment on each selected task, keeping its status',
+  queue: 'custom',
+  entityTypes: 'all',
+  ajax: true,
+  attempts: 8,
+})
+export class NotifyAction implements ActionHandler<'notify'> {
+  constructor(private readonly zou: ZouClient) {}
+
+  async handle(job: JobOf<'notify'>, context: ActionContext): Promise<NotifyResult> {
+    const { request, params } = job.data;
+    const text = (params.text ?? '').trim() || DEFAULT_NOTIFY_TEXT;
+    const done = new Set(job.data.done ?? []);
+    const rerun = job.attemptsStarted > 1;
+    const recovered: string[] = [];
+    const total = request.taskIds.length;
+    if (done.size) await context.log(`Resuming: ${done.size}/${total} task(s) already commented`);
+
+    for (const taskId of request.taskIds) {
+      if (done.has(taskId)) continue;
+      const posted = rerun && (await this.alreadyPosted(taskId, request.personId, text, job));
+      if (posted) {
+        recovered.push(taskId);
+        await context.log(`Task ${taskId}: comment found from an interrupted attempt`);
+      } else {
+        await this.zou
+          .commentTask(taskId, { comment: text, personId: request.personId })
+          .catch((error: unknown) => toUnrecoverable(error));
+      }
+      done.add(taskId);
+      // Recorded before the next task so a retry never comments twice.
+      await job.updateData({ ...job.data, done: [...done] });
+      await context.progress((done.size / total) * 100, `${done.size}/${total} commented`);
+    }
+
+    const commented = request.taskIds.filter((id) => done.has(id));
+    return { summary: `${commented.length} task(s) commented`, commented, recovered };
+  }
+
+  private async alreadyPosted(
+    taskId: string,
+    personId: string,
+    text: string,
+    job: JobOf<'notify'>,
+  ): Promise<boolean> {
+    const since = Date.parse(job.data.requestedAt) - CLOCK_SKEW_MS;
+    const comments = await this.zou
+      .getTaskComments(taskId)
+      .catch((error: unknown) => toUnrecoverable(error));
+    return comments.some(
+      (comment) =>
+        comment.person_id === personId && comment.text === text && createdAt(comment) >= since,
+    );
+  }
+}
+
+/** Zou writes naive UTC datetimes (no zone); read them as UTC. */
+function createdAt(comment: ZouComment): number {
+  const value = comment.created_at;
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+}
+
+@Module({ providers: [NotifyAction] })
+export class NotifyModule {}

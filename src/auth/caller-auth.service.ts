@@ -1,0 +1,165 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+  UnauthorizedException,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import type { KitsuActionRequest } from '../actions/action.types';
+import { ENV, type Env } from '../config/config.module';
+import { ConfigError, validateEnv } from '../config/validate-env';
+import { ZouClient } from '../zou/zou.client';
+import { ZouError } from '../zou/zou.errors';
+import type { ZouPerson } from '../zou/zou.types';
+import { AuthConfig, resolveAuthModes } from './auth.config';
+import { verifySignature } from './signature';
+
+export const TIMESTAMP_HEADER = 'x-kitsu-actions-timestamp';
+export const SIGNATURE_HEADER = 'x-kitsu-actions-signature';
+
+const SESSION_COOKIE = 'access_token_cookie';
+const MAX_CACHED_VERDICTS = 5000;
+
+interface Verdict {
+  user: ZouPerson | null;
+  expiresAt: number;
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Equal-time comparison whatever the lengths: both sides are hashed first. */
+export function secretsMatch(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/** Kitsu's session JWT from its cookie (same-host deployment) or a Bearer header. */
+export function sessionToken(req: Request): string | null {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (bearer) return bearer[1];
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = part.slice(eq + 1).trim();
+      return value ? decodeURIComponent(value) : null;
+    }
+  }
+  return null;
+}
+
+/**
+ * Checks that the caller of an action is who the request claims. Kitsu signs nothing, so the
+ * proof is its own session (verified by Zou) or a shared secret in the action URL. Tokens are
+ * never stored: verdicts are cached under a hash of the token.
+ */
+@Injectable()
+export class CallerAuth implements OnModuleInit {
+  private readonly logger = new Logger('Auth');
+  readonly config: AuthConfig;
+  private readonly verdicts = new Map<string, Verdict>();
+
+  constructor(
+    private readonly zou: ZouClient,
+    @Inject(ENV) env: Env,
+  ) {
+    this.config = validateEnv(AuthConfig, env);
+    const problems = resolveAuthModes(this.config, env);
+    if (problems.length) throw new ConfigError(problems);
+  }
+
+  onModuleInit(): void {
+    if (this.config.modes.includes('none')) {
+      this.logger.warn(
+        'AUTH_MODE=none: anyone who reaches /actions can act as any person (development only)',
+      );
+    }
+  }
+
+  async verify(req: Request, request: KitsuActionRequest, action: string): Promise<void> {
+    for (const mode of this.config.modes) {
+      if (mode === 'shared-secret') this.checkKey(req, action);
+      if (mode === 'kitsu-session') await this.checkSession(req, request);
+      if (mode === 'signed') this.checkSignature(req);
+    }
+  }
+
+  private checkKey(req: Request, action: string): void {
+    const expected = this.config.keyFor(action);
+    const given = typeof req.query.key === 'string' ? req.query.key : '';
+    if (!expected || !given) {
+      throw new UnauthorizedException('This action needs its key (?key= on the action URL)');
+    }
+    if (!secretsMatch(given, expected)) throw new UnauthorizedException('The action key is wrong');
+  }
+
+  private checkSignature(req: Request): void {
+    const header = (name: string) => {
+      const value = req.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const verdict = verifySignature({
+      secret: this.config.SIGNING_SECRET!,
+      timestampHeader: header(TIMESTAMP_HEADER),
+      signatureHeader: header(SIGNATURE_HEADER),
+      body: req.rawBody ?? '',
+      toleranceS: this.config.SIGNING_TOLERANCE_S,
+    });
+    if (!verdict.ok) {
+      const reasons = {
+        missing: `The request must carry ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER}`,
+        malformed: `${SIGNATURE_HEADER} must look like v1=<hex>`,
+        stale: 'The signed request is too old or from the future',
+        mismatch: 'The signature does not match the body',
+      };
+      throw new UnauthorizedException(reasons[verdict.reason]);
+    }
+  }
+
+  private async checkSession(req: Request, request: KitsuActionRequest): Promise<void> {
+    const token = sessionToken(req);
+    if (!token) {
+      throw new UnauthorizedException(
+        'A Kitsu session is required (the access_token_cookie cookie or an Authorization: Bearer token)',
+      );
+    }
+    const user = await this.sessionUser(token);
+    if (!user) throw new UnauthorizedException('The Kitsu session is expired or invalid');
+    if (user.id.toLowerCase() !== request.personId) {
+      throw new ForbiddenException(
+        'The Kitsu session belongs to another person than the request names',
+      );
+    }
+    if ((user.email ?? '').toLowerCase() !== request.personEmail.toLowerCase()) {
+      throw new ForbiddenException('The email in the request is not the session’s');
+    }
+  }
+
+  private async sessionUser(token: string): Promise<ZouPerson | null> {
+    const key = sha256(token).toString('hex');
+    const now = Date.now();
+    const cached = this.verdicts.get(key);
+    if (cached && cached.expiresAt > now) return cached.user;
+    let user: ZouPerson | null;
+    try {
+      user = (await this.zou.authenticatedAs(token))?.user ?? null;
+    } catch (error) {
+      const reason = error instanceof ZouError ? error.message : 'Kitsu did not answer';
+      this.logger.warn(`Session check failed: ${reason}`);
+      throw new ServiceUnavailableException({
+        message: 'Kitsu could not confirm the session; try again shortly',
+        retryAfter: 5,
+      });
+    }
+    if (this.verdicts.size >= MAX_CACHED_VERDICTS) {
+      // Oldest first: Map keeps insertion order.
+      this.verdicts.delete(this.verdicts.keys().next().value!);
+    }
+    this.verdicts.set(key, { user, expiresAt: now + this.config.AUTH_CACHE_SECONDS * 1000 });
+    return user;
+  }
+}

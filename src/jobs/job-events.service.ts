@@ -1,0 +1,93 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { QueueEvents } from 'bullmq';
+import { AppConfig } from '../config/app.config';
+import type { QueueName } from '../queues/queues';
+import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
+
+/** A change of one job, as the page's event stream sends it. */
+export type JobChange =
+  | { type: 'active' }
+  | { type: 'progress'; data: unknown }
+  | { type: 'completed' }
+  | { type: 'failed'; failedReason: string };
+
+type Listener = (change: JobChange) => void;
+
+/**
+ * One BullMQ QueueEvents per queue per process, shared by every open job page: each QueueEvents
+ * holds a blocking Redis connection, so one per browser tab would not scale. Listeners are kept
+ * per job id and the queue's reader starts on first use.
+ */
+@Injectable()
+export class JobEventsHub implements OnModuleDestroy {
+  private readonly readers = new Map<QueueName, Promise<QueueEvents>>();
+  private readonly connections: RedisClient[] = [];
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(private readonly config: AppConfig) {}
+
+  /** Calls `listener` for changes of the job until the returned function is called. */
+  async subscribe(queue: QueueName, bullId: string, listener: Listener): Promise<() => void> {
+    await this.reader(queue);
+    const key = `${queue}:${bullId}`;
+    let set = this.listeners.get(key);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(key, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(key);
+    };
+  }
+
+  listenerCount(): number {
+    let count = 0;
+    for (const set of this.listeners.values()) count += set.size;
+    return count;
+  }
+
+  readerCount(): number {
+    return this.readers.size;
+  }
+
+  private reader(queue: QueueName): Promise<QueueEvents> {
+    let reader = this.readers.get(queue);
+    if (!reader) {
+      reader = this.startReader(queue);
+      this.readers.set(queue, reader);
+      reader.catch(() => this.readers.delete(queue));
+    }
+    return reader;
+  }
+
+  private async startReader(queue: QueueName): Promise<QueueEvents> {
+    const connection = createRedisConnection(this.config, 'worker');
+    this.connections.push(connection);
+    const events = new QueueEvents(queue, { connection, prefix: this.config.QUEUE_PREFIX });
+    const emit = (jobId: string, change: JobChange) => {
+      const set = this.listeners.get(`${queue}:${jobId}`);
+      if (set) for (const listener of [...set]) listener(change);
+    };
+    events.on('active', ({ jobId }) => emit(jobId, { type: 'active' }));
+    events.on('progress', ({ jobId, data }) => emit(jobId, { type: 'progress', data }));
+    events.on('completed', ({ jobId }) => emit(jobId, { type: 'completed' }));
+    events.on('failed', ({ jobId, failedReason }) => emit(jobId, { type: 'failed', failedReason }));
+    // A retried job goes back to waiting; the page learns it through its next snapshot.
+    events.on('waiting', ({ jobId }) => emit(jobId, { type: 'active' }));
+    events.on('error', () => undefined);
+    await events.waitUntilReady();
+    return events;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const readers = await Promise.allSettled([...this.readers.values()]);
+    await Promise.all(
+      readers.map((r) => (r.status === 'fulfilled' ? r.value.close() : Promise.resolve())),
+    );
+    for (const connection of this.connections) connection.disconnect();
+    this.readers.clear();
+    this.listeners.clear();
+  }
+}
