@@ -122,7 +122,8 @@ describe('render action, dry run', () => {
       ]);
       expect(commentsOn(zou, none.id)).toEqual([]);
     }
-    const comments = commentsOn(zou, full.id);
+    // Other features (job-end notification) may comment too: only the render's own count here.
+    const comments = commentsOn(zou, full.id).filter((c) => c.text.startsWith('Render submitted'));
     expect(comments).toHaveLength(1);
     expect(comments[0].person_id).toBe(zou.data.people.supervisor.id);
     expect(comments[0].text).toMatch(
@@ -205,6 +206,9 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
         RENDER_STATUS_ON_DONE: 'wfa',
         RENDER_STATUS_ON_FAIL: 'retake',
         ZOU_RETRIES: '0',
+        // The render comments on its own; the generic job-end comment would race its status change.
+        FEEDBACK_RENDER: 'never',
+        FEEDBACK_RENDER_TRACK: 'never',
       },
     });
   });
@@ -237,7 +241,9 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     expect(result.errors).toEqual([]);
     const [goodJob, badJob] = result.tasks;
     expect(goodJob.farmJobId).toBeTruthy();
-    expect(commentsOn(zou, good.id)[0].text).toContain(`job ${goodJob.farmJobId}`);
+    expect(
+      commentsOn(zou, good.id).find((c) => c.text.startsWith('Render submitted'))?.text,
+    ).toContain(`job ${goodJob.farmJobId}`);
     farm.advance(goodJob.farmJobId!, 'completed', 100);
     farm.advance(badJob.farmJobId!, 'failed', 40, 'Blender crashed on frame 1042');
     const statuses = [...zou.data.taskStatuses.values()];
@@ -254,6 +260,12 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     expect(failed.person_id).toBe(zou.data.people.supervisor.id);
     expect(zou.data.tasks.get(good.id)!.task_status_id).toBe(wfa.id);
     expect(zou.data.tasks.get(bad.id)!.task_status_id).toBe(retake.id);
+    const html = await request(stack.url)
+      .get(`/jobs/${result.jobId}`)
+      .set('Accept', 'text/html')
+      .expect(200);
+    expect(html.text).toContain(goodJob.farmJobId!);
+    expect(html.text).toContain(`/jobs/${goodJob.trackingJobId}`);
     const firstPoll = await request(stack.url)
       .get(`/jobs/${goodJob.trackingJobId}`)
       .set('Accept', 'application/json')

@@ -14,6 +14,7 @@ import { ZouNotFoundError } from '../../zou/zou.errors';
 import { toUnrecoverable } from '../zou-failure';
 import { loadRenderConfig, RenderConfig } from './render.config';
 import { fillName, fillTemplate, type RenderTemplateValues } from './render-template';
+import './render.renderer';
 
 /** One task as submitted (or not) to the farm. */
 export interface RenderedTask {
