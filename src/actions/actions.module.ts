@@ -2,13 +2,15 @@ import { Module } from '@nestjs/common';
 import { FarmsModule } from '../farms';
 import { NotifyModule } from './custom/notify/notify.action';
 import { InspectModule } from './inspect/inspect.action';
+import { PlaylistModule } from './playlist/playlist.action';
 import { RenderModule } from './render/render.action';
+import { StatsModule } from './stats/stats.action';
 
 /**
  * Every shipped action. A studio's own action is one more class with @KitsuAction, listed here
  * (see src/actions/README.md).
  */
 @Module({
-  imports: [InspectModule, NotifyModule, FarmsModule, RenderModule],
+  imports: [InspectModule, PlaylistModule, StatsModule, NotifyModule, FarmsModule, RenderModule],
 })
 export class ActionsModule {}

@@ -1,0 +1,298 @@
+import { Inject, Module } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { AppConfig } from '../../config/app.config';
+import { ENV, type Env } from '../../config/config.module';
+import { mapBounded } from '../../zou/call-limiter';
+import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import { ZouClient } from '../../zou/zou.client';
+import { ZouBadRequestError } from '../../zou/zou.errors';
+import type { ZouEntityPreviews, ZouPlaylist, ZouPlaylistFor } from '../../zou/zou.types';
+import { KitsuAction } from '../action.decorator';
+import type { ActionContext, ActionHandler, JobOf } from '../action.types';
+import { toUnrecoverable } from '../zou-failure';
+import { loadPlaylistConfig, type PlaylistConfig } from './playlist.config';
+import {
+  countOf,
+  freeName,
+  planPlaylists,
+  playlistName,
+  playlistUrl,
+  type PlaylistGroup,
+  type SkippedTask,
+} from './playlist.plan';
+// The job page shows playlist results with this renderer.
+import './playlist.renderer';
+
+export interface PlaylistOutcome {
+  id: string;
+  name: string;
+  /** Opens the playlist in Kitsu; null when neither KITSU_URL nor the click's server is known. */
+  url: string | null;
+  projectId: string;
+  episodeId: string | null;
+  taskTypeId: string | null;
+  forEntity: ZouPlaylistFor;
+  /** Entities added by this job (a retry counts what earlier attempts added too). */
+  added: number;
+  /** Tasks of this group left out, with the reason. */
+  skipped: SkippedTask[];
+}
+
+export interface PlaylistResult {
+  summary: string;
+  playlists: PlaylistOutcome[];
+  /** Tasks in no playlist: groups where nothing had a preview. */
+  skipped: SkippedTask[];
+  /** Selected ids Zou does not know (or the service may not see). */
+  missing: string[];
+}
+
+/** What a job remembers between attempts, so a retry reuses what an earlier one created. */
+export interface PlaylistRunState {
+  /** Group key -> the playlist made for it and the tasks already added / commented. */
+  [groupKey: string]: { id: string; name: string; added: string[]; commented: string[] };
+}
+
+declare module '../action.types' {
+  interface ActionJobMap {
+    playlist: { playlistRun?: PlaylistRunState };
+  }
+  interface ActionResultMap {
+    playlist: PlaylistResult;
+  }
+}
+
+/** At most this many suffixes are tried on a name clash before giving up. */
+const MAX_NAME_ATTEMPTS = 50;
+
+/** Builds review playlists from the selected tasks: one per project, episode and entity type. */
+@KitsuAction({
+  name: 'playlist',
+  label: 'Build review playlist',
+  description:
+    'Creates a Kitsu playlist per project, episode and entity type with the latest preview of each selected task',
+  queue: 'playlist',
+  entityTypes: 'all',
+  ajax: true,
+})
+export class PlaylistAction implements ActionHandler<'playlist'> {
+  private readonly config: PlaylistConfig;
+
+  constructor(
+    private readonly resolver: SelectionResolver,
+    private readonly zou: ZouClient,
+    private readonly app: AppConfig,
+    @Inject(ENV) env: Env,
+  ) {
+    this.config = loadPlaylistConfig(env);
+  }
+
+  async handle(job: JobOf<'playlist'>, context: ActionContext): Promise<PlaylistResult> {
+    const { request } = job.data;
+    await context.progress(5, `Reading ${request.taskIds.length} task(s) from Kitsu`);
+    const selection = await this.resolver
+      .resolve(request.taskIds, { projectId: request.projectId })
+      .catch(toUnrecoverable);
+    const previews = await this.choosePreviews(selection.tasks).catch(toUnrecoverable);
+    const groups = planPlaylists(selection.tasks, (task) => previews.get(task.task.id) ?? null);
+
+    const run: PlaylistRunState = { ...(job.data.playlistRun ?? {}) };
+    const remember = async () => {
+      await job.updateData({ ...job.data, playlistRun: run });
+    };
+    const kitsuUrl =
+      this.app.KITSU_URL ?? (request.originServer ? `https://${request.originServer}` : null);
+    const outcomes: PlaylistOutcome[] = [];
+    const orphans: SkippedTask[] = [];
+    let done = 0;
+    for (const group of groups) {
+      if (group.entries.length === 0) {
+        orphans.push(...group.skipped);
+        continue;
+      }
+      await context.progress(
+        10 + Math.round((80 * done) / groups.length),
+        `Playlist ${done + 1} of ${groups.length}`,
+      );
+      let state = run[group.key];
+      if (!state) {
+        const created = await this.create(group, new Date(job.data.requestedAt)).catch(
+          toUnrecoverable,
+        );
+        state = { id: created.id, name: created.name, added: [], commented: [] };
+        run[group.key] = state;
+        // Recorded before adding: if adding fails, the retry fills this playlist, not a new one.
+        await remember();
+        await context.log(`Created playlist "${created.name}" (${created.id})`);
+      }
+      const alreadyAdded = new Set(state.added);
+      const missingEntries = group.entries.filter((entry) => !alreadyAdded.has(entry.taskId));
+      if (missingEntries.length > 0) {
+        await this.zou
+          .addEntitiesToPlaylist(
+            state.id,
+            missingEntries.map((entry) => ({
+              entity_id: entry.entityId,
+              preview_file_id: entry.previewFileId,
+            })),
+          )
+          .catch(toUnrecoverable);
+        state.added.push(...missingEntries.map((entry) => entry.taskId));
+        await remember();
+      }
+      const url = kitsuUrl
+        ? playlistUrl(kitsuUrl, group.projectId, group.episodeId, state.id)
+        : null;
+      if (this.config.PLAYLIST_COMMENT) await this.comment(group, state, url, job, remember);
+      outcomes.push({
+        id: state.id,
+        name: state.name,
+        url,
+        projectId: group.projectId,
+        episodeId: group.episodeId,
+        taskTypeId: group.taskTypeId,
+        forEntity: group.forEntity,
+        added: state.added.length,
+        skipped: group.skipped,
+      });
+      done++;
+    }
+    const skippedCount =
+      orphans.length + outcomes.reduce((sum, outcome) => sum + outcome.skipped.length, 0);
+    return {
+      summary: summarize(outcomes, groups, skippedCount, selection.missing.length),
+      playlists: outcomes,
+      skipped: orphans,
+      missing: selection.missing,
+    };
+  }
+
+  /**
+   * The task's last preview, or else the newest preview of its task type on its entity (one read
+   * per such entity, bounded); tasks with neither are absent from the map.
+   */
+  private async choosePreviews(tasks: ResolvedTask[]): Promise<Map<string, string>> {
+    const chosen = new Map<string, string>();
+    const lookups = new Map<string, ResolvedTask[]>();
+    for (const resolved of tasks) {
+      if (resolved.task.last_preview_file_id) {
+        chosen.set(resolved.task.id, resolved.task.last_preview_file_id);
+      } else {
+        const list = lookups.get(resolved.entity.id) ?? [];
+        list.push(resolved);
+        lookups.set(resolved.entity.id, list);
+      }
+    }
+    const answers = await mapBounded([...lookups.keys()], 4, async (entityId) => ({
+      entityId,
+      previews: await this.zou.getEntityPreviewFiles(entityId),
+    }));
+    for (const { entityId, previews } of answers) {
+      for (const resolved of lookups.get(entityId) ?? []) {
+        const preview = newestOf(previews, resolved.taskType.id);
+        if (preview) chosen.set(resolved.task.id, preview);
+      }
+    }
+    return chosen;
+  }
+
+  /** Creates the group's playlist; a name Zou already has gets ` (2)`, ` (3)`... */
+  private async create(group: PlaylistGroup, at: Date): Promise<ZouPlaylist> {
+    const base = playlistName(this.config.PLAYLIST_NAME_TEMPLATE, {
+      taskType: group.taskTypeNames.join(', '),
+      project: group.projectName,
+      episode: group.episodeName,
+      entityType: group.forEntity,
+      at,
+      timeZone: this.config.PLAYLIST_TIMEZONE,
+    });
+    let name = base;
+    for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
+      try {
+        return await this.zou.createPlaylist({
+          name,
+          project_id: group.projectId,
+          episode_id: group.episodeId,
+          task_type_id: group.taskTypeId,
+          for_entity: group.forEntity,
+        });
+      } catch (error) {
+        if (!(error instanceof ZouBadRequestError)) throw error;
+        // A 400 is a clash only if the name is really taken there; otherwise it is another fault.
+        const taken = new Set(
+          (await this.zou.getPlaylists(group.projectId))
+            .filter((playlist) => (playlist.episode_id ?? null) === group.episodeId)
+            .map((playlist) => playlist.name),
+        );
+        if (!taken.has(name)) throw error;
+        name = freeName(base, taken, 2);
+      }
+    }
+    throw new UnrecoverableError(`No free playlist name after ${MAX_NAME_ATTEMPTS} tries: ${base}`);
+  }
+
+  private async comment(
+    group: PlaylistGroup,
+    state: PlaylistRunState[string],
+    url: string | null,
+    job: JobOf<'playlist'>,
+    remember: () => Promise<void>,
+  ): Promise<void> {
+    const commented = new Set(state.commented);
+    const added = new Set(state.added);
+    const pending = group.entries.filter(
+      (entry) => added.has(entry.taskId) && !commented.has(entry.taskId),
+    );
+    if (pending.length === 0) return;
+    const text = `Added to playlist ${url ? `[${state.name}](${url})` : `"${state.name}"`}`;
+    await mapBounded(pending, 4, async (entry) => {
+      await this.zou
+        .commentTask(entry.taskId, {
+          taskStatusId: entry.taskStatusId,
+          comment: text,
+          personId: job.data.request.personId,
+        })
+        .catch(toUnrecoverable);
+      state.commented.push(entry.taskId);
+    });
+    await remember();
+  }
+}
+
+function newestOf(previews: ZouEntityPreviews, taskTypeId: string): string | null {
+  let best: { id: string; revision: number; created_at: string } | null = null;
+  for (const preview of previews[taskTypeId] ?? []) {
+    if (
+      !best ||
+      preview.revision > best.revision ||
+      (preview.revision === best.revision && preview.created_at > best.created_at)
+    )
+      best = preview;
+  }
+  return best?.id ?? null;
+}
+
+function summarize(
+  outcomes: PlaylistOutcome[],
+  groups: PlaylistGroup[],
+  skipped: number,
+  missing: number,
+): string {
+  const tail =
+    (skipped ? `, ${skipped} task(s) skipped (no preview)` : '') +
+    (missing ? `, ${missing} not found in Kitsu` : '');
+  if (outcomes.length === 0) {
+    return groups.length === 0
+      ? `No playlist created: no task of the selection was found${tail}`
+      : `No playlist created: no selected task has a preview${tail}`;
+  }
+  if (outcomes.length === 1) {
+    const [only] = outcomes;
+    return `Playlist '${only.name}' created with ${countOf(only.added, only.forEntity)}${tail}`;
+  }
+  const parts = outcomes.map((o) => `'${o.name}' (${countOf(o.added, o.forEntity)})`);
+  return `${outcomes.length} playlists created: ${parts.join(', ')}${tail}`;
+}
+
+@Module({ providers: [PlaylistAction] })
+export class PlaylistModule {}

@@ -1,0 +1,153 @@
+import { Inject, Module } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { ENV, type Env } from '../../config/config.module';
+import { JobsModule } from '../../jobs/jobs.module';
+import { mapBounded } from '../../zou/call-limiter';
+import { SelectionResolver } from '../../zou/selection-resolver';
+import { ZouClient } from '../../zou/zou.client';
+import type { ZouEntity, ZouTask } from '../../zou/zou.types';
+import { KitsuAction } from '../action.decorator';
+import type { ActionContext, ActionHandler, JobOf } from '../action.types';
+import { toUnrecoverable } from '../zou-failure';
+import { computeStats, type StatsFigures, type StatsInput } from './stats.compute';
+import { loadStatsConfig, type StatsConfig } from './stats.config';
+import { StatsResultController } from './stats-result.controller';
+// The job page shows statistics with this renderer.
+import './stats.renderer';
+
+export interface StatsResult extends StatsFigures {
+  summary: string;
+  /** `selection` (the selected tasks) or `project` (every task of their projects). */
+  scope: 'selection' | 'project';
+  projects: Array<{ id: string; name: string }>;
+  /** Selected ids Zou does not know (or the service may not see). */
+  missing: string[];
+}
+
+declare module '../action.types' {
+  interface ActionJobMap {
+    stats: Record<never, never>;
+  }
+  interface ActionResultMap {
+    stats: StatsResult;
+  }
+}
+
+/** Production statistics of the selection, or with `?scope=project` of its whole project(s). */
+@KitsuAction({
+  name: 'stats',
+  label: 'Production statistics',
+  description:
+    'Status counts, completion, time, late tasks, retakes, people and frames for the selection (or ?scope=project)',
+  queue: 'stats',
+  entityTypes: 'all',
+  ajax: false,
+})
+export class StatsAction implements ActionHandler<'stats'> {
+  private readonly config: StatsConfig;
+
+  constructor(
+    private readonly resolver: SelectionResolver,
+    private readonly zou: ZouClient,
+    @Inject(ENV) env: Env,
+  ) {
+    this.config = loadStatsConfig(env);
+  }
+
+  async handle(job: JobOf<'stats'>, context: ActionContext): Promise<StatsResult> {
+    const { request, params } = job.data;
+    const scopeParam = params.scope ?? 'selection';
+    if (scopeParam !== 'selection' && scopeParam !== 'project') {
+      throw new UnrecoverableError(`scope must be "project" or absent, not "${scopeParam}"`);
+    }
+    const scope = scopeParam;
+    await context.progress(5, `Reading ${request.taskIds.length} task(s) from Kitsu`);
+    const selection = await this.resolver
+      .resolve(request.taskIds, { projectId: request.projectId })
+      .catch(toUnrecoverable);
+    const projectIds = [...new Set(selection.tasks.map((t) => t.project.id))];
+    if (projectIds.length === 0 && request.projectId) projectIds.push(request.projectId);
+
+    const [taskTypes, statuses] = await Promise.all([
+      this.zou.getTaskTypes(),
+      this.zou.getTaskStatuses(),
+    ]).catch(toUnrecoverable);
+    const entities = new Map<string, ZouEntity>();
+    const projectNames = new Map<string, string>();
+    let tasks: ZouTask[];
+    if (scope === 'selection') {
+      tasks = selection.tasks.map((resolved) => resolved.task);
+      for (const resolved of selection.tasks) {
+        for (const entity of [resolved.entity, resolved.sequence, resolved.episode])
+          if (entity) entities.set(entity.id, entity);
+        projectNames.set(resolved.project.id, resolved.project.name);
+      }
+    } else {
+      await context.progress(20, `Reading every task of ${projectIds.length} project(s)`);
+      tasks = await this.loadProjects(projectIds, entities, projectNames).catch(toUnrecoverable);
+    }
+    await context.progress(80, `Computing figures over ${tasks.length} task(s)`);
+    const persons = await this.zou
+      .getPersonsByIds(tasks.flatMap((task) => task.assignees ?? []))
+      .catch(toUnrecoverable);
+    const input: StatsInput = {
+      tasks,
+      entities,
+      taskTypes: new Map(taskTypes.map((row) => [row.id, row])),
+      statuses: new Map(statuses.map((row) => [row.id, row])),
+      persons: new Map(persons.map((row) => [row.id, row])),
+      projectNames,
+      dayHours: this.config.STATS_DAY_HOURS,
+      now: new Date(),
+    };
+    const figures = computeStats(input);
+    const { overall } = figures;
+    const summary =
+      `Statistics of ${overall.total} task(s) (${scope === 'project' ? [...projectNames.values()].join(', ') : 'selection'}): ` +
+      `${Math.round(overall.completion * 100)}% done, ${overall.lateTasks} late, ` +
+      `${overall.remainingDays} day(s) remaining` +
+      (selection.missing.length ? `, ${selection.missing.length} not found in Kitsu` : '');
+    return {
+      summary,
+      scope,
+      projects: [...projectNames.entries()].map(([id, name]) => ({ id, name })),
+      missing: selection.missing,
+      ...figures,
+    };
+  }
+
+  /**
+   * Every task of the projects in ceil(tasks / ZOU_PAGE_SIZE) paged reads each, their shots,
+   * sequences, episodes and assets in one read per kind, and any other entity in bulk.
+   */
+  private async loadProjects(
+    projectIds: string[],
+    entities: Map<string, ZouEntity>,
+    projectNames: Map<string, string>,
+  ): Promise<ZouTask[]> {
+    const perProject = await mapBounded(projectIds, 2, async (projectId) => {
+      const [project, tasks, ...lists] = await Promise.all([
+        this.zou.getProject(projectId),
+        this.zou.getProjectTasks(projectId),
+        this.zou.getShots(projectId),
+        this.zou.getSequences(projectId),
+        this.zou.getEpisodes(projectId),
+        this.zou.getAssets(projectId),
+      ]);
+      projectNames.set(project.id, project.name);
+      for (const entity of lists.flat()) entities.set(entity.id, entity);
+      return tasks;
+    });
+    const tasks = perProject.flat();
+    const unknown = [...new Set(tasks.map((task) => task.entity_id))].filter(
+      (id) => !entities.has(id),
+    );
+    if (unknown.length) {
+      for (const entity of await this.zou.getEntities(unknown)) entities.set(entity.id, entity);
+    }
+    return tasks;
+  }
+}
+
+@Module({ imports: [JobsModule], providers: [StatsAction], controllers: [StatsResultController] })
+export class StatsModule {}

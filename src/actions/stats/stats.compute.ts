@@ -1,0 +1,486 @@
+import type {
+  ZouEntity,
+  ZouPerson,
+  ZouTask,
+  ZouTaskStatus,
+  ZouTaskType,
+} from '../../zou/zou.types';
+
+/** Everything the figures are computed from; fetched beforehand, so computing is pure. */
+export interface StatsInput {
+  tasks: ZouTask[];
+  /** The tasks' entities plus their sequences and episodes. */
+  entities: Map<string, ZouEntity>;
+  taskTypes: Map<string, ZouTaskType>;
+  statuses: Map<string, ZouTaskStatus>;
+  persons: Map<string, ZouPerson>;
+  projectNames: Map<string, string>;
+  /** Hours in a working day (estimation and duration are minutes in Zou). */
+  dayHours: number;
+  now: Date;
+}
+
+export interface TimeFigures {
+  estimationDays: number;
+  durationDays: number;
+  /** Sum over tasks not done of max(estimation - duration, 0). */
+  remainingDays: number;
+  /** Tasks with an estimation whose time spent exceeds it. */
+  overrunTasks: number;
+}
+
+export interface RetakeFigures {
+  tasksWithRetakes: number;
+  retakeCount: number;
+  /** tasksWithRetakes / tasks. */
+  retakeRate: number;
+}
+
+export interface TaskTypeStats extends TimeFigures, RetakeFigures {
+  taskTypeId: string;
+  name: string;
+  total: number;
+  done: number;
+  completion: number;
+  /** Status id -> tasks. */
+  byStatus: Record<string, number>;
+  lateTasks: number;
+}
+
+export interface AssigneeStats {
+  /** null for tasks nobody is assigned to. */
+  personId: string | null;
+  name: string;
+  tasks: number;
+  openTasks: number;
+  remainingDays: number;
+  lateTasks: number;
+}
+
+export interface FrameStats {
+  id: string | null;
+  name: string;
+  episodeName?: string | null;
+  shots: number;
+  /** Shots without nb_frames count as 0 frames. */
+  totalFrames: number;
+  /** Frames of shots whose tasks (in scope) are all done. */
+  doneFrames: number;
+}
+
+export interface TaskRow {
+  taskId: string;
+  project: string;
+  episode: string | null;
+  sequence: string | null;
+  entityType: string;
+  entity: string;
+  taskType: string;
+  status: string;
+  done: boolean;
+  assignees: string;
+  estimationDays: number;
+  durationDays: number;
+  remainingDays: number;
+  overrunDays: number;
+  dueDate: string | null;
+  daysLate: number | null;
+  dueThisWeek: boolean;
+  retakeCount: number;
+  nbFrames: number | null;
+}
+
+export interface LateTask {
+  taskId: string;
+  entity: string;
+  taskType: string;
+  status: string;
+  dueDate: string;
+  daysLate: number;
+  assignees: string;
+}
+
+export interface StatsFigures {
+  /** When "late" and "this week" were judged (ISO). */
+  asOf: string;
+  dayHours: number;
+  statuses: Array<{ id: string; name: string; shortName: string; color: string; isDone: boolean }>;
+  overall: TimeFigures &
+    RetakeFigures & {
+      total: number;
+      done: number;
+      completion: number;
+      lateTasks: number;
+      dueThisWeek: number;
+    };
+  taskTypes: TaskTypeStats[];
+  late: LateTask[];
+  dueThisWeek: LateTask[];
+  overruns: Array<{
+    taskId: string;
+    entity: string;
+    taskType: string;
+    estimationDays: number;
+    durationDays: number;
+    overrunDays: number;
+  }>;
+  assignees: AssigneeStats[];
+  frames: {
+    totalFrames: number;
+    doneFrames: number;
+    shots: number;
+    sequences: FrameStats[];
+    episodes: FrameStats[];
+  };
+  rows: TaskRow[];
+}
+
+const DAY_MS = 86_400_000;
+
+/** Zou dates have no zone and are UTC. */
+function parseZouDate(value: string | null): number | null {
+  if (!value) return null;
+  const text =
+    value.length === 10
+      ? `${value}T00:00:00Z`
+      : /[zZ]|[+-]\d\d:?\d\d$/.test(value)
+        ? value
+        : `${value}Z`;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? null : time;
+}
+
+/** Monday 00:00 UTC of the week holding `now`, and the Monday after. */
+export function weekBounds(now: Date): [number, number] {
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const sinceMonday = (now.getUTCDay() + 6) % 7;
+  const start = midnight - sinceMonday * DAY_MS;
+  return [start, start + 7 * DAY_MS];
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
+const ratio = (part: number, whole: number) => (whole ? round2(part / whole) : 0);
+
+/**
+ * Production figures over tasks: one pass over the tasks plus small per-key aggregates, so 20,000
+ * tasks take milliseconds. Days are of `dayHours` hours. "Late": due date passed and not done,
+ * days late rounded up. "Due this week": not done, due Monday 00:00 to Sunday 24:00 UTC.
+ */
+export function computeStats(input: StatsInput): StatsFigures {
+  const minutesPerDay = input.dayHours * 60;
+  const days = (minutes: number) => minutes / minutesPerDay;
+  const now = input.now.getTime();
+  const [weekStart, weekEnd] = weekBounds(input.now);
+  const usedStatuses = new Set<string>();
+
+  interface TypeAcc {
+    total: number;
+    done: number;
+    byStatus: Record<string, number>;
+    estimation: number;
+    duration: number;
+    remaining: number;
+    overrun: number;
+    withRetakes: number;
+    retakes: number;
+    late: number;
+  }
+  const types = new Map<string, TypeAcc>();
+  const people = new Map<string | null, AssigneeStats>();
+  const shotDone = new Map<string, boolean>();
+  const rows: TaskRow[] = [];
+  const late: LateTask[] = [];
+  const dueThisWeek: LateTask[] = [];
+  const overruns: StatsFigures['overruns'] = [];
+  const personName = (id: string) => input.persons.get(id)?.full_name ?? id;
+
+  for (const task of input.tasks) {
+    const status = input.statuses.get(task.task_status_id);
+    const taskType = input.taskTypes.get(task.task_type_id);
+    const entity = input.entities.get(task.entity_id);
+    const done = status?.is_done === true;
+    usedStatuses.add(task.task_status_id);
+    const estimation = task.estimation || 0;
+    const duration = task.duration || 0;
+    const remaining = done ? 0 : Math.max(estimation - duration, 0);
+    const overrun = estimation > 0 && duration > estimation ? duration - estimation : 0;
+    const due = parseZouDate(task.due_date);
+    const isLate = !done && due !== null && due < now;
+    const daysLate = isLate ? Math.ceil((now - due) / DAY_MS) : null;
+    const inWeek = !done && due !== null && due >= weekStart && due < weekEnd;
+    const retakes = task.retake_count || 0;
+
+    let acc = types.get(task.task_type_id);
+    if (!acc) {
+      acc = {
+        total: 0,
+        done: 0,
+        byStatus: {},
+        estimation: 0,
+        duration: 0,
+        remaining: 0,
+        overrun: 0,
+        withRetakes: 0,
+        retakes: 0,
+        late: 0,
+      };
+      types.set(task.task_type_id, acc);
+    }
+    acc.total++;
+    if (done) acc.done++;
+    acc.byStatus[task.task_status_id] = (acc.byStatus[task.task_status_id] ?? 0) + 1;
+    acc.estimation += estimation;
+    acc.duration += duration;
+    acc.remaining += remaining;
+    if (overrun > 0) acc.overrun++;
+    if (retakes > 0) acc.withRetakes++;
+    acc.retakes += retakes;
+    if (isLate) acc.late++;
+
+    const assignees = task.assignees ?? [];
+    for (const personId of assignees.length ? assignees : [null]) {
+      let person = people.get(personId);
+      if (!person) {
+        person = {
+          personId,
+          name: personId ? personName(personId) : 'Unassigned',
+          tasks: 0,
+          openTasks: 0,
+          remainingDays: 0,
+          lateTasks: 0,
+        };
+        people.set(personId, person);
+      }
+      person.tasks++;
+      if (!done) person.openTasks++;
+      person.remainingDays += days(remaining);
+      if (isLate) person.lateTasks++;
+    }
+
+    if (entity?.type === 'Shot') shotDone.set(entity.id, (shotDone.get(entity.id) ?? true) && done);
+
+    const sequence =
+      entity?.type === 'Shot'
+        ? input.entities.get(entity.parent_id ?? '')
+        : entity?.type === 'Sequence'
+          ? entity
+          : undefined;
+    const episode =
+      entity?.type === 'Episode'
+        ? entity
+        : sequence?.parent_id
+          ? input.entities.get(sequence.parent_id)
+          : entity?.type === 'Edit' && entity.parent_id
+            ? input.entities.get(entity.parent_id)
+            : undefined;
+    const entityName = entity
+      ? sequence && entity.type === 'Shot'
+        ? `${sequence.name} / ${entity.name}`
+        : entity.name
+      : task.entity_id;
+    const assigneeNames = assignees.map(personName).join(', ');
+    const row: TaskRow = {
+      taskId: task.id,
+      project: input.projectNames.get(task.project_id) ?? task.project_id,
+      episode: episode?.type === 'Episode' ? episode.name : null,
+      sequence: sequence?.name ?? null,
+      entityType: entity?.type ?? '',
+      entity: entity?.name ?? task.entity_id,
+      taskType: taskType?.name ?? task.task_type_id,
+      status: status?.short_name ?? task.task_status_id,
+      done,
+      assignees: assigneeNames,
+      estimationDays: round2(days(estimation)),
+      durationDays: round2(days(duration)),
+      remainingDays: round2(days(remaining)),
+      overrunDays: round2(days(overrun)),
+      dueDate: task.due_date,
+      daysLate,
+      dueThisWeek: inWeek,
+      retakeCount: retakes,
+      nbFrames: entity?.type === 'Shot' ? (entity.nb_frames ?? null) : null,
+    };
+    rows.push(row);
+    const brief = {
+      taskId: task.id,
+      entity: entityName,
+      taskType: row.taskType,
+      status: row.status,
+      dueDate: task.due_date ?? '',
+      assignees: assigneeNames,
+    };
+    if (isLate) late.push({ ...brief, daysLate: daysLate! });
+    if (inWeek) dueThisWeek.push({ ...brief, daysLate: daysLate ?? 0 });
+    if (overrun > 0)
+      overruns.push({
+        taskId: task.id,
+        entity: entityName,
+        taskType: row.taskType,
+        estimationDays: row.estimationDays,
+        durationDays: row.durationDays,
+        overrunDays: row.overrunDays,
+      });
+  }
+
+  const taskTypes: TaskTypeStats[] = [...types.entries()]
+    .map(([id, acc]) => ({
+      taskTypeId: id,
+      name: input.taskTypes.get(id)?.name ?? id,
+      total: acc.total,
+      done: acc.done,
+      completion: ratio(acc.done, acc.total),
+      byStatus: acc.byStatus,
+      estimationDays: round2(days(acc.estimation)),
+      durationDays: round2(days(acc.duration)),
+      remainingDays: round2(days(acc.remaining)),
+      overrunTasks: acc.overrun,
+      tasksWithRetakes: acc.withRetakes,
+      retakeCount: acc.retakes,
+      retakeRate: ratio(acc.withRetakes, acc.total),
+      lateTasks: acc.late,
+    }))
+    .sort(
+      (a, b) =>
+        (input.taskTypes.get(a.taskTypeId)?.priority ?? 0) -
+          (input.taskTypes.get(b.taskTypeId)?.priority ?? 0) || a.name.localeCompare(b.name),
+    );
+
+  const sum = (pick: (acc: TypeAcc) => number) =>
+    [...types.values()].reduce((total, acc) => total + pick(acc), 0);
+  const total = sum((acc) => acc.total);
+  const doneCount = sum((acc) => acc.done);
+  const withRetakes = sum((acc) => acc.withRetakes);
+
+  // Frames: each shot once, per sequence and per episode.
+  const sequences = new Map<string, FrameStats>();
+  const episodes = new Map<string | null, FrameStats>();
+  let totalFrames = 0;
+  let doneFrames = 0;
+  for (const [shotId, isDone] of shotDone) {
+    const shot = input.entities.get(shotId)!;
+    const frames = shot.nb_frames ?? 0;
+    const sequence = shot.parent_id ? input.entities.get(shot.parent_id) : undefined;
+    const episode = sequence?.parent_id ? input.entities.get(sequence.parent_id) : undefined;
+    const seqKey = sequence?.id ?? '';
+    let seq = sequences.get(seqKey);
+    if (!seq) {
+      seq = {
+        id: sequence?.id ?? null,
+        name: sequence?.name ?? '(no sequence)',
+        episodeName: episode?.name ?? null,
+        shots: 0,
+        totalFrames: 0,
+        doneFrames: 0,
+      };
+      sequences.set(seqKey, seq);
+    }
+    const epKey = episode?.id ?? null;
+    let ep = episodes.get(epKey);
+    if (!ep) {
+      ep = {
+        id: epKey,
+        name: episode?.name ?? '(no episode)',
+        shots: 0,
+        totalFrames: 0,
+        doneFrames: 0,
+      };
+      episodes.set(epKey, ep);
+    }
+    for (const bucket of [seq, ep]) {
+      bucket.shots++;
+      bucket.totalFrames += frames;
+      if (isDone) bucket.doneFrames += frames;
+    }
+    totalFrames += frames;
+    if (isDone) doneFrames += frames;
+  }
+  const byName = (a: FrameStats, b: FrameStats) =>
+    `${a.episodeName ?? ''} ${a.name}`.localeCompare(`${b.episodeName ?? ''} ${b.name}`);
+
+  const assigneeList = [...people.values()]
+    .map((person) => ({ ...person, remainingDays: round2(person.remainingDays) }))
+    .sort((a, b) =>
+      a.personId === null ? 1 : b.personId === null ? -1 : a.name.localeCompare(b.name),
+    );
+
+  return {
+    asOf: input.now.toISOString(),
+    dayHours: input.dayHours,
+    statuses: [...input.statuses.values()]
+      .filter((status) => usedStatuses.has(status.id))
+      .sort((a, b) => a.priority - b.priority)
+      .map((status) => ({
+        id: status.id,
+        name: status.name,
+        shortName: status.short_name,
+        color: status.color,
+        isDone: status.is_done,
+      })),
+    overall: {
+      total,
+      done: doneCount,
+      completion: ratio(doneCount, total),
+      estimationDays: round2(days(sum((acc) => acc.estimation))),
+      durationDays: round2(days(sum((acc) => acc.duration))),
+      remainingDays: round2(days(sum((acc) => acc.remaining))),
+      overrunTasks: sum((acc) => acc.overrun),
+      tasksWithRetakes: withRetakes,
+      retakeCount: sum((acc) => acc.retakes),
+      retakeRate: ratio(withRetakes, total),
+      lateTasks: late.length,
+      dueThisWeek: dueThisWeek.length,
+    },
+    taskTypes,
+    late: late.sort((a, b) => b.daysLate - a.daysLate),
+    dueThisWeek: dueThisWeek.sort((a, b) => a.dueDate.localeCompare(b.dueDate)),
+    overruns: overruns.sort((a, b) => b.overrunDays - a.overrunDays),
+    assignees: assigneeList,
+    frames: {
+      totalFrames,
+      doneFrames,
+      shots: shotDone.size,
+      sequences: [...sequences.values()].sort(byName),
+      episodes: [...episodes.values()].sort(byName),
+    },
+    rows,
+  };
+}
+
+type CsvValue = string | number | boolean | null;
+
+const CSV_COLUMNS: Array<[string, (row: TaskRow) => CsvValue]> = [
+  ['task_id', (r) => r.taskId],
+  ['project', (r) => r.project],
+  ['episode', (r) => r.episode],
+  ['sequence', (r) => r.sequence],
+  ['entity_type', (r) => r.entityType],
+  ['entity', (r) => r.entity],
+  ['task_type', (r) => r.taskType],
+  ['status', (r) => r.status],
+  ['done', (r) => r.done],
+  ['assignees', (r) => r.assignees],
+  ['estimation_days', (r) => r.estimationDays],
+  ['duration_days', (r) => r.durationDays],
+  ['remaining_days', (r) => r.remainingDays],
+  ['overrun_days', (r) => r.overrunDays],
+  ['due_date', (r) => r.dueDate],
+  ['days_late', (r) => r.daysLate],
+  ['due_this_week', (r) => r.dueThisWeek],
+  ['retake_count', (r) => r.retakeCount],
+  ['nb_frames', (r) => r.nbFrames],
+];
+
+/** RFC 4180: quote fields with a comma, quote or line break; double inner quotes. */
+export function csvField(value: CsvValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  // A leading = + - @ would run as a formula in a spreadsheet: prefix it with a quote.
+  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function statsCsv(rows: TaskRow[]): string {
+  const lines = [CSV_COLUMNS.map(([name]) => name).join(',')];
+  for (const row of rows) lines.push(CSV_COLUMNS.map(([, pick]) => csvField(pick(row))).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
