@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { FarmsModule } from '../farms';
 import { NotifyModule } from './custom/notify/notify.action';
 import { InspectModule } from './inspect/inspect.action';
 import { LaunchModule } from './launch/launch.action';
 import { PlaylistModule } from './playlist/playlist.action';
+import { RenderModule } from './render/render.action';
 import { StatsModule } from './stats/stats.action';
 
 /**
@@ -10,6 +12,14 @@ import { StatsModule } from './stats/stats.action';
  * (see src/actions/README.md).
  */
 @Module({
-  imports: [InspectModule, PlaylistModule, StatsModule, NotifyModule, LaunchModule],
+  imports: [
+    InspectModule,
+    PlaylistModule,
+    StatsModule,
+    NotifyModule,
+    LaunchModule,
+    FarmsModule,
+    RenderModule,
+  ],
 })
 export class ActionsModule {}

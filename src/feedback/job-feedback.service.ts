@@ -89,6 +89,8 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
     detail: string,
   ): Promise<void> {
     const { request } = job.data;
+    // Follow-up jobs (render tracking) post their own comments; a generic one would repeat them.
+    if (this.registry.get(job.data.action)?.options.internal) return;
     if (!this.config.shouldComment(job.data.action, request.format, outcome)) return;
     const taskIds = request.taskIds.slice(0, this.config.maxTasks);
     if (taskIds.length < request.taskIds.length)

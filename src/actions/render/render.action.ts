@@ -1,0 +1,479 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { UnrecoverableError } from 'bullmq';
+import { KitsuAction } from '../action.decorator';
+import type { ActionContext, ActionHandler, ActionJobBase, JobOf } from '../action.types';
+import { ENV, type Env } from '../../config/config.module';
+import { FARM_ADAPTER, FarmError, isFinalFarmJobState } from '../../farms';
+import type { FarmAdapter, FarmJobSpec, FarmJobState } from '../../farms';
+import { JobQueues } from '../../queues/job-queues.service';
+import { formatJobId } from '../../jobs/job-id';
+import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import { ZouClient } from '../../zou/zou.client';
+import { ZouNotFoundError } from '../../zou/zou.errors';
+import { toUnrecoverable } from '../zou-failure';
+import { loadRenderConfig, RenderConfig } from './render.config';
+import { fillName, fillTemplate, type RenderTemplateValues } from './render-template';
+import './render.renderer';
+
+/** One task as submitted (or not) to the farm. */
+export interface RenderedTask {
+  taskId: string;
+  name: string;
+  farmJobId: string | null;
+  url: string | null;
+  frames: string | null;
+  state: FarmJobState | 'not-submitted';
+  progress: number;
+  /** Why it was not submitted, or the farm's word on a failure. */
+  message?: string;
+  /** First tracking poll, /jobs/<id>; each poll's result names the next one. */
+  trackingJobId?: string | null;
+}
+
+export interface RenderResult {
+  summary: string;
+  farm: string;
+  tasks: RenderedTask[];
+  errors: Array<{ taskId: string; reason: string }>;
+  /** What the dry-run farm would have received. */
+  dryRun?: FarmJobSpec[];
+}
+
+/** Recorded on the job before moving on, so a retried job never submits a task twice. */
+interface Submitted {
+  farmJobId: string;
+  url: string | null;
+  frames: string;
+  name: string;
+  state: FarmJobState;
+  commented: boolean;
+  /** First polling job (each poll's result names the next). */
+  trackingJobId: string | null;
+}
+
+export interface RenderJobData {
+  submitted?: Record<string, Submitted>;
+}
+
+export interface RenderTrackData {
+  track: {
+    parentJobId: string;
+    taskId: string;
+    farmJobId: string;
+    url: string | null;
+    poll: number;
+  };
+}
+
+export interface RenderTrackResult {
+  summary: string;
+  taskId: string;
+  farmJobId: string;
+  state: FarmJobState | 'task-gone';
+  progress: number;
+  nextPollJobId?: string;
+}
+
+declare module '../action.types' {
+  interface ActionJobMap {
+    render: RenderJobData;
+    'render-track': RenderTrackData;
+  }
+  interface ActionResultMap {
+    render: RenderResult;
+    'render-track': RenderTrackResult;
+  }
+}
+
+export const RENDER_CONFIG = Symbol('RENDER_CONFIG');
+
+function numberOf(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
+    return Number(value);
+  }
+  return null;
+}
+
+/** data.frame_in..data.frame_out, else 1..nb_frames; null when the shot says neither. */
+export function frameRangeOf(resolved: ResolvedTask): { frameIn: number; frameOut: number } | null {
+  const data = (resolved.entity.data ?? {}) as Record<string, unknown>;
+  const frameIn = numberOf(data.frame_in);
+  const frameOut = numberOf(data.frame_out);
+  if (frameIn !== null && frameOut !== null && frameOut >= frameIn) return { frameIn, frameOut };
+  const count = numberOf(resolved.entity.nb_frames);
+  if (count !== null && count >= 1) return { frameIn: 1, frameOut: count };
+  return null;
+}
+
+/** Shot data first, then the project's settings (Zou stores them as strings). */
+export function fpsAndResolutionOf(resolved: ResolvedTask): {
+  fps: number;
+  resolution?: { width: number; height: number };
+} {
+  const data = (resolved.entity.data ?? {}) as Record<string, unknown>;
+  const fps = numberOf(data.fps) ?? numberOf(resolved.project.fps) ?? 24;
+  const raw =
+    (typeof data.resolution === 'string' ? data.resolution : null) ?? resolved.project.resolution;
+  const match = typeof raw === 'string' ? /^(\d+)x(\d+)$/.exec(raw) : null;
+  return match ? { fps, resolution: { width: +match[1], height: +match[2] } } : { fps };
+}
+
+@Injectable()
+export class RenderSpecBuilder {
+  constructor(@Inject(RENDER_CONFIG) readonly config: RenderConfig) {}
+
+  /** The farm job for one task, or the reason there cannot be one. */
+  build(
+    resolved: ResolvedTask,
+    request: ActionJobBase['request'],
+    person: { name: string; login: string; email?: string },
+  ): FarmJobSpec | string {
+    const range = frameRangeOf(resolved);
+    if (!range) {
+      return `${resolved.entity.name}: no frame range (set data.frame_in/frame_out or nb_frames on the shot)`;
+    }
+    const { fps, resolution } = fpsAndResolutionOf(resolved);
+    const isShot = resolved.entityType === 'Shot';
+    const values: RenderTemplateValues = {
+      project: resolved.project.name,
+      project_code: String(
+        (resolved.project as { code?: string | null }).code ?? resolved.project.name,
+      ),
+      episode: resolved.episode?.name ?? '',
+      sequence: resolved.sequence?.name ?? '',
+      shot: isShot ? resolved.entity.name : '',
+      asset: resolved.entityType === 'Asset' ? resolved.entity.name : '',
+      entity: resolved.entity.name,
+      task_type: resolved.taskType.name,
+      task: resolved.task.name,
+      task_id: resolved.task.id,
+      entity_id: resolved.entity.id,
+      frame_in: String(range.frameIn),
+      frame_out: String(range.frameOut),
+      fps: String(fps),
+      width: String(resolution?.width ?? ''),
+      height: String(resolution?.height ?? ''),
+      person: person.name,
+      login: person.login,
+    };
+    const scenePath = fillTemplate(this.config.RENDER_SCENE_TEMPLATE, values);
+    const outputPath = fillTemplate(this.config.RENDER_OUTPUT_TEMPLATE, values);
+    const command = this.config.RENDER_COMMAND_TEMPLATE.replace(/\{scene\}/g, scenePath).replace(
+      /\{output\}/g,
+      outputPath,
+    );
+    return {
+      name: fillName(this.config.RENDER_JOB_NAME_TEMPLATE, values),
+      kitsu: {
+        taskId: resolved.task.id,
+        entityId: resolved.entity.id,
+        projectId: resolved.project.id,
+        personId: request.personId,
+      },
+      submitter: person,
+      priority: this.config.RENDER_PRIORITY,
+      frameIn: range.frameIn,
+      frameOut: range.frameOut,
+      framesPerTask: this.config.RENDER_FRAMES_PER_TASK,
+      fps,
+      ...(resolution ? { resolution } : {}),
+      scenePath,
+      outputPath,
+      command: fillTemplate(command, values),
+      project: resolved.project.name,
+      batch: fillName('{project} {episode} {sequence}', values),
+      metadata: { 'kitsu.task_type': resolved.taskType.name, 'kitsu.entity': resolved.entity.name },
+    };
+  }
+}
+
+/** Submits each selected task to the farm, comments on it in Kitsu and starts tracking. */
+@KitsuAction({
+  name: 'render',
+  label: 'Render on the farm',
+  description: 'Submits one farm job per selected task and follows it back into Kitsu',
+  queue: 'render',
+  entityTypes: ['shot', 'asset', 'edit'],
+  ajax: false,
+})
+export class RenderAction implements ActionHandler<'render'> {
+  constructor(
+    private readonly resolver: SelectionResolver,
+    private readonly zou: ZouClient,
+    private readonly specs: RenderSpecBuilder,
+    private readonly queues: JobQueues,
+    @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
+  ) {}
+
+  private get config(): RenderConfig {
+    return this.specs.config;
+  }
+
+  async handle(job: JobOf<'render'>, context: ActionContext): Promise<RenderResult> {
+    const { request } = job.data;
+    await context.progress(5, `Reading ${request.taskIds.length} task(s) from Kitsu`);
+    const selection = await this.resolver
+      .resolve(request.taskIds, { projectId: request.projectId })
+      .catch((error: unknown) => toUnrecoverable(error));
+    const person = await this.zou
+      .getPerson(request.personId)
+      .catch((error: unknown) => toUnrecoverable(error));
+    const submitter = {
+      name: person.full_name || request.personEmail,
+      login: person.desktop_login || person.email || request.personEmail,
+      ...(person.email ? { email: person.email } : {}),
+    };
+    const submitStatusId = await this.statusId(this.config.RENDER_STATUS_ON_SUBMIT);
+    const tasks: RenderedTask[] = [];
+    const errors: RenderResult['errors'] = selection.missing.map((taskId) => ({
+      taskId,
+      reason: 'not found in Kitsu',
+    }));
+    const dryRun: FarmJobSpec[] = [];
+    let done = 0;
+    for (const resolved of selection.tasks) {
+      const taskId = resolved.task.id;
+      let record = job.data.submitted?.[taskId];
+      if (!record) {
+        const spec = this.specs.build(resolved, request, submitter);
+        if (typeof spec === 'string') {
+          errors.push({ taskId, reason: spec });
+          tasks.push(notSubmitted(taskId, resolved.task.name, spec));
+          continue;
+        }
+        if (this.farm.kind === 'dry-run') dryRun.push(spec);
+        try {
+          const submission = await this.farm.submit(spec);
+          record = {
+            farmJobId: submission.farmJobId,
+            url: submission.url ?? null,
+            frames: `${spec.frameIn}-${spec.frameOut}`,
+            name: spec.name,
+            state: submission.state,
+            commented: false,
+            trackingJobId: null,
+          };
+        } catch (error) {
+          // A farm that is down fails the whole job for a retry; a refused job is this task's error.
+          if (error instanceof FarmError && error.transient) throw error;
+          const reason = error instanceof Error ? error.message : String(error);
+          errors.push({ taskId, reason });
+          tasks.push(notSubmitted(taskId, spec.name, reason));
+          continue;
+        }
+        await this.record(job, taskId, record);
+      }
+      if (!record.commented) {
+        const link = record.url ? ` ${record.url}` : '';
+        await this.zou
+          .commentTask(taskId, {
+            comment: `Render submitted to ${this.farm.label}: job ${record.farmJobId}, frames ${record.frames}${link}`,
+            personId: request.personId,
+            ...(submitStatusId ? { taskStatusId: submitStatusId } : {}),
+            ...(record.url ? { links: [record.url] } : {}),
+          })
+          .catch((error: unknown) => toUnrecoverable(error));
+        record = { ...record, commented: true };
+        await this.record(job, taskId, record);
+      }
+      if (
+        !record.trackingJobId &&
+        this.config.RENDER_TRACKING === 'on' &&
+        this.farm.kind !== 'dry-run'
+      ) {
+        const trackingJobId = await enqueueTrack(
+          this.queues,
+          job.data,
+          this.config.RENDER_TRACK_INTERVAL_MS,
+          {
+            parentJobId: formatJobId(job.queueName, job.id!),
+            taskId,
+            farmJobId: record.farmJobId,
+            url: record.url,
+            poll: 1,
+          },
+        );
+        record = { ...record, trackingJobId };
+        await this.record(job, taskId, record);
+      }
+      tasks.push({
+        taskId,
+        name: record.name,
+        farmJobId: record.farmJobId,
+        url: record.url,
+        frames: record.frames,
+        state: record.state,
+        progress: 0,
+        trackingJobId: record.trackingJobId,
+      });
+      done += 1;
+      await context.progress(
+        5 + Math.round((90 * done) / selection.tasks.length),
+        `${done} submitted`,
+      );
+    }
+    const submitted = tasks.filter((t) => t.farmJobId).length;
+    const summary =
+      `${submitted} of ${selection.tasks.length + selection.missing.length} task(s) submitted to ${this.farm.label}` +
+      (errors.length ? `, ${errors.length} not submitted` : '');
+    return { summary, farm: this.farm.kind, tasks, errors, ...(dryRun.length ? { dryRun } : {}) };
+  }
+
+  private async record(job: JobOf<'render'>, taskId: string, record: Submitted): Promise<void> {
+    const submitted = { ...(job.data.submitted ?? {}), [taskId]: record };
+    await job.updateData({ ...job.data, submitted });
+  }
+
+  private async statusId(shortName: string | undefined): Promise<string | undefined> {
+    if (!shortName || shortName === 'none') return undefined;
+    const status = await this.zou.getTaskStatusByShortName(shortName);
+    if (!status) throw new UnrecoverableError(`Kitsu has no task status "${shortName}"`);
+    return status.id;
+  }
+}
+
+function notSubmitted(taskId: string, name: string, message: string): RenderedTask {
+  return {
+    taskId,
+    name,
+    farmJobId: null,
+    url: null,
+    frames: null,
+    state: 'not-submitted',
+    progress: 0,
+    message,
+  };
+}
+
+async function enqueueTrack(
+  queues: JobQueues,
+  base: ActionJobBase,
+  delay: number,
+  track: RenderTrackData['track'],
+): Promise<string> {
+  const bullId = randomUUID();
+  const data = {
+    action: 'render-track',
+    variant: null,
+    request: base.request,
+    params: {},
+    requestId: base.requestId,
+    requestedAt: new Date().toISOString(),
+    track,
+  };
+  await queues.get('render-tracking').add('render-track', data, {
+    jobId: bullId,
+    delay,
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 2000 },
+  });
+  return formatJobId('render-tracking', bullId);
+}
+
+/** One poll of one farm job; schedules the next poll until the farm job ends. */
+@KitsuAction({
+  name: 'render-track',
+  label: 'Render tracking',
+  description: 'Follows a submitted farm job and reports its end in Kitsu',
+  queue: 'render-tracking',
+  entityTypes: 'all',
+  ajax: true,
+  attempts: 10,
+  internal: true,
+})
+export class RenderTrackAction implements ActionHandler<'render-track'> {
+  constructor(
+    private readonly zou: ZouClient,
+    private readonly specs: RenderSpecBuilder,
+    private readonly queues: JobQueues,
+    @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
+  ) {}
+
+  async handle(job: JobOf<'render-track'>, context: ActionContext): Promise<RenderTrackResult> {
+    const { track, request } = job.data;
+    const config = this.specs.config;
+    const base = { taskId: track.taskId, farmJobId: track.farmJobId };
+    try {
+      await this.zou.getTask(track.taskId);
+    } catch (error) {
+      if (error instanceof ZouNotFoundError) {
+        return {
+          ...base,
+          state: 'task-gone',
+          progress: 0,
+          summary: 'Task gone from Kitsu: tracking stopped',
+        };
+      }
+      throw error;
+    }
+    // A FarmError here (farm unreachable) is rethrown: BullMQ retries with backoff.
+    const status = await this.farm.status(track.farmJobId);
+    await context.progress(status.progress, `${status.farmStatus}`);
+    if (!isFinalFarmJobState(status.state)) {
+      if (track.poll >= config.RENDER_TRACK_MAX_POLLS) {
+        return {
+          ...base,
+          state: status.state,
+          progress: status.progress,
+          summary: 'Gave up tracking after the last poll',
+        };
+      }
+      const next = await enqueueTrack(this.queues, job.data, config.RENDER_TRACK_INTERVAL_MS, {
+        ...track,
+        poll: track.poll + 1,
+      });
+      return {
+        ...base,
+        state: status.state,
+        progress: status.progress,
+        nextPollJobId: next,
+        summary: `${status.state} ${status.progress}%`,
+      };
+    }
+    const completed = status.state === 'completed';
+    const statusName = completed ? config.RENDER_STATUS_ON_DONE : config.RENDER_STATUS_ON_FAIL;
+    const statusId =
+      statusName && statusName !== 'none'
+        ? (await this.zou.getTaskStatusByShortName(statusName))?.id
+        : undefined;
+    const link = track.url ? ` ${track.url}` : '';
+    const comment = completed
+      ? `Render done on ${this.farm.label}: job ${track.farmJobId}${link}`
+      : `Render ${status.state} on ${this.farm.label}: job ${track.farmJobId}${status.message ? `: ${status.message}` : ''}${link}`;
+    try {
+      await this.zou.commentTask(track.taskId, {
+        comment,
+        personId: request.personId,
+        ...(statusId ? { taskStatusId: statusId } : {}),
+        ...(track.url ? { links: [track.url] } : {}),
+      });
+    } catch (error) {
+      if (error instanceof ZouNotFoundError) {
+        return {
+          ...base,
+          state: 'task-gone',
+          progress: status.progress,
+          summary: 'Task gone from Kitsu: tracking stopped',
+        };
+      }
+      throw error;
+    }
+    return { ...base, state: status.state, progress: status.progress, summary: comment };
+  }
+}
+
+@Module({
+  providers: [
+    {
+      provide: RENDER_CONFIG,
+      useFactory: (env: Env) => loadRenderConfig(env),
+      inject: [ENV],
+    },
+    RenderSpecBuilder,
+    RenderAction,
+    RenderTrackAction,
+  ],
+})
+export class RenderModule {}
