@@ -6,6 +6,7 @@ import { ActionRegistry } from '../actions/action-registry.service';
 import { ActionsModule } from '../actions/actions.module';
 import { loadAppConfig } from '../config/app.config';
 import { ConfigModule, type Env } from '../config/config.module';
+import { QueuesModule } from '../queues/queues.module';
 import { ZouModule } from '../zou/zou.module';
 import { ZouClient } from '../zou/zou.client';
 import {
@@ -20,7 +21,15 @@ class RegisterActionsModule {
   static forEnv(env: Env): DynamicModule {
     return {
       module: RegisterActionsModule,
-      imports: [ConfigModule.forRoot(env), ZouModule, ActionRegistryModule, ActionsModule],
+      // Some action modules inject queues (render enqueues tracking, stats serves downloads), so the
+      // registry can only be built with them; nothing is enqueued here.
+      imports: [
+        ConfigModule.forRoot(env),
+        QueuesModule,
+        ZouModule,
+        ActionRegistryModule,
+        ActionsModule,
+      ],
     };
   }
 }
@@ -39,6 +48,7 @@ export async function registerActions(options: RegisterOptions): Promise<number>
     RegisterActionsModule.forEnv(options.env),
     {
       logger: ['error', 'warn'],
+      abortOnError: false,
     },
   );
   try {
