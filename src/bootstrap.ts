@@ -54,13 +54,9 @@ export async function createWorkerContext(
     AppModule.forRole('worker', options.env, options.extra),
     { abortOnError: false, ...(options.logger !== undefined ? { logger: options.logger } : {}) },
   );
+  // createApplicationContext has already run the init hooks (Nest 12); a failing hook rejects
+  // above without handing back a context, so resources must be released by the hook that fails.
   context.enableShutdownHooks();
-  try {
-    await context.init();
-  } catch (error) {
-    await context.close(); // release Redis connections opened before the failing hook
-    throw error;
-  }
   return context;
 }
 
