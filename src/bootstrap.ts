@@ -8,6 +8,7 @@ import type { Env } from './config/config.module';
 import { ConfigError } from './config/validate-env';
 import { mountDashboard } from './dashboard/dashboard';
 import { configureHttp } from './http/configure-http';
+import { closingRedisOnFailure } from './queues/redis-connection';
 
 export interface BootstrapOptions {
   env?: Env;
@@ -22,13 +23,17 @@ export async function createHttpApp(
   options: BootstrapOptions = {},
 ): Promise<NestExpressApplication> {
   loadAppConfig(options.env); // a bad variable stops here, before anything connects
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRole(role, options.env, options.extra),
-    {
-      bodyParser: false,
-      abortOnError: false,
-      ...(options.logger !== undefined ? { logger: options.logger } : {}),
-    },
+  // Nest 12 runs the providers' constructors and init hooks inside create(); when one throws
+  // (a bad LAUNCHERS, say) no app comes back to close, so its Redis connections are closed here.
+  const app = await closingRedisOnFailure(() =>
+    NestFactory.create<NestExpressApplication>(
+      AppModule.forRole(role, options.env, options.extra),
+      {
+        bodyParser: false,
+        abortOnError: false,
+        ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      },
+    ),
   );
   configureHttp(app, app.get(AppConfig));
   const { CORS_ORIGINS } = app.get(CallerAuth).config;
@@ -50,12 +55,14 @@ export async function createWorkerContext(
   options: BootstrapOptions = {},
 ): Promise<INestApplicationContext> {
   loadAppConfig(options.env);
-  const context = await NestFactory.createApplicationContext(
-    AppModule.forRole('worker', options.env, options.extra),
-    { abortOnError: false, ...(options.logger !== undefined ? { logger: options.logger } : {}) },
-  );
   // createApplicationContext has already run the init hooks (Nest 12); a failing hook rejects
-  // above without handing back a context, so resources must be released by the hook that fails.
+  // without handing back a context, so the Redis connections opened so far are closed here.
+  const context = await closingRedisOnFailure(() =>
+    NestFactory.createApplicationContext(AppModule.forRole('worker', options.env, options.extra), {
+      abortOnError: false,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    }),
+  );
   context.enableShutdownHooks();
   return context;
 }

@@ -80,6 +80,11 @@ export interface ActionHandler<N extends ActionName = ActionName> {
   describeOutcome?(result: ResultOf<N>): string;
   /** Sub-actions this handler serves (launchers, forwarders); absent when it has none. */
   variants?(): string[];
+  /**
+   * True when this job's outcome should go to a Kitsu comment whatever the request format (e.g. a
+   * forwarder configured with `comment: true`); an explicit FEEDBACK_<ACTION> still wins.
+   */
+  commentWanted?(data: ActionJobBase): boolean;
 }
 
 /** What an action declares about itself with @KitsuAction. */

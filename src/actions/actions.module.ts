@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { FarmsModule } from '../farms';
+import { ForwardModule } from './forward/forward.action';
 import { NotifyModule } from './custom/notify/notify.action';
 import { InspectModule } from './inspect/inspect.action';
 import { LaunchModule } from './launch/launch.action';
@@ -18,6 +19,7 @@ import { StatsModule } from './stats/stats.action';
     StatsModule,
     NotifyModule,
     LaunchModule,
+    ForwardModule,
     FarmsModule,
     RenderModule,
   ],

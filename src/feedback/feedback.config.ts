@@ -47,13 +47,19 @@ export class FeedbackConfig {
     return `FEEDBACK_${action.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
   }
 
-  whenFor(action: string, format: RequestFormat): FeedbackWhen {
+  /** `preferred` is the action's own wish for this job; an explicit variable overrides it. */
+  whenFor(action: string, format: RequestFormat, preferred?: FeedbackWhen): FeedbackWhen {
     const configured = this.perAction.get(FeedbackConfig.envName(action).slice('FEEDBACK_'.length));
-    return configured ?? (format === 'ajax' ? 'always' : 'failure');
+    return configured ?? preferred ?? (format === 'ajax' ? 'always' : 'failure');
   }
 
-  shouldComment(action: string, format: RequestFormat, outcome: 'completed' | 'failed'): boolean {
-    const when = this.whenFor(action, format);
+  shouldComment(
+    action: string,
+    format: RequestFormat,
+    outcome: 'completed' | 'failed',
+    preferred?: FeedbackWhen,
+  ): boolean {
+    const when = this.whenFor(action, format, preferred);
     return when === 'always' || (when === 'failure' && outcome === 'failed');
   }
 }

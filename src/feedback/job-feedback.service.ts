@@ -90,8 +90,10 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
   ): Promise<void> {
     const { request } = job.data;
     // Follow-up jobs (render tracking) post their own comments; a generic one would repeat them.
-    if (this.registry.get(job.data.action)?.options.internal) return;
-    if (!this.config.shouldComment(job.data.action, request.format, outcome)) return;
+    const registered = this.registry.get(job.data.action);
+    if (registered?.options.internal) return;
+    const preferred = registered?.handler.commentWanted?.(job.data) ? 'always' : undefined;
+    if (!this.config.shouldComment(job.data.action, request.format, outcome, preferred)) return;
     const taskIds = request.taskIds.slice(0, this.config.maxTasks);
     if (taskIds.length < request.taskIds.length)
       this.logger.log(

@@ -7,6 +7,7 @@ import {
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
 import type { Response } from 'express';
+import { ForwarderHealth } from '../actions/forward/forwarder-health';
 import { ProducerConnection } from '../queues/producer-connection';
 import { ZouClient } from '../zou/zou.client';
 import { ZouConfig } from '../zou/zou.config';
@@ -27,6 +28,7 @@ export class HealthController {
     private readonly zouConfig: ZouConfig,
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
+    private readonly forwarders: ForwarderHealth,
   ) {}
 
   /** 200 while Redis answers, 503 otherwise: intake cannot accept work without it. */
@@ -51,7 +53,11 @@ export class HealthController {
   @HealthCheck()
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.redis(), () => this.zouReady()]);
+      return await this.health.check([
+        () => this.redis(),
+        () => this.zouReady(),
+        () => this.forwardersReport(),
+      ]);
     } catch (error) {
       // Terminus reports failure by throwing; answer its report as is rather than the error shape.
       if (!(error instanceof ServiceUnavailableException)) throw error;
@@ -80,6 +86,22 @@ export class HealthController {
     } catch (error) {
       return indicator.down({ message: messageOf(error) });
     }
+  }
+
+  /**
+   * Forwarders are reported but never fail readiness: a studio script being down is no reason to
+   * take this service out of a load balancer, the other actions still work. `unstable` names
+   * those with FORWARD_UNSTABLE_AFTER failed deliveries in a row.
+   */
+  private async forwardersReport(): Promise<HealthIndicatorResult<'forwarders'>> {
+    const indicator = this.indicators.check('forwarders');
+    const states = await within(this.forwarders.states(), CHECK_TIMEOUT_MS).catch(() => null);
+    if (!states) return indicator.up({ known: false });
+    return indicator.up({
+      configured: states.length,
+      unstable: states.filter((s) => s.unstable).map((s) => s.name),
+      failuresInARow: Object.fromEntries(states.map((s) => [s.name, s.failuresInARow])),
+    });
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ForwarderState } from '../actions/forward/forwarder-health';
 import { escapeHtml, page } from '../http/html';
 import { kitsuEntityUrl, kitsuTaskTypeUrl, kitsuTaskUrl } from './kitsu-links';
 import { renderResult, summaryOf } from './result-renderers';
@@ -164,7 +165,19 @@ export function renderJobPage(job: JobView, options: JobPageOptions): string {
   );
 }
 
-export function renderJobListPage(jobs: JobSummary[], person: string | null): string {
+export function renderJobListPage(
+  jobs: JobSummary[],
+  person: string | null,
+  unstable: ForwarderState[] = [],
+): string {
+  const warning = unstable.length
+    ? `<section class="panel failure" role="alert"><h2 class="error">Unstable forwarder(s)</h2><ul>${unstable
+        .map(
+          (f) =>
+            `<li><strong>${escapeHtml(f.name)}</strong>: ${f.failuresInARow} failed deliveries in a row${f.lastError ? ` (last: ${escapeHtml(f.lastError)})` : ''}</li>`,
+        )
+        .join('')}</ul></section>`
+    : '';
   const rows = jobs
     .map(
       (job) =>
@@ -174,7 +187,7 @@ export function renderJobListPage(jobs: JobSummary[], person: string | null): st
   const filter = `<form method="get" action="/jobs" class="filter"><label for="person">Person (id or email)</label> <input id="person" name="person" value="${escapeHtml(person ?? '')}"> <button type="submit" class="button">Filter</button>${person ? ' <a href="/jobs">Everyone</a>' : ''}</form>`;
   return page(
     'Recent jobs',
-    `<h1>Recent jobs${person ? ` of ${escapeHtml(person)}` : ''}</h1>${filter}
+    `<h1>Recent jobs${person ? ` of ${escapeHtml(person)}` : ''}</h1>${warning}${filter}
 <section class="panel">${
       jobs.length
         ? `<table><thead><tr><th scope="col">Action</th><th scope="col">State</th><th scope="col">Run by</th><th scope="col">Tasks</th><th scope="col">Requested</th></tr></thead><tbody>${rows}</tbody></table>`

@@ -12,6 +12,7 @@ import {
   ConflictException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { ForwarderHealth, type ForwarderState } from '../actions/forward/forwarder-health';
 import { AppConfig } from '../config/app.config';
 import { wantsHtml } from '../http/http-errors';
 import { parseJobId } from './job-id';
@@ -29,6 +30,7 @@ export class JobsController {
     private readonly access: JobAccessPolicy,
     private readonly events: JobEventsHub,
     private readonly config: AppConfig,
+    private readonly forwarders: ForwarderHealth,
   ) {}
 
   private get kitsuUrl(): string | null {
@@ -42,19 +44,23 @@ export class JobsController {
     @Query('limit') limitQuery: string | undefined,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<{ jobs: JobSummary[] } | string> {
+  ): Promise<{ jobs: JobSummary[]; unstableForwarders: ForwarderState[] } | string> {
     const person = personQuery?.trim() || (await this.access.listScope(req));
     const limit = Number.parseInt(limitQuery ?? '', 10);
     const jobs = await this.jobs.list({
       person: person ?? undefined,
       limit: Number.isFinite(limit) ? Math.min(limit, MAX_LIST) : undefined,
     });
+    // A forwarder that keeps failing is flagged where people look for their jobs.
+    const unstableForwarders = (await this.forwarders.states().catch(() => [])).filter(
+      (state) => state.unstable,
+    );
     res.setHeader('Vary', 'Accept');
     if (wantsHtml(req)) {
       res.type('html');
-      return renderJobListPage(jobs, person ?? null);
+      return renderJobListPage(jobs, person ?? null, unstableForwarders);
     }
-    return { jobs };
+    return { jobs, unstableForwarders };
   }
 
   /** JSON for scripts, the job page for browsers (content negotiation on Accept). */

@@ -33,7 +33,28 @@ export function createRedisConnection(
   const client = connect(config.REDIS_URL, role, redis);
   // Errors surface through the commands that fail; without a listener ioredis would print each retry.
   client.on('error', () => undefined);
+  openClients.add(client);
+  client.once('end', () => openClients.delete(client));
   return client;
+}
+
+/** Clients not yet ended, so a start-up that fails half-way can close what it opened. */
+const openClients = new Set<RedisClient>();
+
+/** Runs `start`; if it throws, every Redis client it created is disconnected before rethrowing. */
+export async function closingRedisOnFailure<T>(start: () => Promise<T>): Promise<T> {
+  const before = new Set(openClients);
+  try {
+    return await start();
+  } catch (error) {
+    for (const client of openClients) {
+      if (!before.has(client)) {
+        client.disconnect();
+        openClients.delete(client);
+      }
+    }
+    throw error;
+  }
 }
 
 function connect(url: string, role: RedisRole, redis: RedisConfig | undefined): RedisClient {

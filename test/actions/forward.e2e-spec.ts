@@ -1,0 +1,341 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { ForwardPayload } from '../../src/actions/forward/forward-payload';
+import { verifySignature } from '../../src/auth/signature';
+import { createHttpApp } from '../../src/bootstrap';
+import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import type { ZouTask } from '../../src/zou/zou.types';
+import { pollUntil } from '../reliability/helpers';
+import { startStack, type TestStack } from '../support/stack';
+import { testRedisUrl, uniquePrefix } from '../support/test-env';
+
+const SECRET = 'forward-test-secret-0123456789';
+
+interface Delivery {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  signatureOk: boolean;
+  payload: ForwardPayload;
+}
+
+type Answer = (delivery: Delivery, res: ServerResponse) => void;
+
+/** A studio's script, as a test double that checks the signature like a real receiver would. */
+class Receiver {
+  readonly deliveries: Delivery[] = [];
+  private readonly answers = new Map<string, Answer[]>();
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const verdict = verifySignature({
+          secret: SECRET,
+          timestampHeader: req.headers['x-kitsu-actions-timestamp'] as string | undefined,
+          signatureHeader: req.headers['x-kitsu-actions-signature'] as string | undefined,
+          body,
+        });
+        const delivery: Delivery = {
+          path: new URL(req.url ?? '/', 'http://receiver').pathname,
+          headers: req.headers,
+          body,
+          signatureOk: verdict.ok,
+          payload: JSON.parse(body) as ForwardPayload,
+        };
+        this.deliveries.push(delivery);
+        const queue = this.answers.get(delivery.path) ?? [];
+        const answer = queue.length > 1 ? queue.shift()! : queue[0];
+        if (answer) answer(delivery, res);
+        else json(res, 200, { message: 'ok' });
+      });
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Answers for a path, in order; the last one repeats. */
+  answer(path: string, ...answers: Answer[]): void {
+    this.answers.set(path, answers);
+  }
+
+  to(path: string): Delivery[] {
+    return this.deliveries.filter((d) => d.path === path);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+describe('forward action: signed deliveries to a studio service', () => {
+  let zou: ZouSimulator;
+  let stack: TestStack;
+  let receiver: Receiver;
+  let shots: ZouTask[];
+
+  beforeAll(async () => {
+    receiver = new Receiver();
+    await receiver.start();
+    zou = await startZouSimulator({ seed: 21, size: 'small' });
+    const forwarder = (name: string, extra: Record<string, unknown> = {}) => ({
+      name,
+      url: `${receiver.url}/${name}?token=target-own-key`,
+      secretEnv: 'FORWARD_TEST_SECRET',
+      ...extra,
+    });
+    stack = await startStack({
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        FORWARD_TEST_SECRET: SECRET,
+        FORWARD_UNSTABLE_AFTER: '2',
+        FORWARDERS: JSON.stringify([
+          forwarder('publish', { label: 'Publish script', comment: true }),
+          forwarder('flaky'),
+          forwarder('strict'),
+          forwarder('slow', { timeoutMs: 300, attempts: 2 }),
+          forwarder('down', { attempts: 1 }),
+          forwarder('minimal', { include: ['task_type'] }),
+        ]),
+      },
+    });
+    shots = [...zou.data.tasks.values()]
+      .filter((task) => zou.data.entities.get(task.entity_id)?.type === 'Shot')
+      .slice(0, 3);
+    // Names as studios write them: spaces, quotes, unicode.
+    zou.data.entities.get(shots[0].entity_id)!.name = 'SH 010 "hero" — été 東京';
+  });
+  afterAll(async () => {
+    await stack.close();
+    await zou.close();
+    await receiver.close();
+  });
+
+  async function forward(name: string, tasks: ZouTask[] = shots) {
+    const person = zou.data.people.supervisor;
+    const accepted = await request(stack.url)
+      .post(`/actions/forward/${name}`)
+      .send({
+        userid: person.id,
+        useremail: person.email,
+        productionid: tasks[0].project_id,
+        originurl: `/productions/${tasks[0].project_id}/shots/tasks`,
+        originserver: 'kitsu.studio.test',
+        selection: tasks.map((t) => t.id),
+        entitytype: 'shot',
+      })
+      .expect(202);
+    const jobId = accepted.body.jobId as string;
+    await stack.waitForJob(jobId);
+    const job = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'application/json');
+    return {
+      jobId,
+      job: job.body as {
+        state: string;
+        attempts: number;
+        result: Record<string, unknown>;
+        failedReason: string;
+        logs: string[];
+      },
+    };
+  }
+
+  it('lists every forwarder as its own action and refuses an unknown one', async () => {
+    const list = await request(stack.url).get('/actions').expect(200);
+    const text = JSON.stringify(list.body);
+    for (const name of ['publish', 'flaky', 'strict']) expect(text).toContain(`forward/${name}`);
+    await request(stack.url).post('/actions/forward/nope').send({}).expect(404);
+  });
+
+  it('POSTs the enriched selection, signed, with names as well as ids', async () => {
+    receiver.answer('/publish', (_d, res) =>
+      json(res, 200, { message: 'Published 3 shots', url: 'https://pipeline.studio.test/p/42' }),
+    );
+    const { jobId, job } = await forward('publish');
+    expect(job.state).toBe('completed');
+    const [delivery] = receiver.to('/publish');
+    expect(delivery.signatureOk).toBe(true);
+    expect(delivery.headers['content-type']).toBe('application/json');
+    expect(delivery.headers['x-kitsu-actions-delivery']).toBe(jobId);
+
+    const payload = delivery.payload;
+    const person = zou.data.people.supervisor;
+    const project = zou.data.projects.get(shots[0].project_id)!;
+    expect(payload).toMatchObject({
+      version: 1,
+      delivery_id: jobId,
+      action: 'forward',
+      forwarder: 'publish',
+      job_id: jobId,
+      person: { id: person.id, email: person.email },
+      project: { id: project.id, name: project.name },
+      entity_type: 'shot',
+      origin: { server: 'kitsu.studio.test', format: 'ajax' },
+      missing: [],
+    });
+    expect(payload.tasks.map((t) => t.id)).toEqual(shots.map((s) => s.id));
+    const first = payload.tasks[0];
+    const taskType = zou.data.taskTypes.get(shots[0].task_type_id)!;
+    const status = zou.data.taskStatuses.get(shots[0].task_status_id)!;
+    expect(first).toMatchObject({
+      name: shots[0].name,
+      entity_type: 'shot',
+      task_type: { id: taskType.id, name: taskType.name },
+      task_status: { id: status.id, name: status.name, short_name: status.short_name },
+      entity: { id: shots[0].entity_id, name: 'SH 010 "hero" — été 東京', type: 'shot' },
+      project: { id: project.id, name: project.name },
+    });
+    expect(first.entity?.sequence?.name).toEqual(expect.any(String));
+    expect(Array.isArray(first.assignees)).toBe(true);
+    // The body arrives byte for byte as signed: unicode and quotes included.
+    expect(delivery.body).toContain('SH 010 \\"hero\\" — été 東京');
+
+    expect(job.result).toMatchObject({
+      forwarder: 'publish',
+      status: 200,
+      message: 'Published 3 shots',
+      url: 'https://pipeline.studio.test/p/42',
+      forwardedTasks: 3,
+    });
+    // The target's message goes to a Kitsu comment (comment: true).
+    const comment = await pollUntil('the outcome comment', () =>
+      [...zou.data.comments.values()].find(
+        (c) => c.object_id === shots[1].id && c.text.includes('Published 3 shots'),
+      ),
+    );
+    expect(comment.text).toContain(`/jobs/${jobId}`);
+  });
+
+  it('shows the target message, its link and the delivery log on the job page', async () => {
+    receiver.answer('/publish', (_d, res) =>
+      json(res, 200, { message: 'Queued <b>now</b>', url: 'https://pipeline.studio.test/q' }),
+    );
+    const { jobId } = await forward('publish', shots.slice(1, 2));
+    const page = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'text/html');
+    expect(page.text).toContain('Queued &lt;b&gt;now&lt;/b&gt;');
+    expect(page.text).toContain('href="https://pipeline.studio.test/q"');
+    expect(page.text).toContain('Deliveries');
+    expect(page.text).toContain('HTTP 200');
+  });
+
+  it('retries a 503 and keeps every attempt in the delivery log', async () => {
+    const busy: Answer = (_d, res) => json(res, 503, { message: 'busy, try later' });
+    receiver.answer('/flaky', busy, busy, (_d, res) => json(res, 200, { message: 'done' }));
+    const { job } = await forward('flaky', shots.slice(0, 1));
+    expect(job.state).toBe('completed');
+    expect(job.attempts).toBe(3);
+    const deliveries = job.result.deliveries as Array<{ attempt: number; status: number }>;
+    expect(deliveries.map((d) => [d.attempt, d.status])).toEqual([
+      [1, 503],
+      [2, 503],
+      [3, 200],
+    ]);
+    expect(deliveries[0]).toMatchObject({
+      target: `${receiver.url}/flaky`,
+      answerHead: expect.stringContaining('busy, try later'),
+      requestBytes: expect.any(Number),
+      durationMs: expect.any(Number),
+    });
+    // The target URL's own query string never reaches the log.
+    expect(JSON.stringify(deliveries)).not.toContain('target-own-key');
+    const sent = receiver.to('/flaky');
+    expect(sent).toHaveLength(3);
+    // Same delivery id on every attempt, so the receiver can drop repeats.
+    expect(new Set(sent.map((d) => d.headers['x-kitsu-actions-delivery'])).size).toBe(1);
+    expect(sent.every((d) => d.signatureOk)).toBe(true);
+  });
+
+  it('does not retry a 400 and says what the target answered', async () => {
+    receiver.answer('/strict', (_d, res) => json(res, 400, { message: 'shot has no camera' }));
+    const { job } = await forward('strict', shots.slice(0, 1));
+    expect(job.state).toBe('failed');
+    expect(job.attempts).toBe(1);
+    expect(job.failedReason).toContain('HTTP 400');
+    expect(job.failedReason).toContain('shot has no camera');
+    expect(receiver.to('/strict')).toHaveLength(1);
+    expect(job.logs.join('\n')).toMatch(/Delivery 1 to .*\/strict: HTTP 400/);
+  });
+
+  it('records a slow receiver as a timeout and retries it', async () => {
+    let release: (() => void) | null = null;
+    receiver.answer(
+      '/slow',
+      (_d, res) => {
+        // Never answers in time; answered only when the test ends so the socket closes.
+        release = () => json(res, 200, { message: 'too late' });
+      },
+      (_d, res) => json(res, 200, { message: 'in time' }),
+    );
+    const { job } = await forward('slow', shots.slice(0, 1));
+    (release as (() => void) | null)?.();
+    expect(job.state).toBe('completed');
+    const deliveries = job.result.deliveries as Array<{ error: string | null; status: number }>;
+    expect(deliveries[0]).toMatchObject({ status: null, error: 'no answer within 300 ms' });
+    expect(deliveries[1]).toMatchObject({ status: 200, error: null });
+  });
+
+  it('sends only the context a forwarder asks for', async () => {
+    await forward('minimal', shots.slice(0, 1));
+    const [delivery] = receiver.to('/minimal');
+    const task = delivery.payload.tasks[0];
+    expect(Object.keys(task).sort()).toEqual(['entity_type', 'id', 'name', 'task_type']);
+  });
+
+  it('marks a forwarder that keeps failing as unstable, and clears it on success', async () => {
+    receiver.answer('/down', (_d, res) => json(res, 500, { message: 'crashed' }));
+    await forward('down', shots.slice(0, 1));
+    await forward('down', shots.slice(1, 2));
+    const ready = await request(stack.url).get('/health/ready').expect(200);
+    expect(ready.body.details.forwarders).toMatchObject({
+      status: 'up',
+      unstable: ['down'],
+    });
+    const list = await request(stack.url).get('/jobs').set('Accept', 'application/json');
+    expect(list.body.unstableForwarders).toEqual([
+      expect.objectContaining({ name: 'down', unstable: true, failuresInARow: 2 }),
+    ]);
+    const page = await request(stack.url).get('/jobs').set('Accept', 'text/html');
+    expect(page.text).toContain('Unstable forwarder(s)');
+
+    receiver.answer('/down', (_d, res) => json(res, 200, { message: 'back' }));
+    // Another selection: the same one again would be folded into the failed job (dedupe window).
+    await forward('down', shots.slice(2, 3));
+    const again = await request(stack.url).get('/health/ready').expect(200);
+    expect(again.body.details.forwarders.unstable).toEqual([]);
+  });
+});
+
+describe('forward configuration at start-up', () => {
+  it('refuses to start with a forwarder that has no secret, naming it, and leaves nothing open', async () => {
+    const start = createHttpApp('api', {
+      env: {
+        NODE_ENV: 'test',
+        AUTH_MODE: 'none',
+        REDIS_URL: testRedisUrl(),
+        QUEUE_PREFIX: uniquePrefix(),
+        FORWARDERS: JSON.stringify([{ name: 'publish', url: 'https://hooks.test/in' }]),
+      },
+      logger: false,
+    });
+    // Jest exiting after this suite is the other half: the Redis connections opened before the
+    // failure are closed by the bootstrap.
+    await expect(start).rejects.toThrow(
+      /FORWARDERS\[0\]: forwarder "publish" needs a signing secret/,
+    );
+  });
+});
