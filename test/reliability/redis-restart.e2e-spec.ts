@@ -58,7 +58,9 @@ describe('Redis stops and comes back', () => {
     await pollUntil(
       `job ${jobId} to complete`,
       async () => {
-        const job = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'application/json');
+        const job = await request(stack.url)
+          .get(`/jobs/${jobId}`)
+          .set('Accept', 'application/json');
         return job.status === 200 && job.body.state === 'completed';
       },
       30_000,
