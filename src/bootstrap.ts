@@ -8,6 +8,7 @@ import type { Env } from './config/config.module';
 import { ConfigError } from './config/validate-env';
 import { mountDashboard } from './dashboard/dashboard';
 import { configureHttp } from './http/configure-http';
+import { mountOpenApi } from './http/openapi';
 import { closingRedisOnFailure } from './queues/redis-connection';
 
 export interface BootstrapOptions {
@@ -47,6 +48,7 @@ export async function createHttpApp(
     });
   }
   mountDashboard(app);
+  mountOpenApi(app);
   return app;
 }
 
