@@ -5,6 +5,7 @@ import { ConfigModule, type Env } from './config/config.module';
 import { HealthModule } from './health/health.module';
 import { IntakeModule } from './intake/intake.module';
 import { JobsModule } from './jobs/jobs.module';
+import { loggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { QueuesModule } from './queues/queues.module';
 import { WorkerModule } from './worker/worker.module';
@@ -20,6 +21,7 @@ export class AppModule {
   static forRole(role: Role, env: Env = process.env, extra: Imports = []): DynamicModule {
     const imports: Imports = [
       ConfigModule.forRoot(env),
+      loggingModule(role, env),
       QueuesModule,
       ZouModule,
       ActionRegistryModule,

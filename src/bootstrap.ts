@@ -1,5 +1,6 @@
 import { Logger, type INestApplicationContext, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Role } from './app.module';
 import { CallerAuth } from './auth/caller-auth.service';
@@ -24,18 +25,17 @@ export async function createHttpApp(
   options: BootstrapOptions = {},
 ): Promise<NestExpressApplication> {
   loadAppConfig(options.env); // a bad variable stops here, before anything connects
+  const env = loggingEnv(options);
   // Nest 12 runs the providers' constructors and init hooks inside create(); when one throws
   // (a bad LAUNCHERS, say) no app comes back to close, so its Redis connections are closed here.
-  const app = await closingRedisOnFailure(() =>
-    NestFactory.create<NestExpressApplication>(
-      AppModule.forRole(role, options.env, options.extra),
-      {
-        bodyParser: false,
-        abortOnError: false,
-        ...(options.logger !== undefined ? { logger: options.logger } : {}),
-      },
-    ),
+  const app = await starting(() =>
+    NestFactory.create<NestExpressApplication>(AppModule.forRole(role, env, options.extra), {
+      bodyParser: false,
+      abortOnError: false,
+      ...nestLoggerOptions(options),
+    }),
   );
+  usePino(app, options);
   configureHttp(app, app.get(AppConfig));
   const { CORS_ORIGINS } = app.get(CallerAuth).config;
   // Kitsu's AJAX mode sends cookies cross-origin: exact origins only, never `*`.
@@ -59,14 +59,46 @@ export async function createWorkerContext(
   loadAppConfig(options.env);
   // createApplicationContext has already run the init hooks (Nest 12); a failing hook rejects
   // without handing back a context, so the Redis connections opened so far are closed here.
-  const context = await closingRedisOnFailure(() =>
-    NestFactory.createApplicationContext(AppModule.forRole('worker', options.env, options.extra), {
-      abortOnError: false,
-      ...(options.logger !== undefined ? { logger: options.logger } : {}),
-    }),
+  const context = await starting(() =>
+    NestFactory.createApplicationContext(
+      AppModule.forRole('worker', loggingEnv(options), options.extra),
+      { abortOnError: false, ...nestLoggerOptions(options) },
+    ),
   );
+  usePino(context, options);
   context.enableShutdownHooks();
   return context;
+}
+
+/**
+ * Tests pass `logger: false`: Nest's own logger is off and pino is silenced. Otherwise Nest's
+ * start-up lines are buffered and then written through pino, so every line is JSON.
+ */
+function loggingEnv(options: BootstrapOptions): Env | undefined {
+  return options.logger === false
+    ? { ...(options.env ?? process.env), LOG_LEVEL: 'silent' }
+    : options.env;
+}
+
+function nestLoggerOptions(options: BootstrapOptions): {
+  logger?: BootstrapOptions['logger'];
+  bufferLogs?: boolean;
+} {
+  return options.logger !== undefined ? { logger: options.logger } : { bufferLogs: true };
+}
+
+function usePino(app: INestApplicationContext, options: BootstrapOptions): void {
+  if (options.logger === undefined) app.useLogger(app.get(PinoLogger));
+}
+
+/** Creation with its failure path: buffered start-up lines are written, Redis is closed. */
+async function starting<T>(create: () => Promise<T>): Promise<T> {
+  try {
+    return await closingRedisOnFailure(create);
+  } catch (error) {
+    Logger.flush();
+    throw error;
+  }
 }
 
 /** Entry points share this: a bad configuration is one clear message and exit code 1. */

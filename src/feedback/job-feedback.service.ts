@@ -8,6 +8,7 @@ import { ConfigError } from '../config/validate-env';
 import { formatJobId } from '../jobs/job-id';
 import { plainReason } from '../jobs/job-page';
 import { summaryOf } from '../jobs/result-renderers';
+import { jobLogFields } from '../logging/job-log';
 import type { JobOutcomeListener } from '../worker/job-outcome';
 import { ZouClient } from '../zou/zou.client';
 import { FeedbackConfig } from './feedback.config';
@@ -96,9 +97,10 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
     if (!this.config.shouldComment(job.data.action, request.format, outcome, preferred)) return;
     const taskIds = request.taskIds.slice(0, this.config.maxTasks);
     if (taskIds.length < request.taskIds.length)
-      this.logger.log(
-        `[${job.data.requestId}] commenting on the first ${taskIds.length} of ${request.taskIds.length} tasks (FEEDBACK_MAX_TASKS)`,
-      );
+      this.logger.log({
+        ...jobLogFields(job),
+        msg: `commenting on the first ${taskIds.length} of ${request.taskIds.length} tasks (FEEDBACK_MAX_TASKS)`,
+      });
     const comment = this.commentText(job, outcome, detail);
     const results = await Promise.allSettled(
       taskIds.map((taskId) =>
@@ -107,8 +109,9 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
     );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length)
-      this.logger.warn(
-        `[${job.data.requestId}] ${failed.length} of ${taskIds.length} outcome comment(s) not posted: ${String(failed[0].reason)}`,
-      );
+      this.logger.warn({
+        ...jobLogFields(job),
+        msg: `${failed.length} of ${taskIds.length} outcome comment(s) not posted: ${String(failed[0].reason)}`,
+      });
   }
 }

@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AppConfig } from '../config/app.config';
+import { assignRequestId } from '../logging/request-id';
 import { reasonPhrase } from './http-errors';
 import { AllExceptionsFilter, sendError } from './all-exceptions.filter';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -29,9 +27,7 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
   express_.set('trust proxy', 'loopback');
 
   express_.use((req: Request, res: Response, next: NextFunction) => {
-    const given = req.headers['x-request-id'];
-    req.requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    res.setHeader('X-Request-Id', req.requestId);
+    assignRequestId(req, res);
     next();
   });
   // Keeping a reference to the received bytes costs nothing and lets `signed` mode verify them.

@@ -26,7 +26,11 @@ const SCHEMAS: Record<string, Schema> = {
       useremail: { type: 'string', format: 'email', maxLength: 320 },
       productionid: { ...uuid('Project id; absent on pages spanning projects'), nullable: true },
       originurl: { type: 'string', maxLength: 2000, description: 'Path of the Kitsu page' },
-      originserver: { type: 'string', maxLength: 255, description: 'Kitsu host as the browser saw it' },
+      originserver: {
+        type: 'string',
+        maxLength: 255,
+        description: 'Kitsu host as the browser saw it',
+      },
       selection: {
         type: 'array',
         minItems: 1,
@@ -88,7 +92,8 @@ const SCHEMAS: Record<string, Schema> = {
   Error: {
     type: 'object',
     required: ['statusCode', 'error', 'message'],
-    description: 'Every error, JSON for scripts and AJAX; form posts get the same as a small HTML page',
+    description:
+      'Every error, JSON for scripts and AJAX; form posts get the same as a small HTML page',
     properties: {
       statusCode: { type: 'integer' },
       error: { type: 'string', example: 'Bad Request' },
@@ -103,7 +108,10 @@ const SCHEMAS: Record<string, Schema> = {
       label: { type: 'string' },
       description: { type: 'string' },
       entityTypes: {
-        oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string', enum: ['all'] }],
+        oneOf: [
+          { type: 'array', items: { type: 'string' } },
+          { type: 'string', enum: ['all'] },
+        ],
       },
       ajax: { type: 'boolean' },
       urls: { type: 'array', items: { type: 'string', format: 'uri' } },
@@ -271,7 +279,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   document.components = {
     ...document.components,
     schemas: { ...(document.components?.schemas ?? {}), ...SCHEMAS },
-  } as OpenAPIObject['components'];
+  };
   return document;
 }
 

@@ -16,6 +16,7 @@ import { isQueueName, type QueueName } from '../queues/queues';
 import { ProducerConnection } from '../queues/producer-connection';
 import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
 import { loadRedisConfig, type RedisConfig } from '../queues/redis.config';
+import { jobLogFields } from '../logging/job-log';
 import { JOB_OUTCOME_LISTENER, type JobOutcomeListener } from './job-outcome';
 import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
 
@@ -93,9 +94,11 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
-      this.logger.warn(
-        `[${job.data.requestId}] ${queue}.${job.id} ${job.name} failed (attempt ${job.attemptsMade}): ${error.message}`,
-      );
+      this.logger.warn({
+        ...jobLogFields(job),
+        attempt: job.attemptsMade,
+        msg: `${queue}.${job.id} ${job.name} failed (attempt ${job.attemptsMade}): ${error.message}`,
+      });
       if (this.outcomes) this.tell(job, (l) => this.finalFailure(job, error, l));
     });
     worker.on('completed', (job, result) => {
@@ -121,7 +124,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     const listener = this.outcomes;
     if (!listener) return;
     const pending = call(listener).catch((error: unknown) =>
-      this.logger.warn(`[${job.data.requestId}] outcome listener: ${String(error)}`),
+      this.logger.warn({ ...jobLogFields(job), msg: `outcome listener: ${String(error)}` }),
     );
     // Shutdown waits for these so a comment in flight is not cut off.
     this.pendingOutcomes.add(pending);
@@ -143,7 +146,11 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         await job.log(line);
       },
     };
-    this.logger.log(`[${job.data.requestId}] ${job.queueName}.${job.id} ${job.name} started`);
+    this.logger.log({
+      ...jobLogFields(job),
+      attempt: job.attemptsMade + 1,
+      msg: `${job.queueName}.${job.id} ${job.name} started`,
+    });
     return action.handler.handle(job as unknown as JobOf<ActionName>, context);
   }
 

@@ -45,7 +45,12 @@ export interface WorkerProcess {
 
 /** `node dist/worker.js` as a real child process (npm test builds dist first). */
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, [join(__dirname, '../../dist/worker.js')], {
+  return startNodeProcess('worker.js', env);
+}
+
+/** `node dist/<entry>` (main.js, worker.js) as a real child process, its output captured. */
+export function startNodeProcess(entry: string, env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [join(__dirname, '../../dist', entry)], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
