@@ -1,4 +1,4 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,
@@ -8,6 +8,8 @@ import {
 } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { ForwarderHealth } from '../actions/forward/forwarder-health';
+import { FARM_ADAPTER } from '../farms/farms.module';
+import type { FarmAdapter } from '../farms/farm.types';
 import { ProducerConnection } from '../queues/producer-connection';
 import { ZouClient } from '../zou/zou.client';
 import { ZouConfig } from '../zou/zou.config';
@@ -29,6 +31,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly forwarders: ForwarderHealth,
+    @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
   ) {}
 
   /** 200 while Redis answers, 503 otherwise: intake cannot accept work without it. */
@@ -56,6 +59,7 @@ export class HealthController {
       return await this.health.check([
         () => this.redis(),
         () => this.zouReady(),
+        () => this.farmReady(),
         () => this.forwardersReport(),
       ]);
     } catch (error) {
@@ -85,6 +89,18 @@ export class HealthController {
       return indicator.up({ user: me.user.email });
     } catch (error) {
       return indicator.down({ message: messageOf(error) });
+    }
+  }
+
+  /** The render farm answers, when a real one is configured (RENDER_FARM other than dry-run). */
+  private async farmReady(): Promise<HealthIndicatorResult<'farm'>> {
+    const indicator = this.indicators.check('farm');
+    if (this.farm.kind === 'dry-run') return indicator.up({ kind: 'dry-run' });
+    try {
+      await within(this.farm.ping(), CHECK_TIMEOUT_MS);
+      return indicator.up({ kind: this.farm.kind });
+    } catch (error) {
+      return indicator.down({ kind: this.farm.kind, message: messageOf(error) });
     }
   }
 

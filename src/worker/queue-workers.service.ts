@@ -17,6 +17,7 @@ import { ProducerConnection } from '../queues/producer-connection';
 import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
 import { loadRedisConfig, type RedisConfig } from '../queues/redis.config';
 import { jobLogFields } from '../logging/job-log';
+import { WorkerMetrics } from '../metrics/worker-metrics.service';
 import { JOB_OUTCOME_LISTENER, type JobOutcomeListener } from './job-outcome';
 import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
 
@@ -41,6 +42,8 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     @Optional()
     @Inject(JOB_OUTCOME_LISTENER)
     private readonly outcomes: JobOutcomeListener | null = null,
+    // Explicit token: a `| null` type is emitted as Object in the constructor's metadata.
+    @Optional() @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics | null = null,
   ) {
     this.workerConfig = validateEnv(WorkerConfig, env);
     this.redisConfig = loadRedisConfig(env);
@@ -99,9 +102,13 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         attempt: job.attemptsMade,
         msg: `${queue}.${job.id} ${job.name} failed (attempt ${job.attemptsMade}): ${error.message}`,
       });
+      const final =
+        error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      this.metrics?.observe(job, final ? 'failed' : 'retrying');
       if (this.outcomes) this.tell(job, (l) => this.finalFailure(job, error, l));
     });
     worker.on('completed', (job, result) => {
+      this.metrics?.observe(job, 'completed');
       if (this.outcomes) this.tell(job, (l) => l.onCompleted(job, result));
     });
     worker.on('error', (error) => this.logger.error(`${queue} worker: ${error.message}`));

@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
 import { FeedbackModule } from '../feedback/feedback.module';
+import { WorkerMetrics } from '../metrics/worker-metrics.service';
 import { QueueWorkers } from './queue-workers.service';
 
-@Module({ imports: [FeedbackModule], providers: [QueueWorkers], exports: [QueueWorkers] })
+@Module({
+  imports: [FeedbackModule],
+  providers: [QueueWorkers, WorkerMetrics],
+  exports: [QueueWorkers, WorkerMetrics],
+})
 export class WorkerModule {}

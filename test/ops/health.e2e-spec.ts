@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { startDeadlineSimulator } from '../../src/simulator/farms';
+import { pollUntil } from '../reliability/helpers';
 import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou/server';
 import { startRedisServer, type OwnRedis } from '../support/redis-server';
 import { startStack, type TestStack } from '../support/stack';
@@ -63,5 +65,28 @@ describe('health: live and ready', () => {
     expect(body.error).toMatchObject({ redis: { status: 'down' } });
     await request(stack.url).get('/health').expect(503);
     await request(stack.url).get('/health/live').expect(200);
+  });
+});
+
+describe('health: the render farm in readiness', () => {
+  it('is ready while the configured farm answers, and not once it stops', async () => {
+    const farm = await startDeadlineSimulator();
+    const stack = await startStack({
+      workers: false,
+      env: { RENDER_FARM: 'deadline', DEADLINE_URL: farm.url },
+    });
+    try {
+      // The Redis connection may still be coming up right after start: ready once it has.
+      const up = await pollUntil('ready', async () => {
+        const answer = await request(stack.url).get('/health/ready');
+        return answer.status === 200 ? answer : null;
+      });
+      expect((up.body as ReadyBody).info).toMatchObject({ farm: { status: 'up' } });
+      await farm.close();
+      const down = await request(stack.url).get('/health/ready').expect(503);
+      expect((down.body as ReadyBody).error).toMatchObject({ farm: { status: 'down' } });
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WorkerMetrics } from '../../src/metrics/worker-metrics.service';
 import request from 'supertest';
 import { EchoModule } from '../support/echo.action';
 import { startStack, type TestStack } from '../support/stack';
@@ -60,5 +61,40 @@ describe('/metrics', () => {
     expect(sample(text, 'kitsu_actions_jobs{queue="custom",state="completed"}')).toBe(2);
     expect(sample(text, 'kitsu_actions_jobs{queue="custom",state="failed"}')).toBe(1);
     expect(text).toContain('kitsu_actions_jobs{queue="render",state="waiting"} 0');
+  });
+});
+
+describe('worker /metrics', () => {
+  it('serves job durations, attempts and Zou calls from the worker process', async () => {
+    const stack = await startStack({
+      extra: [EchoModule],
+      env: { DEDUPE_WINDOW: '0', WORKER_METRICS_PORT: '0' },
+    });
+    try {
+      const ids: string[] = [];
+      for (const path of ['/actions/echo', '/actions/echo', '/actions/echo?fail=permanent']) {
+        const accepted = await request(stack.url).post(path).send(click()).expect(202);
+        ids.push((accepted.body as { jobId: string }).jobId);
+      }
+      for (const id of ids) await stack.waitForJob(id);
+      const metrics = stack.worker!.get(WorkerMetrics);
+      const text = (await request(`http://127.0.0.1:${metrics.port}`).get('/metrics').expect(200))
+        .text;
+      expect(
+        sample(
+          text,
+          'kitsu_actions_job_duration_seconds_count{queue="custom",action="echo",outcome="completed"}',
+        ),
+      ).toBe(2);
+      expect(
+        sample(
+          text,
+          'kitsu_actions_job_attempts_count{queue="custom",action="echo",outcome="failed"}',
+        ),
+      ).toBe(1);
+      await request(`http://127.0.0.1:${metrics.port}`).get('/other').expect(404);
+    } finally {
+      await stack.close();
+    }
   });
 });
