@@ -1,4 +1,5 @@
 import { CallLimiter, delay } from './call-limiter';
+import type { CallGate } from './shared-rate-gate';
 import type { ZouConfig } from './zou.config';
 import {
   ZouError,
@@ -88,6 +89,8 @@ export class ZouTransport {
   private counters = new Map<string, ZouRouteStats>();
   private totalRequests = 0;
   onCall?: ZouOnCall;
+  /** A budget shared with other processes (ZOU_GLOBAL_RATE_LIMIT); none by default. */
+  gate?: CallGate;
 
   constructor(
     private readonly config: ZouConfig,
@@ -181,6 +184,7 @@ export class ZouTransport {
     }
     const timeoutMs = this.config.ZOU_TIMEOUT_MS;
     return this.limiter.run(async () => {
+      if (this.gate) await this.gate.wait();
       const started = performance.now();
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);

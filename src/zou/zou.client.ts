@@ -1,3 +1,4 @@
+import type { CallGate } from './shared-rate-gate';
 import { mapBounded } from './call-limiter';
 import { TtlCache } from './ttl-cache';
 import type { ZouConfig } from './zou.config';
@@ -64,6 +65,8 @@ export type PlaylistAddMode = 'bulk' | 'single' | 'replace';
 
 export interface ZouClientHooks {
   onCall?: ZouOnCall;
+  /** Shared calls-per-second budget across processes (see SharedRateGate). */
+  gate?: CallGate;
 }
 
 /**
@@ -84,6 +87,7 @@ export class ZouClient {
   ) {
     this.http = new ZouTransport(config, logger);
     this.http.onCall = hooks.onCall;
+    this.http.gate = hooks.gate;
   }
 
   /** Called after every HTTP attempt; for metrics. */

@@ -65,6 +65,13 @@ export class ZouConfig {
   @Max(100000)
   ZOU_RATE_LIMIT = 0;
 
+  /** Calls per second from every process together, counted in Redis (0 = no limit). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  ZOU_GLOBAL_RATE_LIMIT = 0;
+
   /** Rows per page when walking paged lists. */
   @Transform(toInt)
   @IsInt()

@@ -1,6 +1,9 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { ENV, type Env } from '../config/config.module';
+import { AppConfig } from '../config/app.config';
+import { ProducerConnection } from '../queues/producer-connection';
 import { SelectionResolver } from './selection-resolver';
+import { SharedRateGate } from './shared-rate-gate';
 import { createZouClient, ZouClient } from './zou.client';
 import { loadZouConfig, ZouConfig } from './zou.config';
 
@@ -19,8 +22,25 @@ import { loadZouConfig, ZouConfig } from './zou.config';
     },
     {
       provide: ZouClient,
-      useFactory: (config: ZouConfig) => createZouClient(config, new Logger('Zou')),
-      inject: [ZouConfig],
+      useFactory: (config: ZouConfig, app?: AppConfig, producer?: ProducerConnection) => {
+        const logger = new Logger('Zou');
+        const gate =
+          config.ZOU_GLOBAL_RATE_LIMIT > 0 && app && producer
+            ? new SharedRateGate(
+                producer.client,
+                `${app.QUEUE_PREFIX}:zou-rate`,
+                config.ZOU_GLOBAL_RATE_LIMIT,
+                Date.now,
+                (error) => logger.warn(`ZOU_GLOBAL_RATE_LIMIT not enforced: ${String(error)}`),
+              )
+            : undefined;
+        return createZouClient(config, logger, { gate });
+      },
+      inject: [
+        ZouConfig,
+        { token: AppConfig, optional: true },
+        { token: ProducerConnection, optional: true },
+      ],
     },
     SelectionResolver,
   ],
