@@ -8,6 +8,7 @@ import { AppConfig, loadAppConfig } from './config/app.config';
 import type { Env } from './config/config.module';
 import { ConfigError } from './config/validate-env';
 import { mountDashboard } from './dashboard/dashboard';
+import { loadEdgeConfig } from './edge/edge.config';
 import { configureHttp } from './http/configure-http';
 import { mountOpenApi } from './http/openapi';
 import { closingRedisOnFailure } from './queues/redis-connection';
@@ -36,7 +37,7 @@ export async function createHttpApp(
     }),
   );
   usePino(app, options);
-  configureHttp(app, app.get(AppConfig));
+  configureHttp(app, app.get(AppConfig), loadEdgeConfig(env ?? process.env));
   const { CORS_ORIGINS } = app.get(CallerAuth).config;
   // Kitsu's AJAX mode sends cookies cross-origin: exact origins only, never `*`.
   if (CORS_ORIGINS.length > 0) {
@@ -47,7 +48,7 @@ export async function createHttpApp(
       maxAge: 600,
     });
   }
-  mountDashboard(app);
+  mountDashboard(app, env ?? process.env);
   mountOpenApi(app);
   return app;
 }

@@ -4,7 +4,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import type { BlockList } from 'node:net';
 import { AppConfig } from '../config/app.config';
+import type { Env } from '../config/config.module';
+import { addressAllowed, loadEdgeConfig } from '../edge/edge.config';
 import { JobQueues } from '../queues/job-queues.service';
 
 export const BOARD_PATH = '/admin/queues';
@@ -13,7 +16,7 @@ export const BOARD_PATH = '/admin/queues';
  * Bull Board for the pipeline team: every queue, behind basic auth. Production refuses to
  * start without a password (see AppConfig); elsewhere an unset password leaves it open, loudly.
  */
-export function mountDashboard(app: INestApplication): void {
+export function mountDashboard(app: INestApplication, env: Env = process.env): void {
   const config = app.get(AppConfig);
   const queues = app.get(JobQueues);
   const serverAdapter = new ExpressAdapter();
@@ -30,7 +33,21 @@ export function mountDashboard(app: INestApplication): void {
     );
   }
   const guard = password ? basicAuth(config.BOARD_USER ?? 'admin', password) : passThrough;
-  app.use(BOARD_PATH, guard, serverAdapter.getRouter());
+  const allowList = loadEdgeConfig(env).boardAllowList;
+  const byAddress = allowList ? onlyFrom(allowList) : passThrough;
+  app.use(BOARD_PATH, byAddress, guard, serverAdapter.getRouter());
+}
+
+/** BOARD_ALLOW_IPS: other addresses get a 403 before the credentials are even asked for. */
+function onlyFrom(list: BlockList) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (addressAllowed(list, req.ip)) return next();
+    res.status(403).json({
+      statusCode: 403,
+      error: 'Forbidden',
+      message: 'The dashboard is not open to this address (BOARD_ALLOW_IPS)',
+    });
+  };
 }
 
 function passThrough(_req: Request, _res: Response, next: NextFunction): void {

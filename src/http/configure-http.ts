@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AppConfig } from '../config/app.config';
+import helmet from 'helmet';
+import { loadEdgeConfig, type EdgeConfig } from '../edge/edge.config';
 import { assignRequestId } from '../logging/request-id';
 import { reasonPhrase } from './http-errors';
 import { AllExceptionsFilter, sendError } from './all-exceptions.filter';
@@ -20,11 +22,17 @@ declare module 'express-serve-static-core' {
  * parsers Kitsu needs with the configured limit, and body-parser failures turned into the same
  * clean 4xx answers as everything else.
  */
-export function configureHttp(app: INestApplication, config: AppConfig): void {
+export function configureHttp(
+  app: INestApplication,
+  config: AppConfig,
+  edge: EdgeConfig = loadEdgeConfig({}),
+): void {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
   express_.set('etag', false);
-  express_.set('trust proxy', 'loopback');
+  // Whose X-Forwarded-For is believed decides the address rate limits and the board allowlist see.
+  express_.set('trust proxy', edge.trustProxy);
+  express_.use(securityHeaders());
 
   express_.use((req: Request, res: Response, next: NextFunction) => {
     assignRequestId(req, res);
@@ -46,6 +54,34 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
   express_.use(bodyParserErrors);
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
+}
+
+/**
+ * helmet's headers on every answer. The pages carry their own small inline script and styles (job
+ * page, Bull Board, API docs), so inline is allowed for those, but nothing from other origins, no
+ * plugins, no framing by other sites, and forms post only back here.
+ */
+function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'self'"],
+      },
+    },
+    // The launch action sends people on to rvlink:// and the like: keep the referrer to ourselves.
+    referrerPolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
 }
 
 interface BodyParserError {

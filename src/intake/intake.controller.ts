@@ -2,6 +2,7 @@ import {
   Controller,
   Get,
   HttpCode,
+  HttpException,
   NotFoundException,
   Param,
   Post,
@@ -14,6 +15,7 @@ import { ActionRegistry } from '../actions/action-registry.service';
 import type { RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
 import { CallerAuth } from '../auth/caller-auth.service';
+import { ActionRateLimiter } from '../edge/rate-limiter';
 import { parseKitsuRequest } from './kitsu-request';
 import { IntakeService } from './intake.service';
 
@@ -27,6 +29,7 @@ export class IntakeController {
     private readonly registry: ActionRegistry,
     private readonly config: AppConfig,
     private readonly auth: CallerAuth,
+    private readonly rateLimiter: ActionRateLimiter,
   ) {}
 
   /** What can be asked for, with the URL to register in Kitsu for each. */
@@ -76,6 +79,21 @@ export class IntakeController {
     });
     // Who is asking is checked before anything is stored.
     await this.auth.verify(req, request, action.options.name);
+    // Counted once the caller is known, so nobody can spend another person's budget.
+    const rate = await this.rateLimiter.check(request.personId, req.ip);
+    if (!rate.allowed) {
+      throw new HttpException(
+        {
+          message:
+            rate.limit === 'person'
+              ? `Too many actions from this person: at most ${rate.max} per ${this.rateLimiter.config.RATE_LIMIT_WINDOW_S} s`
+              : `Too many actions from this address: at most ${rate.max} per ${this.rateLimiter.config.RATE_LIMIT_WINDOW_S} s`,
+          limit: rate.limit,
+          retryAfter: rate.retryAfterS,
+        },
+        429,
+      );
+    }
     const { jobId, duplicate } = await this.intake.enqueue({
       action,
       variant,

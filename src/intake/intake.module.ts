@@ -1,3 +1,4 @@
+import { ActionRateLimiter } from '../edge/rate-limiter';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { IntakeController } from './intake.controller';
@@ -6,7 +7,7 @@ import { IntakeService } from './intake.service';
 @Module({
   imports: [AuthModule],
   controllers: [IntakeController],
-  providers: [IntakeService],
+  providers: [IntakeService, ActionRateLimiter],
   exports: [IntakeService],
 })
 export class IntakeModule {}

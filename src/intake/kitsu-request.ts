@@ -18,6 +18,7 @@ import {
   type KitsuActionRequest,
   type RequestFormat,
 } from '../actions/action.types';
+import { redactSecretQuery } from '../http/redact';
 
 /** One problem with one field, named as the caller sent it. */
 export interface FieldProblem {
@@ -191,6 +192,8 @@ function normalizeValue(property: Property, value: unknown): unknown {
   const trimmed = value.trim();
   if (property === 'projectId' && trimmed === '') return null;
   if (property === 'entityType') return trimmed === '' ? null : trimmed.toLowerCase();
+  // A page URL may carry a credential (?key=...); jobs never store one.
+  if (property === 'originPath') return redactSecretQuery(trimmed);
   return trimmed;
 }
 

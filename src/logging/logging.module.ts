@@ -4,14 +4,10 @@ import type { DynamicModule } from '@nestjs/common';
 import type { Env } from '../config/config.module';
 import { validateEnv } from '../config/validate-env';
 import { LoggingConfig } from './logging.config';
+import { redactSecretQuery } from '../http/redact';
 import { assignRequestId } from './request-id';
 
-/** Query parameters that are credentials: their values never reach a log line. */
-const SECRET_QUERY = /([?&](?:key|token|secret|signature|password)=)[^&#]*/gi;
-
-export function scrubUrl(url: string | undefined): string | undefined {
-  return url?.replace(SECRET_QUERY, '$1[Redacted]');
-}
+export const scrubUrl = redactSecretQuery;
 
 const LOGGED_HEADERS = [
   'user-agent',

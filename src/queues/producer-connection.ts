@@ -1,4 +1,11 @@
-import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { AppConfig } from '../config/app.config';
 import { ENV, type Env } from '../config/config.module';
 import { createRedisConnection, type RedisClient } from './redis-connection';
@@ -6,11 +13,29 @@ import { loadRedisConfig } from './redis.config';
 
 /** The one fail-fast Redis connection the API role enqueues and reads jobs through. */
 @Injectable()
-export class ProducerConnection implements OnApplicationShutdown {
+export class ProducerConnection implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly client: RedisClient;
 
   constructor(config: AppConfig, @Inject(ENV) env: Env) {
     this.client = createRedisConnection(config, 'producer', loadRedisConfig(env));
+  }
+
+  /**
+   * Gives the connection a moment to come up before the first request: commands are not queued
+   * while it connects (fail fast), so without this the first clicks after a start would get 503s.
+   * A Redis that is down does not stop the start-up; readiness reports it.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 2000);
+      this.client.once('ready', done);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

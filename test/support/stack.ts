@@ -32,6 +32,9 @@ export async function startStack(
     WORKER_STALLED_INTERVAL_MS: '5000',
     // Action tests act as the person they name; test/security covers authentication.
     AUTH_MODE: 'none',
+    // Tests send many clicks as one person; test/security covers the limits.
+    RATE_LIMIT_PER_PERSON: '0',
+    RATE_LIMIT_PER_IP: '0',
     ...options.env,
   };
   const logger = false as const;

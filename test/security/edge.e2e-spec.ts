@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import request from 'supertest';
+import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startStack, type TestStack } from '../support/stack';
+import { testRedisUrl } from '../support/test-env';
+
+function click(personId = randomUUID()) {
+  return {
+    userid: personId,
+    useremail: 'artist@studio.example',
+    productionid: null,
+    selection: [randomUUID()],
+  };
+}
+
+describe('the edge: rate limits, headers, dashboard addresses', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      workers: false,
+      env: {
+        RATE_LIMIT_PER_PERSON: '3',
+        RATE_LIMIT_PER_IP: '6',
+        RATE_LIMIT_WINDOW_S: '600',
+        BOARD_USER: 'board',
+        BOARD_PASSWORD: 'board-password-1',
+        BOARD_ALLOW_IPS: '10.0.0.0/8, fd00::/8',
+      },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('answers 429 with Retry-After past the per-person limit, naming the limit', async () => {
+    const person = randomUUID();
+    for (let i = 0; i < 3; i++) {
+      await request(stack.url).post('/actions/inspect').send(click(person)).expect(202);
+    }
+    const refused = await request(stack.url).post('/actions/inspect').send(click(person));
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      limit: 'person',
+    });
+    expect(refused.body.message).toMatch(/at most 3 per 600 s/);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+  });
+
+  it('limits one address across people too', async () => {
+    // Three of this address's six were spent above (the refused one counts as well).
+    const answers: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      answers.push((await request(stack.url).post('/actions/inspect').send(click())).status);
+    }
+    expect(answers).toContain(429);
+    const last = await request(stack.url).post('/actions/inspect').send(click());
+    expect(last.status).toBe(429);
+    expect(last.body.limit).toBe('ip');
+  });
+
+  it('sends security headers on pages and the API', async () => {
+    const page = await request(stack.url).get('/jobs').set('Accept', 'text/html').expect(200);
+    const csp = page.headers['content-security-policy'];
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
+    expect(page.headers['x-powered-by']).toBeUndefined();
+    const api = await request(stack.url).get('/actions').expect(200);
+    expect(api.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('refuses the dashboard to addresses outside BOARD_ALLOW_IPS, even with credentials', async () => {
+    const res = await request(stack.url).get('/admin/queues').auth('board', 'board-password-1');
+    expect(res.status).toBe(403);
+    expect(res.body.message).toMatch(/BOARD_ALLOW_IPS/);
+  });
+});
+
+describe('the dashboard from an allowed address', () => {
+  it('asks for credentials, then opens', async () => {
+    const stack = await startStack({
+      workers: false,
+      env: {
+        BOARD_USER: 'board',
+        BOARD_PASSWORD: 'board-password-1',
+        BOARD_ALLOW_IPS: '127.0.0.1',
+      },
+    });
+    try {
+      await request(stack.url).get('/admin/queues').expect(401);
+      await request(stack.url).get('/admin/queues').auth('board', 'board-password-1').expect(200);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+/** Reads every key under a prefix, whatever its type, as text. */
+async function dumpPrefix(redis: Redis, prefix: string): Promise<string> {
+  const parts: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) {
+      const type = await redis.type(key);
+      parts.push(key);
+      if (type === 'string') parts.push((await redis.get(key)) ?? '');
+      else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
+      else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+      else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
+      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, 0, -1)));
+      else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+    }
+  } while (cursor !== '0');
+  return parts.join('\n');
+}
+
+describe('secrets never stored in Redis', () => {
+  let zou: ZouSimulator;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    zou = await startZouSimulator({ seed: 14, size: 'small' });
+    redis = new Redis(testRedisUrl());
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await zou.close();
+  });
+
+  it('keeps the shared key, the session token and the bot token out of every key after full jobs', async () => {
+    const key = 'shared-secret-never-stored-42';
+    const person = zou.data.people.supervisor;
+    const session = zou.tokens.supervisor;
+    const task = [...zou.data.tasks.values()][0];
+    const stack = await startStack({
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        AUTH_MODE: 'shared-secret,kitsu-session',
+        ACTION_KEY: key,
+      },
+    });
+    try {
+      const accepted = await request(stack.url)
+        .post(`/actions/inspect?key=${key}&token=${session}`)
+        .set('Authorization', `Bearer ${session}`)
+        .set('Cookie', `access_token_cookie=${session}`)
+        .send({
+          userid: person.id,
+          useremail: person.email,
+          productionid: task.project_id,
+          originurl: `/productions/${task.project_id}/shots/tasks?key=${key}`,
+          selection: [task.id],
+        })
+        .expect(202);
+      await stack.waitForJob(accepted.body.jobId as string);
+      const stored = await dumpPrefix(redis, stack.env.QUEUE_PREFIX!);
+      expect(stored).toContain(task.id);
+      expect(stored).not.toContain(key);
+      expect(stored).not.toContain(session);
+      expect(stored).not.toContain(zou.tokens.bot);
+    } finally {
+      await stack.close();
+    }
+  });
+});
