@@ -1,3 +1,4 @@
+import { redactSecretQuery } from './redact';
 import {
   type ArgumentsHost,
   Catch,
@@ -68,7 +69,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         ...extra,
         statusCode: status,
         error: reasonPhrase(status),
-        message: status >= 500 ? 'Internal error' : message,
+        // Nest's "Cannot PUT /path?key=..." repeats the URL: never with a credential in it.
+        message: status >= 500 ? 'Internal error' : redactSecretQuery(message),
       };
     }
     void req;

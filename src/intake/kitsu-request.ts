@@ -128,6 +128,19 @@ export function parseKitsuRequest(body: unknown, options: ParseOptions): KitsuAc
   if (problems.length === 0 && plainlyValid(plain)) {
     dto = plain as KitsuActionRequestDto;
   } else {
+    // class-transformer walks nested objects and trips on own keys such as `constructor`; no
+    // field holds an object, so objects are refused here and never reach it.
+    for (const property of Object.keys(plain) as Property[]) {
+      const value = plain[property];
+      const items = Array.isArray(value) ? value : [value];
+      if (items.some((item) => typeof item === 'object' && item !== null)) {
+        problems.push({
+          field: sentAs[property] ?? property,
+          reason: property === 'taskIds' ? 'must be a list of task ids' : 'must be a string',
+        });
+        delete plain[property];
+      }
+    }
     dto = plainToInstance(KitsuActionRequestDto, plain);
     const errors = validateSync(dto, { forbidUnknownValues: false });
     problems.push(...errors.flatMap((error) => describe(error, sentAs)));

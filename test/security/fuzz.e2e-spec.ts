@@ -1,0 +1,400 @@
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import request from 'supertest';
+import { startStack, type TestStack } from '../support/stack';
+
+/** A small seeded generator, so a failing case is the same case on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Hostile {
+  name: string;
+  /** A request that is odd but valid (free text, optional fields): a 202 is right for it. */
+  mayBeAccepted?: boolean;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** Raw HTTP, so bodies can be invalid UTF-8 and headers what a browser would never send. */
+function send(base: string, hostile: Hostile): Promise<Answer> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: hostile.method,
+        path: hostile.path,
+        headers: {
+          ...hostile.headers,
+          ...(hostile.body ? { 'content-length': String(hostile.body.length) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    // An answer that never comes is a finding, not a hang.
+    req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
+    req.end(hostile.body);
+  });
+}
+
+const INJECTIONS = [
+  "' OR 1=1 --",
+  '"; DROP TABLE tasks; --',
+  '<script>alert(1)</script>',
+  '{{7*7}}',
+  '${process.env.ZOU_TOKEN}',
+  '../../../../etc/passwd',
+  '\u0000\u0001\u0002',
+  '%00%0d%0aSet-Cookie: x=1',
+  'javascript:alert(1)',
+  '\u202e\ufeff\ud83d\ude00',
+];
+
+const WRONG_VALUES: unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  1e308,
+  '',
+  ' ',
+  [],
+  {},
+  [[]],
+  { $gt: '' },
+  'x'.repeat(5000),
+  ['not-a-uuid'],
+  [randomUUID(), 42],
+];
+
+const FIELDS = [
+  'userid',
+  'useremail',
+  'productionid',
+  'originurl',
+  'originserver',
+  'selection',
+  'entitytype',
+];
+
+/** Free-text fields take any string; optional ones may be empty. Such requests are valid. */
+function acceptable(field: string, value: unknown): boolean {
+  if (field === 'originurl' || field === 'originserver')
+    return typeof value === 'string' || value === null;
+  if (field === 'productionid' || field === 'entitytype')
+    return value === null || value === '' || value === ' ';
+  return false;
+}
+
+function validBody(): Record<string, unknown> {
+  return {
+    userid: randomUUID(),
+    useremail: 'artist@studio.example',
+    productionid: randomUUID(),
+    originurl: '/productions/x/shots/tasks',
+    originserver: 'kitsu.studio.example',
+    selection: [randomUUID()],
+    entitytype: 'shot',
+  };
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+function nested(depth: number): string {
+  return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+}
+
+/** At least 200 hostile requests, built from the seed. */
+function hostileRequests(random: () => number): Hostile[] {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const jsonHeaders = { 'content-type': 'application/json' };
+  const list: Hostile[] = [];
+  const post = (
+    name: string,
+    body: Buffer,
+    headers: Record<string, string> = jsonHeaders,
+    path = '/actions/inspect',
+    mayBeAccepted = false,
+  ) => list.push({ name, method: 'POST', path, headers, body, mayBeAccepted });
+
+  // Broken JSON.
+  for (const text of [
+    '{',
+    '{"userid":',
+    '[1,2',
+    '{"a":1,}',
+    'NaN',
+    "{'a':1}",
+    '\u0000',
+    'null',
+    '[]',
+    '"x"',
+    '1',
+    'true',
+  ]) {
+    post(`bad json ${JSON.stringify(text)}`, json(text));
+  }
+  // Every field with every wrong type, and random injections.
+  for (const field of FIELDS) {
+    for (const value of WRONG_VALUES) {
+      post(
+        `${field} = ${JSON.stringify(value).slice(0, 30)}`,
+        json({ ...validBody(), [field]: value }),
+        jsonHeaders,
+        '/actions/inspect',
+        acceptable(field, value),
+      );
+    }
+    for (let i = 0; i < 3; i++) {
+      const injected = pick(INJECTIONS);
+      const value = field === 'selection' ? [injected] : injected;
+      post(
+        `${field} injected`,
+        json({ ...validBody(), [field]: value }),
+        jsonHeaders,
+        '/actions/inspect',
+        acceptable(field, value),
+      );
+    }
+  }
+  // Missing fields, both name sets disagreeing.
+  for (const field of FIELDS) {
+    const body = validBody();
+    delete body[field];
+    if (
+      field !== 'productionid' &&
+      field !== 'originurl' &&
+      field !== 'originserver' &&
+      field !== 'entitytype'
+    )
+      post(`missing ${field}`, json(body));
+  }
+  post('both names differ', json({ ...validBody(), personid: randomUUID() }));
+  // Prototype pollution attempts.
+  for (const key of ['__proto__', 'constructor', 'prototype']) {
+    post(`${key} at top`, json(`{"${key}":{"polluted":"yes"},"userid":1}`));
+    post(
+      `${key} in selection`,
+      json({ ...validBody(), selection: JSON.parse(`{"${key}":{"polluted":"yes"}}`) }),
+    );
+    list.push({
+      name: `${key} in form`,
+      method: 'POST',
+      path: '/actions/inspect',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: Buffer.from(`${key}[polluted]=yes&personid=x&selection=y`),
+    });
+  }
+  // Huge and deep.
+  post('huge body', Buffer.from(`{"selection":["${'a'.repeat(3 * 1024 * 1024)}"]}`));
+  post(
+    'huge selection',
+    json({ ...validBody(), selection: Array.from({ length: 20000 }, () => randomUUID()) }),
+  );
+  post('deep nesting', json(nested(5000)));
+  post('deep array', json('['.repeat(5000) + ']'.repeat(5000)));
+  // Invalid UTF-8 and odd encodings.
+  for (let i = 0; i < 8; i++) {
+    const bytes = Buffer.from(JSON.stringify(validBody()));
+    bytes[Math.floor(random() * bytes.length)] = pick([0xff, 0xfe, 0xc0, 0x80, 0xed]);
+    // The bad byte may land inside a free-text value, which then holds U+FFFD and is fine.
+    post(`invalid utf-8 ${i}`, bytes, jsonHeaders, '/actions/inspect', true);
+  }
+  // Valid JSON in another charset that Express decodes: a proper click.
+  post(
+    'utf-16 body',
+    Buffer.from(JSON.stringify(validBody()), 'utf16le'),
+    { 'content-type': 'application/json; charset=utf-16' },
+    '/actions/inspect',
+    true,
+  );
+  post('gzip claimed', json(validBody()), {
+    'content-type': 'application/json',
+    'content-encoding': 'gzip',
+  } as never);
+  // Odd content types.
+  for (const type of [
+    'text/plain',
+    'multipart/form-data; boundary=x',
+    'application/xml',
+    'application/octet-stream',
+    'image/png',
+    '*/*',
+    'application/json-patch+json',
+  ]) {
+    post(`content-type ${type}`, json(validBody()), { 'content-type': type });
+  }
+  list.push({
+    name: 'no content type',
+    method: 'POST',
+    path: '/actions/inspect',
+    headers: {},
+    body: json(validBody()),
+  });
+  // Form posts gone wrong.
+  for (const form of [
+    'selection=',
+    'personid=&personemail=&selection=a,b',
+    'selection=' + 'x,'.repeat(5000),
+    '%%%',
+    'a=1&a=2&a=3',
+    '=&=&=',
+  ]) {
+    post(`form ${form.slice(0, 20)}`, Buffer.from(form), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+  }
+  // Odd methods and paths.
+  for (const method of ['PUT', 'DELETE', 'PATCH', 'TRACE']) {
+    for (const path of ['/actions/inspect', '/actions', '/jobs/inspect.abc']) {
+      list.push({
+        name: `${method} ${path}`,
+        method,
+        path,
+        headers: jsonHeaders,
+        body: json(validBody()),
+      });
+    }
+  }
+  for (const path of [
+    '/actions/nope',
+    '/actions/inspect/extra/segments',
+    '/actions/..%2f..%2fetc%2fpasswd',
+    '/actions/%00',
+    `/actions/${'a'.repeat(3000)}`,
+    '/actions/inspect?key[$ne]=x&key=1&key=2',
+    '/actions/inspect?__proto__[polluted]=yes',
+    '/actions/launch/%3Cscript%3E',
+    '/jobs/..%2f..%2f',
+    '/jobs/inspect.%00',
+  ]) {
+    // Unknown query parameters are dropped, so a polluting one is harmless and the click valid.
+    post(
+      `path ${path.slice(0, 40)}`,
+      json(validBody()),
+      jsonHeaders,
+      path,
+      path.includes('__proto__'),
+    );
+  }
+  // Headers.
+  list.push({
+    name: 'huge header',
+    method: 'POST',
+    path: '/actions/inspect',
+    headers: { ...jsonHeaders, 'x-junk': 'j'.repeat(20000) },
+    body: json(validBody()),
+  });
+  list.push({
+    name: 'bad request id',
+    method: 'POST',
+    path: '/actions/inspect',
+    headers: { ...jsonHeaders, 'x-request-id': '../../etc<script>' },
+    body: json({}),
+  });
+  list.push({
+    name: 'forged bearer',
+    method: 'POST',
+    path: '/actions/inspect',
+    headers: { ...jsonHeaders, authorization: 'Bearer ' + 'A'.repeat(4000) },
+    body: json({}),
+  });
+  // Random mutations of a valid body until the list is long enough.
+  while (list.length < 240) {
+    const body = validBody();
+    const field = pick(FIELDS);
+    body[field] = random() < 0.5 ? pick(WRONG_VALUES) : pick(INJECTIONS);
+    post(
+      `random ${field}`,
+      json(body),
+      jsonHeaders,
+      '/actions/inspect',
+      acceptable(field, body[field]),
+    );
+  }
+  return list;
+}
+
+describe('fuzz: hostile and malformed requests', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      workers: false,
+      env: {
+        AUTH_MODE: 'shared-secret',
+        ACTION_KEY: 'fuzz-shared-key-0123456789',
+        BODY_LIMIT: '1mb',
+      },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('answers every one with a clean 4xx and stays healthy', async () => {
+    const cases = hostileRequests(seeded(20261128));
+    expect(cases.length).toBeGreaterThanOrEqual(200);
+    const bad: string[] = [];
+    for (const hostile of cases) {
+      // Half of them carry the right key, so validation is reached behind authentication.
+      if (hostile.path.startsWith('/actions/inspect') && cases.indexOf(hostile) % 2 === 0) {
+        hostile.path += `${hostile.path.includes('?') ? '&' : '?'}key=fuzz-shared-key-0123456789`;
+      }
+      const answer = await send(stack.url, hostile).catch((error: Error) => ({
+        status: 0,
+        body: `connection error: ${error.message}`,
+      }));
+      const problems: string[] = [];
+      const accepted = hostile.mayBeAccepted && answer.status === 202;
+      if (!accepted && (answer.status < 400 || answer.status > 499))
+        problems.push(`status ${answer.status}`);
+      if (/\n\s+at |node_modules|\/work\/|\.ts:\d+|Error: /.test(answer.body))
+        problems.push('leaks internals');
+      if (answer.body.includes('fuzz-shared-key')) problems.push('echoes the secret');
+      if (answer.body.length > 20000) problems.push(`body of ${answer.body.length} bytes`);
+      if (!accepted && answer.body.trim().startsWith('{')) {
+        try {
+          const parsed = JSON.parse(answer.body) as { statusCode?: number; message?: unknown };
+          if (parsed.statusCode !== answer.status || typeof parsed.message !== 'string')
+            problems.push('JSON without the error shape');
+        } catch {
+          problems.push('broken JSON');
+        }
+      }
+      if (problems.length)
+        bad.push(`${hostile.name}: ${problems.join(', ')} (${answer.body.slice(0, 120)})`);
+    }
+    expect(bad).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+    await request(stack.url).get('/health/ready').expect(200);
+    await request(stack.url)
+      .post('/actions/inspect?key=fuzz-shared-key-0123456789')
+      .send(validBody())
+      .expect(202);
+  });
+});
