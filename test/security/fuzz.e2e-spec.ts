@@ -236,7 +236,7 @@ function hostileRequests(random: () => number): Hostile[] {
   post('gzip claimed', json(validBody()), {
     'content-type': 'application/json',
     'content-encoding': 'gzip',
-  } as never);
+  });
   // Odd content types.
   for (const type of [
     'text/plain',
