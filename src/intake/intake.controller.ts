@@ -13,6 +13,7 @@ import type { Request, Response } from 'express';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
+import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { parseKitsuRequest } from './kitsu-request';
 import { IntakeService } from './intake.service';
@@ -27,6 +28,7 @@ export class IntakeController {
     private readonly registry: ActionRegistry,
     private readonly config: AppConfig,
     private readonly auth: CallerAuth,
+    private readonly authz: ActionAuthorizer,
   ) {}
 
   /** What can be asked for, with the URL to register in Kitsu for each. */
@@ -76,6 +78,8 @@ export class IntakeController {
     });
     // Who is asking is checked before anything is stored.
     await this.auth.verify(req, request, action.options.name);
+    // Then whether that person may run this action on these tasks (403 names the rule).
+    await this.authz.authorize(request, action);
     const { jobId, duplicate } = await this.intake.enqueue({
       action,
       variant,
