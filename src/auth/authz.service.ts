@@ -41,7 +41,8 @@ export function parseActionMap(variable: string, raw: string | undefined): Map<s
   for (const entry of (raw ?? '').split(';').map((part) => part.trim())) {
     if (!entry) continue;
     const match = /^([a-z][a-z0-9-]*)=([^=]+)$/.exec(entry);
-    if (!match) throw new ConfigError([`${variable}: entries like action=a,b;other=c ("${entry}")`]);
+    if (!match)
+      throw new ConfigError([`${variable}: entries like action=a,b;other=c ("${entry}")`]);
     out.set(
       match[1],
       match[2]
