@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { Request } from 'express';
 import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth, secretsMatch } from '../auth/caller-auth.service';
@@ -23,10 +23,12 @@ const NOBODY = '00000000-0000-0000-0000-000000000000';
  */
 @Injectable()
 export class JobAccessPolicy {
+  // Optional: the worker process builds JobsModule without the HTTP auth module; it serves no
+  // job pages, so there the policy is never asked.
   constructor(
-    private readonly auth: CallerAuth,
-    private readonly authz: ActionAuthorizer,
     private readonly config: AppConfig,
+    @Optional() private readonly auth?: CallerAuth,
+    @Optional() private readonly authz?: ActionAuthorizer,
   ) {}
 
   async canView(req: Request, job: JobView): Promise<boolean> {
@@ -49,7 +51,8 @@ export class JobAccessPolicy {
   }
 
   private async viewer(req: Request): Promise<Viewer> {
-    if (this.auth.config.modes.includes('none')) return { kind: 'anyone' };
+    if (!this.auth || !this.authz || this.auth.config.modes.includes('none'))
+      return { kind: 'anyone' };
     if (this.isBoardUser(req)) return { kind: 'board' };
     const person = await this.auth.sessionPerson(req);
     if (!person) return { kind: 'nobody' };
