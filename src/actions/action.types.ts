@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { QueueName } from '../queues/queues';
+import type { ZouRole } from '../zou/zou.types';
 
 /** Entity types Kitsu can send as the `entitytype` hint. */
 export const ENTITY_TYPES = ['asset', 'shot', 'sequence', 'edit', 'episode'] as const;
@@ -102,6 +103,8 @@ export interface KitsuActionOptions {
   ajax: boolean;
   /** Attempts before a job fails for good (transient faults only). */
   attempts?: number;
+  /** Zou roles allowed to run it by default (ACTION_ROLES wins); absent: any project member. */
+  roles?: readonly ZouRole[];
   /** Follow-up work (e.g. render tracking) that runs on a queue but cannot be asked for over HTTP. */
   internal?: boolean;
 }

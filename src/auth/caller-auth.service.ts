@@ -139,6 +139,12 @@ export class CallerAuth implements OnModuleInit {
     }
   }
 
+  /** The person whose Kitsu session the request carries (cookie or Bearer), or null. */
+  async sessionPerson(req: Request): Promise<ZouPerson | null> {
+    const token = sessionToken(req);
+    return token ? this.sessionUser(token) : null;
+  }
+
   private async sessionUser(token: string): Promise<ZouPerson | null> {
     const key = sha256(token).toString('hex');
     const now = Date.now();

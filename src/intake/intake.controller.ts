@@ -14,6 +14,7 @@ import type { Request, Response } from 'express';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
+import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { ActionRateLimiter } from '../edge/rate-limiter';
 import { parseKitsuRequest } from './kitsu-request';
@@ -30,6 +31,7 @@ export class IntakeController {
     private readonly config: AppConfig,
     private readonly auth: CallerAuth,
     private readonly rateLimiter: ActionRateLimiter,
+    private readonly authz: ActionAuthorizer,
   ) {}
 
   /** What can be asked for, with the URL to register in Kitsu for each. */
@@ -94,6 +96,8 @@ export class IntakeController {
         429,
       );
     }
+    // Then whether that person may run this action on these tasks (403 names the rule).
+    await this.authz.authorize(request, action);
     const { jobId, duplicate } = await this.intake.enqueue({
       action,
       variant,

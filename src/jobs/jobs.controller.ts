@@ -45,7 +45,9 @@ export class JobsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ jobs: JobSummary[]; unstableForwarders: ForwarderState[] } | string> {
-    const person = personQuery?.trim() || (await this.access.listScope(req));
+    // A caller limited to their own jobs cannot widen the list with ?person=.
+    const scope = await this.access.listScope(req);
+    const person = scope ?? (personQuery?.trim() || null);
     const limit = Number.parseInt(limitQuery ?? '', 10);
     const jobs = await this.jobs.list({
       person: person ?? undefined,

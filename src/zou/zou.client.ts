@@ -239,6 +239,16 @@ export class ZouClient {
     );
   }
 
+  /** The project with its team, read fresh (authorization keeps its own short cache). */
+  readProject(id: string): Promise<ZouProject> {
+    return this.http.request({ method: 'GET', route: '/data/projects/:id', params: { id } });
+  }
+
+  /** A person with their role, read fresh (authorization keeps its own short cache). */
+  readPerson(id: string): Promise<ZouPerson> {
+    return this.http.request({ method: 'GET', route: '/data/persons/:id', params: { id } });
+  }
+
   /** Projects the service account may see, teams included. */
   async getProjects(): Promise<ZouProject[]> {
     const projects = await this.http.request<ZouProject[]>({

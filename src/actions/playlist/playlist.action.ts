@@ -74,6 +74,7 @@ const MAX_NAME_ATTEMPTS = 50;
   queue: 'playlist',
   entityTypes: 'all',
   ajax: true,
+  roles: ['supervisor', 'manager', 'admin'],
 })
 export class PlaylistAction implements ActionHandler<'playlist'> {
   private readonly config: PlaylistConfig;
