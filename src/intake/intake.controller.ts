@@ -17,6 +17,7 @@ import { AppConfig } from '../config/app.config';
 import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { ActionRateLimiter } from '../edge/rate-limiter';
+import { JobViewTokens } from '../jobs/job-view-token';
 import { parseKitsuRequest } from './kitsu-request';
 import { IntakeService } from './intake.service';
 
@@ -32,6 +33,7 @@ export class IntakeController {
     private readonly auth: CallerAuth,
     private readonly rateLimiter: ActionRateLimiter,
     private readonly authz: ActionAuthorizer,
+    private readonly viewTokens: JobViewTokens,
   ) {}
 
   /** What can be asked for, with the URL to register in Kitsu for each. */
@@ -105,13 +107,15 @@ export class IntakeController {
       params: publicParams(req.query),
       requestId: req.requestId,
     });
-    const statusUrl = `${this.config.publicUrl}/jobs/${jobId}`;
+    // The link carries a view token: the job page opens for whoever clicked, whatever AUTH_MODE.
+    const jobPath = `/jobs/${jobId}${this.viewTokens.query(jobId)}`;
+    const statusUrl = `${this.config.publicUrl}${jobPath}`;
     if (isForm) {
       // A form post opened a browser tab: send it to the page that shows the job.
-      res.redirect(303, `/jobs/${jobId}`);
+      res.redirect(303, jobPath);
       return undefined;
     }
-    res.setHeader('Location', `/jobs/${jobId}`);
+    res.setHeader('Location', jobPath);
     return {
       jobId,
       action: variant ? `${name}/${variant}` : name,

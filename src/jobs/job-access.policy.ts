@@ -1,8 +1,9 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Request } from 'express';
 import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth, secretsMatch } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
+import { JobViewTokens } from './job-view-token';
 import type { JobView } from './jobs.service';
 
 /** Who is looking at a job: nobody known, a person (with role), or a Bull Board user. */
@@ -29,9 +30,12 @@ export class JobAccessPolicy {
     private readonly config: AppConfig,
     @Optional() private readonly auth?: CallerAuth,
     @Optional() private readonly authz?: ActionAuthorizer,
+    @Optional() @Inject(JobViewTokens) private readonly viewTokens?: JobViewTokens,
   ) {}
 
   async canView(req: Request, job: JobView): Promise<boolean> {
+    // The link the intake handed to whoever clicked (shared-secret and signed modes need it).
+    if (this.viewTokens?.verify(job.id, req.query.view)) return true;
     const viewer = await this.viewer(req);
     if (viewer.kind === 'anyone' || viewer.kind === 'board') return true;
     if (viewer.kind === 'nobody') return false;

@@ -8,6 +8,8 @@ import { FINAL_STATES, type JobSummary, type JobView } from './jobs.service';
 export interface JobPageOptions {
   kitsuUrl: string | null;
   canRetry: boolean;
+  /** `?view=<token>` when the page was opened with one: links from the page carry it on. */
+  viewQuery?: string;
 }
 
 const STATE_LABELS: Record<string, string> = {
@@ -98,7 +100,7 @@ function failurePanel(job: JobView, options: JobPageOptions): string {
     : '';
   const retry =
     !retrying && options.canRetry
-      ? `<form method="post" action="/jobs/${escapeHtml(job.id)}/retry" class="retry"><button type="submit" class="button">Retry</button></form>`
+      ? `<form method="post" action="/jobs/${escapeHtml(job.id)}/retry${escapeHtml(options.viewQuery ?? '')}" class="retry"><button type="submit" class="button">Retry</button></form>`
       : '';
   return `<section class="panel failure" role="alert" aria-labelledby="fail-h">
 <h2 id="fail-h" class="error">${retrying ? `Attempt ${job.attempts} of ${job.maxAttempts} failed; it will be tried again` : `${escapeHtml(job.action)} failed`}</h2>
@@ -108,10 +110,10 @@ ${plain ? `<p class="plain">${escapeHtml(plain)}</p>` : ''}
 ${done}${retry}</section>`;
 }
 
-function resultPanel(job: JobView, kitsuUrl: string | null): string {
+function resultPanel(job: JobView, kitsuUrl: string | null, viewQuery = ''): string {
   if (job.result === null || job.result === undefined) return '';
   return `<section class="panel" aria-labelledby="res-h"><h2 id="res-h">Result</h2>
-<div class="result result-${escapeHtml(job.action.split('/')[0])}">${renderResult(job.action, job.result, { kitsuUrl, jobId: job.id })}</div></section>`;
+<div class="result result-${escapeHtml(job.action.split('/')[0])}">${renderResult(job.action, job.result, { kitsuUrl, jobId: job.id, viewQuery })}</div></section>`;
 }
 
 /** The part of the page the script swaps in when the job changes. */
@@ -134,7 +136,7 @@ ${progressBar(job)}
 </dl>
 </section>
 ${failurePanel(job, options)}
-${resultPanel(job, options.kitsuUrl)}
+${resultPanel(job, options.kitsuUrl, options.viewQuery)}
 ${selectionPanel(job, options.kitsuUrl)}
 ${job.logs.length && job.state !== 'failed' ? `<details class="panel"><summary>Log (${job.logs.length})</summary><ul class="log">${job.logs.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul></details>` : ''}
 </div>`;
@@ -237,19 +239,20 @@ try{if(sessionStorage.getItem(key))return;sessionStorage.setItem(key,'1');}catch
 location.href=a.href;}
 var root=document.getElementById('job');if(!root)return;if(root.dataset.final==='true'){openOnce();return;}
 var id=root.dataset.jobId,base='/jobs/'+encodeURIComponent(id),done=false,pending=false,timer=null;
+var view=new URLSearchParams(location.search).get('view'),vq=view?'?view='+encodeURIComponent(view):'';
 function setProgress(p){if(!p)return;var pc=Math.max(0,Math.min(100,Math.round(p.percent||0)));
 var bar=document.getElementById('bar');if(bar){bar.setAttribute('aria-valuenow',pc);bar.firstElementChild.style.width=pc+'%';}
 var t=document.getElementById('percent');if(t)t.textContent=pc+'%';
 var m=document.getElementById('progress-message');if(m&&p.message!==undefined)m.textContent=p.message||'';}
 function refresh(){if(pending)return;pending=true;
-fetch(base,{headers:{Accept:'text/html'},cache:'no-store'}).then(function(r){return r.text();}).then(function(html){
+fetch(base+vq,{headers:{Accept:'text/html'},cache:'no-store'}).then(function(r){return r.text();}).then(function(html){
 var doc=new DOMParser().parseFromString(html,'text/html');var next=doc.getElementById('job');pending=false;if(!next)return;
 var cur=document.getElementById('job');cur.replaceWith(next);document.title=doc.title;
 document.querySelectorAll('time[datetime]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))t.textContent=d.toLocaleString();});
 if(next.dataset.final==='true'){done=true;if(timer)clearInterval(timer);if(es)es.close();openOnce();}}).catch(function(){pending=false;});}
 function poll(){if(timer||done)return;timer=setInterval(refresh,2000);}
 var es=null;
-if(window.EventSource){es=new EventSource(base+'/events');
+if(window.EventSource){es=new EventSource(base+'/events'+vq);
 es.addEventListener('progress',function(e){setProgress(JSON.parse(e.data));});
 es.addEventListener('state',function(e){var s=JSON.parse(e.data);var cur=document.getElementById('job');
 if(s.progress)setProgress(s.progress);if(!cur||cur.dataset.state!==s.state||s.final)refresh();});

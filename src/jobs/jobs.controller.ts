@@ -10,12 +10,15 @@ import {
   Req,
   Res,
   ConflictException,
+  Inject,
+  Optional,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ForwarderHealth, type ForwarderState } from '../actions/forward/forwarder-health';
 import { AppConfig } from '../config/app.config';
 import { wantsHtml } from '../http/http-errors';
 import { parseJobId } from './job-id';
+import { JobViewTokens } from './job-view-token';
 import { JobAccessPolicy } from './job-access.policy';
 import { JobEventsHub, type JobChange } from './job-events.service';
 import { renderJobListPage, renderJobPage } from './job-page';
@@ -31,6 +34,8 @@ export class JobsController {
     private readonly events: JobEventsHub,
     private readonly config: AppConfig,
     private readonly forwarders: ForwarderHealth,
+    // Absent in the worker role (no AuthModule), where no page is served.
+    @Optional() @Inject(JobViewTokens) private readonly viewTokens?: JobViewTokens,
   ) {}
 
   private get kitsuUrl(): string | null {
@@ -80,6 +85,9 @@ export class JobsController {
       return renderJobPage(view, {
         kitsuUrl: this.kitsuUrl,
         canRetry: await this.access.canRetry(req, view),
+        viewQuery: this.viewTokens?.verify(view.id, req.query.view)
+          ? this.viewTokens.query(view.id)
+          : '',
       });
     }
     return view;

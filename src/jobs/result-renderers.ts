@@ -13,6 +13,8 @@ export interface RenderContext {
   kitsuUrl: string | null;
   /** Public id of the job being shown. */
   jobId: string;
+  /** `?view=<token>` to append to links to this job's own routes (downloads), or ''. */
+  viewQuery?: string;
 }
 
 const renderers = new Map<string, ResultRenderer>();

@@ -69,13 +69,14 @@ function table(headers: string[], rows: unknown[][]): string {
 const LIST_LIMIT = 50;
 
 /** The job page partial of a stats job: tables, inline SVG charts, CSV and JSON links. */
-export function renderStatsResult(raw: unknown, jobId: string): string {
+export function renderStatsResult(raw: unknown, jobId: string, viewQuery = ''): string {
   const result = raw as StatsResult;
   if (!result || typeof result !== 'object' || !result.overall || !Array.isArray(result.taskTypes))
     return '<p class="muted">No statistics.</p>';
   const o = result.overall;
   const id = encodeURIComponent(jobId);
-  const links = `<p><a href="/jobs/${id}/result.csv">Download CSV (one row per task)</a> · <a href="/jobs/${id}/result.json">Download JSON</a></p>`;
+  const q = escapeHtml(viewQuery);
+  const links = `<p><a href="/jobs/${id}/result.csv${q}">Download CSV (one row per task)</a> · <a href="/jobs/${id}/result.json${q}">Download JSON</a></p>`;
   const overall = table(
     [
       'Tasks',
@@ -171,4 +172,6 @@ export function renderStatsResult(raw: unknown, jobId: string): string {
 <p class="muted">Days of ${escapeHtml(result.dayHours)} h · as of ${escapeHtml(result.asOf)}</p>`;
 }
 
-registerResultRenderer('stats', (result, context) => renderStatsResult(result, context.jobId));
+registerResultRenderer('stats', (result, context) =>
+  renderStatsResult(result, context.jobId, context.viewQuery),
+);
