@@ -41,7 +41,7 @@ describe('job links carry a view token', () => {
       .type('form')
       .send(form.toString())
       .expect(303);
-    const location = posted.headers.location as string;
+    const location = posted.headers.location;
     expect(location).toMatch(/^\/jobs\/stats\.[\w-]+\?view=[\w-]{32}$/);
     const [path, query] = location.split('?');
     await stack.waitForJob(path.split('/')[2]);
