@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import pino, { type DestinationStream } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import type { DynamicModule } from '@nestjs/common';
 import type { Env } from '../config/config.module';
 import { validateEnv } from '../config/validate-env';
@@ -46,32 +48,55 @@ export const REDACTED_PATHS = [
  */
 export function loggingModule(role: string, env: Env): DynamicModule {
   const config = validateEnv(LoggingConfig, env);
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      level: config.LOG_LEVEL,
-      base: { role },
-      redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-      genReqId: (req, res) => assignRequestId(req, res),
-      // Top-level, as in the worker's lines about the job, so one filter finds both.
-      customProps: (req) => ({
-        requestId: (req as IncomingMessage & { requestId?: string }).requestId,
+  const options: PinoHttpOptions = {
+    level: config.LOG_LEVEL,
+    base: { role },
+    redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    genReqId: (req, res) => assignRequestId(req, res),
+    // Top-level, as in the worker's lines about the job, so one filter finds both.
+    customProps: (req) => ({
+      requestId: (req as IncomingMessage & { requestId?: string }).requestId,
+    }),
+    serializers: {
+      req: (req: IncomingMessage & { id?: unknown }) => ({
+        id: req.id,
+        method: req.method,
+        url: scrubUrl(req.url),
+        headers: pickHeaders(req.headers),
+        remoteAddress: req.socket?.remoteAddress,
       }),
-      serializers: {
-        req: (req: IncomingMessage & { id?: unknown }) => ({
-          id: req.id,
-          method: req.method,
-          url: scrubUrl(req.url),
-          headers: pickHeaders(req.headers),
-          remoteAddress: req.socket?.remoteAddress,
-        }),
-      },
-      // Probes and the dashboard's polling would drown the lines that matter.
-      autoLogging: {
-        ignore: (req) => /^\/(health|metrics|admin\/queues\/api)/.test(req.url ?? ''),
-      },
-      ...(config.pretty
-        ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
-        : {}),
     },
+    // Probes and the dashboard's polling would drown the lines that matter.
+    autoLogging: {
+      ignore: (req) => /^\/(health|metrics|admin\/queues\/api)/.test(req.url ?? ''),
+    },
+  };
+  if (config.pretty) {
+    return LoggerModule.forRoot({
+      pinoHttp: { ...options, transport: { target: 'pino-pretty', options: { singleLine: true } } },
+    });
+  }
+  if (config.LOG_LEVEL === 'silent') return LoggerModule.forRoot({ pinoHttp: options });
+  return LoggerModule.forRoot({ pinoHttp: [options, stdoutDestination()] });
+}
+
+let stdout: DestinationStream | null = null;
+
+/**
+ * One asynchronous stdout writer per process: a synchronous write per request line would sit on
+ * the intake's hot path. Lines still leave at once (no minimum buffer), and what is pending is
+ * flushed when the process exits.
+ */
+function stdoutDestination(): DestinationStream {
+  if (stdout) return stdout;
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // Nothing left to do at exit if stdout is gone.
+    }
   });
+  stdout = destination;
+  return destination;
 }
