@@ -15,7 +15,9 @@ function recordAccepts(server: Server): void {
     res.once('finish', () => {
       const location = res.getHeader('location');
       if (res.statusCode === 202 && typeof location === 'string') {
-        acceptedAt[location.slice(location.lastIndexOf('/') + 1)] = wallNow();
+        // `/jobs/<id>?view=<token>`: the id is the last path segment, without the query.
+        const path = location.split('?')[0];
+        acceptedAt[path.slice(path.lastIndexOf('/') + 1)] = wallNow();
       }
     });
   });

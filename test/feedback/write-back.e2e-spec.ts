@@ -90,7 +90,7 @@ describe('outcome comments written back into Kitsu', () => {
           }).toString(),
         )
         .expect(303);
-      jobId = res.headers.location.replace('/jobs/', '');
+      jobId = res.headers.location.replace('/jobs/', '').split('?')[0];
     }
     await stack.waitForJob(jobId);
     return jobId;

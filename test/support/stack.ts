@@ -67,7 +67,8 @@ export async function startStack(
     url,
     env,
     async waitForJob(publicId) {
-      const parsed = parseJobId(publicId);
+      // Links from the intake carry ?view=; the id is what comes before.
+      const parsed = parseJobId(publicId.split('?')[0]);
       if (!parsed) throw new Error(`not a job id: ${publicId}`);
       const qe = await queueEvents(parsed.queue);
       const job = await app.get(JobQueues).get(parsed.queue).getJob(parsed.bullId);
