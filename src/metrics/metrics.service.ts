@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { QUEUE_NAMES } from '../queues/queues';
 import { JobQueues } from '../queues/job-queues.service';
 import { ZouClient } from '../zou/zou.client';
+import { countZouCalls } from './zou-call-metrics';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
@@ -26,19 +27,6 @@ export class MetricsService implements OnModuleDestroy {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-  readonly zouCalls = new Counter({
-    name: 'kitsu_actions_zou_calls_total',
-    help: 'Zou calls from this process by route and outcome',
-    labelNames: ['route', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly zouLatency = new Histogram({
-    name: 'kitsu_actions_zou_call_duration_seconds',
-    help: 'Zou call latency by route',
-    labelNames: ['route'] as const,
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
 
   constructor(queues: JobQueues, zou: ZouClient) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kitsu_actions_' });
@@ -57,12 +45,7 @@ export class MetricsService implements OnModuleDestroy {
         );
       },
     });
-    const previous = zou.onCall;
-    zou.onCall = (route, outcome, ms) => {
-      previous?.(route, outcome, ms);
-      this.zouCalls.inc({ route, outcome });
-      this.zouLatency.observe({ route }, ms / 1000);
-    };
+    countZouCalls(this.registry, zou);
   }
 
   onModuleDestroy(): void {

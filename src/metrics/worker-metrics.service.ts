@@ -10,13 +10,14 @@ import {
 import type { Job } from 'bullmq';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ActionJobBase } from '../actions/action.types';
 import { ENV, type Env } from '../config/config.module';
 import { toInt, validateEnv } from '../config/validate-env';
 import { FARM_ADAPTER } from '../farms/farms.module';
 import type { FarmAdapter } from '../farms/farm.types';
 import { ZouClient } from '../zou/zou.client';
+import { countZouCalls } from './zou-call-metrics';
 
 export class WorkerMetricsConfig {
   /** Port of the worker's own /metrics (Prometheus scrapes each worker); unset = no listener. */
@@ -53,29 +54,11 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
     buckets: [1, 2, 3, 4, 5, 8],
     registers: [this.registry],
   });
-  readonly zouCalls = new Counter({
-    name: 'kitsu_actions_zou_calls_total',
-    help: 'Zou calls from this process by route and outcome',
-    labelNames: ['route', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly zouLatency = new Histogram({
-    name: 'kitsu_actions_zou_call_duration_seconds',
-    help: 'Zou call latency by route',
-    labelNames: ['route'] as const,
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
 
   constructor(@Inject(ENV) env: Env, zou: ZouClient, @Inject(FARM_ADAPTER) farm: FarmAdapter) {
     this.config = validateEnv(WorkerMetricsConfig, env);
     collectDefaultMetrics({ register: this.registry, prefix: 'kitsu_actions_worker_' });
-    const previous = zou.onCall;
-    zou.onCall = (route, outcome, ms) => {
-      previous?.(route, outcome, ms);
-      this.zouCalls.inc({ route, outcome });
-      this.zouLatency.observe({ route }, ms / 1000);
-    };
+    countZouCalls(this.registry, zou);
     // The farm client keeps its own cumulative counts; they are read at scrape time.
     new Gauge({
       name: 'kitsu_actions_farm_calls',
