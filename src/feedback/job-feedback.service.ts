@@ -52,6 +52,8 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
     );
     if (unknown.length)
       throw new ConfigError(unknown.map((name) => `${name}: no action of that name`));
+    if (!this.zou.isConfigured)
+      this.logger.warn('No ZOU_URL: job outcomes are not written back to Kitsu as comments');
   }
 
   async onCompleted(job: Job<ActionJobBase>, result: unknown): Promise<void> {
@@ -91,6 +93,8 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
   ): Promise<void> {
     const { request } = job.data;
     // Follow-up jobs (render tracking) post their own comments; a generic one would repeat them.
+    // Without Zou there is nowhere to write: a failing call per job would cost more than the job.
+    if (!this.zou.isConfigured) return;
     const registered = this.registry.get(job.data.action);
     if (registered?.options.internal) return;
     const preferred = registered?.handler.commentWanted?.(job.data) ? 'always' : undefined;
