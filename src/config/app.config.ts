@@ -1,3 +1,4 @@
+import { LOG_LEVELS } from '../logging/logging.config';
 import { Transform } from 'class-transformer';
 import {
   IsIn,
@@ -77,7 +78,7 @@ export class AppConfig {
   BOARD_PASSWORD?: string;
 
   /** pino's levels; `silent` turns logging off (the tests use it). */
-  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsIn(LOG_LEVELS)
   LOG_LEVEL = 'info';
 
   crossCheck(): string[] {

@@ -1,5 +1,12 @@
-/** Query parameters that carry credentials (ours, or a target's own). */
-const SECRET_QUERY = /([?&](?:key|token|secret|signature|password|access_token)=)[^&#]*/gi;
+/** Query parameter names that carry credentials (ours, or a target's own). */
+const SECRET_PARAM_NAMES = ['key', 'token', 'secret', 'signature', 'password', 'access_token'];
+
+const SECRET_QUERY = new RegExp(`([?&](?:${SECRET_PARAM_NAMES.join('|')})=)[^&#]*`, 'gi');
+
+/** Whether a query parameter is a credential: never copied into a job, a log or an answer. */
+export function isSecretParam(name: string): boolean {
+  return SECRET_PARAM_NAMES.includes(name.toLowerCase());
+}
 
 /** The URL or path with the values of credential query parameters replaced by `[Redacted]`. */
 export function redactSecretQuery<T extends string | undefined>(url: T): T {

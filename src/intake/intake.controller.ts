@@ -18,11 +18,9 @@ import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { ActionRateLimiter } from '../edge/rate-limiter';
 import { JobViewTokens } from '../jobs/job-view-token';
+import { isSecretParam } from '../http/redact';
 import { parseKitsuRequest } from './kitsu-request';
 import { IntakeService } from './intake.service';
-
-/** Query parameters that are credentials, never copied into a job. */
-const SECRET_PARAMS = new Set(['key', 'token', 'secret', 'signature']);
 
 @Controller('actions')
 export class IntakeController {
@@ -173,7 +171,7 @@ export class IntakeController {
 function publicParams(query: Request['query']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {
-    if (SECRET_PARAMS.has(key.toLowerCase()) || typeof value !== 'string') continue;
+    if (isSecretParam(key) || typeof value !== 'string') continue;
     if (/^[A-Za-z0-9_-]{1,40}$/.test(key) && value.length <= 200) out[key] = value;
   }
   return out;

@@ -9,8 +9,6 @@ import { LoggingConfig } from './logging.config';
 import { redactSecretQuery } from '../http/redact';
 import { assignRequestId } from './request-id';
 
-export const scrubUrl = redactSecretQuery;
-
 const LOGGED_HEADERS = [
   'user-agent',
   'content-type',
@@ -61,7 +59,7 @@ export function loggingModule(role: string, env: Env): DynamicModule {
       req: (req: IncomingMessage & { id?: unknown }) => ({
         id: req.id,
         method: req.method,
-        url: scrubUrl(req.url),
+        url: redactSecretQuery(req.url),
         headers: pickHeaders(req.headers),
         remoteAddress: req.socket?.remoteAddress,
       }),
