@@ -1,6 +1,13 @@
 import { Logger, type INestApplicationContext, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger as PinoLogger } from 'nestjs-pino';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import cors from 'cors';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import { ActionRegistry } from './actions/action-registry.service';
+import { ActionIntake } from './intake/action-intake.service';
+import { IntakeFastLane, type HeaderMiddleware } from './intake/intake-fast-lane';
+import { observeIntake } from './metrics/intake-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Role } from './app.module';
 import { CallerAuth } from './auth/caller-auth.service';
@@ -37,20 +44,46 @@ export async function createHttpApp(
     }),
   );
   usePino(app, options);
-  configureHttp(app, app.get(AppConfig), loadEdgeConfig(env ?? process.env));
+  const config = app.get(AppConfig);
   const { CORS_ORIGINS } = app.get(CallerAuth).config;
   // Kitsu's AJAX mode sends cookies cross-origin: exact origins only, never `*`.
-  if (CORS_ORIGINS.length > 0) {
-    app.enableCors({
-      origin: CORS_ORIGINS,
-      credentials: true,
-      methods: ['GET', 'POST'],
-      maxAge: 600,
-    });
-  }
+  const corsHeaders = CORS_ORIGINS.length
+    ? [cors({ origin: CORS_ORIGINS, credentials: true, methods: ['GET', 'POST'], maxAge: 600 })]
+    : [];
+  const http = configureHttp(app, config, loadEdgeConfig(env ?? process.env), corsHeaders);
   mountDashboard(app, env ?? process.env);
   mountOpenApi(app);
+  if (config.INTAKE_FAST_LANE) installIntakeFastLane(app, config, http.clientIp, http.headers);
   return app;
+}
+
+/**
+ * Puts the intake fast lane in front of Express on the HTTP server: a Kitsu AJAX click is
+ * answered there, every other request goes on to Express (and Nest) as before.
+ */
+function installIntakeFastLane(
+  app: NestExpressApplication,
+  config: AppConfig,
+  clientIp: (req: IncomingMessage) => string | undefined,
+  headers: HeaderMiddleware[],
+): void {
+  const registry = app.get(ActionRegistry);
+  const metrics = app.get(MetricsService, { strict: false });
+  const lane = new IntakeFastLane({
+    intake: app.get(ActionIntake),
+    bodyLimit: config.bodyLimitBytes,
+    headers,
+    clientIp,
+    log: () => PinoLogger.root,
+    observe: (action, res) => observeIntake(metrics, registry, action, res),
+  });
+  const server = app.getHttpServer();
+  const others = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (lane.handle(req, res)) return;
+    for (const listener of others) listener(req, res);
+  });
 }
 
 /** The worker role: a Nest application context with no HTTP server. */
@@ -89,7 +122,7 @@ function nestLoggerOptions(options: BootstrapOptions): {
 }
 
 function usePino(app: INestApplicationContext, options: BootstrapOptions): void {
-  if (options.logger === undefined) app.useLogger(app.get(PinoLogger));
+  if (options.logger === undefined) app.useLogger(app.get(NestPinoLogger));
 }
 
 /** Creation with its failure path: buffered start-up lines are written, Redis is closed. */

@@ -8,7 +8,7 @@ import {
   UnauthorizedException,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { KitsuActionRequest } from '../actions/action.types';
 import { ENV, type Env } from '../config/config.module';
 import { ConfigError, validateEnv } from '../config/validate-env';
@@ -38,8 +38,16 @@ export function secretsMatch(given: string, expected: string): boolean {
   return timingSafeEqual(sha256(given), sha256(expected));
 }
 
+/** What a request shows to prove its caller, whichever HTTP layer read it. */
+export interface CallerCredentials {
+  query: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  /** The body as received, for `signed` mode. */
+  rawBody?: Buffer;
+}
+
 /** Kitsu's session JWT from its cookie (same-host deployment) or a Bearer header. */
-export function sessionToken(req: Request): string | null {
+export function sessionToken(req: Pick<CallerCredentials, 'headers'>): string | null {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   if (bearer) return bearer[1];
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -80,7 +88,7 @@ export class CallerAuth implements OnModuleInit {
     }
   }
 
-  async verify(req: Request, request: KitsuActionRequest, action: string): Promise<void> {
+  async verify(req: CallerCredentials, request: KitsuActionRequest, action: string): Promise<void> {
     for (const mode of this.config.modes) {
       if (mode === 'shared-secret') this.checkKey(req, action);
       if (mode === 'kitsu-session') await this.checkSession(req, request);
@@ -88,7 +96,7 @@ export class CallerAuth implements OnModuleInit {
     }
   }
 
-  private checkKey(req: Request, action: string): void {
+  private checkKey(req: CallerCredentials, action: string): void {
     const expected = this.config.keyFor(action);
     const given = typeof req.query.key === 'string' ? req.query.key : '';
     if (!expected || !given) {
@@ -97,7 +105,7 @@ export class CallerAuth implements OnModuleInit {
     if (!secretsMatch(given, expected)) throw new UnauthorizedException('The action key is wrong');
   }
 
-  private checkSignature(req: Request): void {
+  private checkSignature(req: CallerCredentials): void {
     const header = (name: string) => {
       const value = req.headers[name];
       return typeof value === 'string' ? value : undefined;
@@ -120,7 +128,7 @@ export class CallerAuth implements OnModuleInit {
     }
   }
 
-  private async checkSession(req: Request, request: KitsuActionRequest): Promise<void> {
+  private async checkSession(req: CallerCredentials, request: KitsuActionRequest): Promise<void> {
     const token = sessionToken(req);
     if (!token) {
       throw new UnauthorizedException(
@@ -140,7 +148,7 @@ export class CallerAuth implements OnModuleInit {
   }
 
   /** The person whose Kitsu session the request carries (cookie or Bearer), or null. */
-  async sessionPerson(req: Request): Promise<ZouPerson | null> {
+  async sessionPerson(req: Pick<CallerCredentials, 'headers'>): Promise<ZouPerson | null> {
     const token = sessionToken(req);
     return token ? this.sessionUser(token) : null;
   }

@@ -1,6 +1,7 @@
 import { LOG_LEVELS } from '../logging/logging.config';
 import { Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -11,7 +12,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { toInt, toList, validateEnv } from './validate-env';
+import { toBool, toInt, toList, validateEnv } from './validate-env';
 
 const URL_OPTIONS = { require_tld: false, require_protocol: true };
 
@@ -56,6 +57,15 @@ export class AppConfig {
   @Matches(/^\d+(b|kb|mb)?$/i, { message: 'a size such as 1048576, 512kb or 1mb' })
   BODY_LIMIT = '1mb';
 
+  /**
+   * Kitsu's AJAX clicks are answered from Node's HTTP server with the same checks, skipping
+   * Express's router and Nest's per-request pipeline (src/intake/intake-fast-lane.ts). Off sends
+   * every click through the Nest route, for comparison or diagnosis.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  INTAKE_FAST_LANE = true;
+
   /** Seconds during which the same person, action and selection give back the same job. */
   @Transform(toInt)
   @IsInt()
@@ -89,6 +99,13 @@ export class AppConfig {
       );
     }
     return problems;
+  }
+
+  /** BODY_LIMIT in bytes (units are binary, as Express reads them). */
+  get bodyLimitBytes(): number {
+    const [, digits, unit] = /^(\d+)(b|kb|mb)?$/i.exec(this.BODY_LIMIT)!;
+    const scale = { b: 1, kb: 1024, mb: 1024 * 1024 }[(unit ?? 'b').toLowerCase() as 'b'];
+    return Number(digits) * scale;
   }
 
   get publicUrl(): string {

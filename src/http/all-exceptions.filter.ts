@@ -23,58 +23,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
-    const body = this.toBody(exception, req);
+    const body = errorBodyFor(exception);
     if (body.statusCode >= 500) {
       const detail =
         exception instanceof Error ? (exception.stack ?? exception.message) : exception;
       this.logger.error(`${req.method} ${req.path} -> ${body.statusCode}: ${String(detail)}`);
     }
     sendError(req, res, body);
-  }
-
-  private toBody(exception: unknown, req: Request): ErrorBody {
-    if (exception instanceof KitsuRequestError) {
-      return {
-        statusCode: exception.status,
-        error: reasonPhrase(exception.status),
-        message: 'The request is not a valid Kitsu custom action request',
-        errors: exception.problems,
-      };
-    }
-    if (exception instanceof QueueUnavailableError) {
-      return {
-        statusCode: 503,
-        error: reasonPhrase(503),
-        message: 'The job queue is unavailable; nothing was stored. Try again in a few seconds.',
-        retryAfter: 5,
-      };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const response = exception.getResponse();
-      const fromResponse =
-        typeof response === 'object' && response !== null
-          ? (response as Record<string, unknown>)
-          : {};
-      const message =
-        typeof response === 'string'
-          ? response
-          : Array.isArray(fromResponse.message)
-            ? fromResponse.message.join('; ')
-            : typeof fromResponse.message === 'string'
-              ? fromResponse.message
-              : exception.message;
-      const { statusCode: _s, error: _e, message: _m, ...extra } = fromResponse;
-      return {
-        ...extra,
-        statusCode: status,
-        error: reasonPhrase(status),
-        // Nest's "Cannot PUT /path?key=..." repeats the URL: never with a credential in it.
-        message: status >= 500 ? 'Internal error' : redactSecretQuery(message),
-      };
-    }
-    void req;
-    return { statusCode: 500, error: reasonPhrase(500), message: 'Internal error' };
   }
 }
 
@@ -87,4 +42,49 @@ export function sendError(req: Request, res: Response, body: ErrorBody): void {
   res.status(body.statusCode);
   if (wantsHtml(req)) res.type('html').send(errorPage(body));
   else res.json(body);
+}
+
+/** The answer to any exception: HTTP ones keep their status and extras, anything else is 500. */
+export function errorBodyFor(exception: unknown): ErrorBody {
+  if (exception instanceof KitsuRequestError) {
+    return {
+      statusCode: exception.status,
+      error: reasonPhrase(exception.status),
+      message: 'The request is not a valid Kitsu custom action request',
+      errors: exception.problems,
+    };
+  }
+  if (exception instanceof QueueUnavailableError) {
+    return {
+      statusCode: 503,
+      error: reasonPhrase(503),
+      message: 'The job queue is unavailable; nothing was stored. Try again in a few seconds.',
+      retryAfter: 5,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const fromResponse =
+      typeof response === 'object' && response !== null
+        ? (response as Record<string, unknown>)
+        : {};
+    const message =
+      typeof response === 'string'
+        ? response
+        : Array.isArray(fromResponse.message)
+          ? fromResponse.message.join('; ')
+          : typeof fromResponse.message === 'string'
+            ? fromResponse.message
+            : exception.message;
+    const { statusCode: _s, error: _e, message: _m, ...extra } = fromResponse;
+    return {
+      ...extra,
+      statusCode: status,
+      error: reasonPhrase(status),
+      // Nest's "Cannot PUT /path?key=..." repeats the URL: never with a credential in it.
+      message: status >= 500 ? 'Internal error' : redactSecretQuery(message),
+    };
+  }
+  return { statusCode: 500, error: reasonPhrase(500), message: 'Internal error' };
 }

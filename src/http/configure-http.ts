@@ -3,6 +3,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { AppConfig } from '../config/app.config';
 import helmet from 'helmet';
+import type { IncomingMessage } from 'node:http';
+import proxyAddr from 'proxy-addr';
+import type { HeaderMiddleware } from '../intake/intake-fast-lane';
 import { loadEdgeConfig, type EdgeConfig } from '../edge/edge.config';
 import { assignRequestId } from '../logging/request-id';
 import { reasonPhrase } from './http-errors';
@@ -26,13 +29,16 @@ export function configureHttp(
   app: INestApplication,
   config: AppConfig,
   edge: EdgeConfig = loadEdgeConfig({}),
-): void {
+  /** More header middlewares (CORS), run before the body is read so errors carry them too. */
+  extraHeaders: HeaderMiddleware[] = [],
+): ConfiguredHttp {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
   express_.set('etag', false);
   // Whose X-Forwarded-For is believed decides the address rate limits and the board allowlist see.
   express_.set('trust proxy', edge.trustProxy);
-  express_.use(securityHeaders());
+  const headers = [securityHeaders(), ...extraHeaders];
+  for (const middleware of headers) express_.use(middleware);
 
   express_.use((req: Request, res: Response, next: NextFunction) => {
     assignRequestId(req, res);
@@ -54,6 +60,17 @@ export function configureHttp(
   express_.use(bodyParserErrors);
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
+  const trust = (express_.getHttpAdapter().getInstance() as express.Application).get(
+    'trust proxy fn',
+  ) as Parameters<typeof proxyAddr>[1];
+  return { headers, clientIp: (req) => proxyAddr(req, trust) };
+}
+
+/** What the intake fast lane shares with Express: the same headers and the same idea of `req.ip`. */
+export interface ConfiguredHttp {
+  /** helmet, then CORS when configured, in the order Express runs them. */
+  headers: HeaderMiddleware[];
+  clientIp: (req: IncomingMessage) => string | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ActionRateLimiter } from '../edge/rate-limiter';
+import { ActionIntake } from './action-intake.service';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { IntakeController } from './intake.controller';
@@ -7,7 +8,7 @@ import { IntakeService } from './intake.service';
 @Module({
   imports: [AuthModule],
   controllers: [IntakeController],
-  providers: [IntakeService, ActionRateLimiter],
-  exports: [IntakeService],
+  providers: [IntakeService, ActionIntake, ActionRateLimiter],
+  exports: [IntakeService, ActionIntake],
 })
 export class IntakeModule {}

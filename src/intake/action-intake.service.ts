@@ -1,0 +1,164 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  HttpException,
+  Injectable,
+  NotFoundException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { ActionRegistry } from '../actions/action-registry.service';
+import type { RegisteredAction, RequestFormat } from '../actions/action.types';
+import { ActionAuthorizer } from '../auth/authz.service';
+import { CallerAuth } from '../auth/caller-auth.service';
+import { AppConfig } from '../config/app.config';
+import { ActionRateLimiter } from '../edge/rate-limiter';
+import { isSecretParam } from '../http/redact';
+import { JobViewTokens } from '../jobs/job-view-token';
+import { IntakeService } from './intake.service';
+import { parseKitsuRequest } from './kitsu-request';
+
+/**
+ * One click as received, whichever HTTP layer read it: the Nest route (every format) or the
+ * intake fast lane (Kitsu's AJAX JSON). Both hand the same facts to the same checks.
+ */
+export interface IntakeCall {
+  action: string;
+  variant: string;
+  /** null when the content type is neither JSON nor a form (answered 415). */
+  format: RequestFormat | null;
+  /** The parsed JSON object or form fields. */
+  body: unknown;
+  /** The parsed query string of the action URL (it may carry ?key= and action parameters). */
+  query: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  /** The body as received, for `signed` mode. */
+  rawBody?: Buffer;
+  /** The caller's address as TRUST_PROXY resolves it. */
+  ip: string | undefined;
+  requestId: string;
+}
+
+export interface Accepted {
+  jobId: string;
+  action: string;
+  status: 'queued' | 'duplicate';
+  duplicate: boolean;
+  statusUrl: string;
+}
+
+export interface IntakeOutcome {
+  /** The job page path with its view token, for Location and the form post's redirect. */
+  jobPath: string;
+  body: Accepted;
+}
+
+/**
+ * What happens to a click, in order: the action must exist, the body must be a valid Kitsu
+ * request, the caller must prove who they are, stay within the rate limits and be allowed to
+ * run this action on these tasks; then the job is stored and its link handed back. Every
+ * refusal is an HttpException or a KitsuRequestError, which both HTTP layers answer alike.
+ */
+@Injectable()
+export class ActionIntake {
+  constructor(
+    private readonly intake: IntakeService,
+    private readonly registry: ActionRegistry,
+    private readonly config: AppConfig,
+    private readonly auth: CallerAuth,
+    private readonly rateLimiter: ActionRateLimiter,
+    private readonly authz: ActionAuthorizer,
+    private readonly viewTokens: JobViewTokens,
+  ) {}
+
+  async accept(call: IntakeCall): Promise<IntakeOutcome> {
+    const action = this.findAction(call.action, call.variant);
+    if (!call.format) {
+      throw new UnsupportedMediaTypeException(
+        'Send application/json (Kitsu AJAX mode) or application/x-www-form-urlencoded (form mode)',
+      );
+    }
+    const request = parseKitsuRequest(call.body, {
+      maxSelection: this.config.MAX_SELECTION,
+      format: call.format,
+    });
+    // Who is asking is checked before anything is stored.
+    await this.auth.verify(call, request, action.options.name);
+    // Counted once the caller is known, so nobody can spend another person's budget.
+    const rate = await this.rateLimiter.check(request.personId, call.ip);
+    if (!rate.allowed) {
+      const window = this.rateLimiter.config.RATE_LIMIT_WINDOW_S;
+      throw new HttpException(
+        {
+          message:
+            rate.limit === 'person'
+              ? `Too many actions from this person: at most ${rate.max} per ${window} s`
+              : `Too many actions from this address: at most ${rate.max} per ${window} s`,
+          limit: rate.limit,
+          retryAfter: rate.retryAfterS,
+        },
+        429,
+      );
+    }
+    // Then whether that person may run this action on these tasks (403 names the rule).
+    await this.authz.authorize(request, action);
+    const { jobId, duplicate } = await this.intake.enqueue({
+      action,
+      variant: call.variant,
+      request,
+      params: publicParams(call.query),
+      requestId: call.requestId,
+    });
+    // The link carries a view token: the job page opens for whoever clicked, whatever AUTH_MODE.
+    const jobPath = `/jobs/${jobId}${this.viewTokens.query(jobId)}`;
+    return {
+      jobPath,
+      body: {
+        jobId,
+        action: call.variant ? `${call.action}/${call.variant}` : call.action,
+        status: duplicate ? 'duplicate' : 'queued',
+        duplicate,
+        statusUrl: `${this.config.publicUrl}${jobPath}`,
+      },
+    };
+  }
+
+  /** The actions a caller may name (internal ones, such as render tracking, are not). */
+  publicActions(): RegisteredAction[] {
+    return this.registry.all().filter((a) => !a.options.internal);
+  }
+
+  private findAction(name: string, variant: string): RegisteredAction {
+    const action = this.registry.get(name);
+    if (!action || action.options.internal) {
+      throw new NotFoundException({
+        message: `Unknown action "${name}"`,
+        knownActions: this.publicActions().map((a) => a.options.name),
+      });
+    }
+    const variants = action.handler.variants?.();
+    if (variants && !variants.includes(variant)) {
+      throw new NotFoundException({
+        message: variant
+          ? `Unknown ${name} "${variant}"`
+          : `Action "${name}" needs one of: ${variants.map((v) => `${name}/${v}`).join(', ')}`,
+        knownActions: variants.map((v) => `${name}/${v}`),
+      });
+    }
+    if (!variants && variant) {
+      throw new NotFoundException({
+        message: `Action "${name}" has no sub-action "${variant}"`,
+        knownActions: this.publicActions().map((a) => a.options.name),
+      });
+    }
+    return action;
+  }
+}
+
+/** Action parameters from the query string: short plain names and values, never a credential. */
+function publicParams(query: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (isSecretParam(key) || typeof value !== 'string') continue;
+    if (/^[A-Za-z0-9_-]{1,40}$/.test(key) && value.length <= 200) out[key] = value;
+  }
+  return out;
+}

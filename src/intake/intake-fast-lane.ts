@@ -1,0 +1,200 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import accepts from 'accepts';
+import type { Logger as Pino } from 'pino';
+import { errorBodyFor } from '../http/all-exceptions.filter';
+import { errorPage, reasonPhrase, type ErrorBody } from '../http/http-errors';
+import { assignRequestId } from '../logging/request-id';
+import type { ActionIntake } from './action-intake.service';
+
+/** A connect-style middleware that only sets headers and calls next (helmet, cors). */
+export type HeaderMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+) => void;
+
+export interface FastLaneOptions {
+  intake: ActionIntake;
+  /** BODY_LIMIT in bytes. */
+  bodyLimit: number;
+  /** The same header middlewares Express runs for every other route, in the same order. */
+  headers: HeaderMiddleware[];
+  /** The caller's address as Express's `trust proxy` setting resolves it. */
+  clientIp: (req: IncomingMessage) => string | undefined;
+  /** The HTTP log (pino-http's root logger) at request time; undefined before it exists. */
+  log: () => Pino | undefined;
+  /** Metrics for one intake request, if the metrics module is loaded. */
+  observe?: (action: string, res: ServerResponse) => void;
+}
+
+/** `/actions/<name>` or `/actions/<name>/<variant>` in plain characters, with any query. */
+const ACTION_PATH = /^\/actions\/([A-Za-z0-9_.-]+)(?:\/([A-Za-z0-9_.-]+))?(?:\?(.*))?$/s;
+const JSON_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+interface FastLaneRequest extends IncomingMessage {
+  requestId?: string;
+}
+
+/**
+ * The intake fast lane: Kitsu's AJAX click (POST /actions/<name> with a JSON body) answered
+ * straight from Node's HTTP server, without Express's router and body parsers or Nest's
+ * per-request pipeline, which cost more than every check put together (see BENCHMARKS.md).
+ *
+ * It runs the very same checks through ActionIntake (validation, authentication, rate limits,
+ * authorization, dedupe, enqueue), the same helmet and CORS middlewares, request id, log line
+ * and metrics, and answers errors in the same shape. It takes only what it reads exactly as
+ * Express would: anything else (forms, other content types or encodings, encoded or odd paths)
+ * goes on to Express and the Nest route untouched, since the decision is made on the request
+ * line and headers before a byte of the body is read.
+ */
+export class IntakeFastLane {
+  constructor(private readonly options: FastLaneOptions) {}
+
+  /** Takes the request and returns true, or returns false and leaves it to Express. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST') return false;
+    const match = ACTION_PATH.exec(req.url ?? '');
+    if (!match) return false;
+    const type = req.headers['content-type'];
+    if (typeof type !== 'string' || !JSON_TYPE.test(type)) return false;
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
+    this.serve(req, res, match[1], match[2] ?? '', match[3] ?? '');
+    return true;
+  }
+
+  private serve(
+    req: FastLaneRequest,
+    res: ServerResponse,
+    action: string,
+    variant: string,
+    queryString: string,
+  ): void {
+    const startedAt = process.hrtime.bigint();
+    const requestId = assignRequestId(req, res);
+    req.id = requestId;
+    for (const middleware of this.options.headers) middleware(req, res, noop);
+    this.options.observe?.(action, res);
+    res.once('finish', () => this.logLine(req, res, startedAt));
+
+    this.readBody(req, (problem, raw) => {
+      if (problem) return this.fail(req, res, problem);
+      let body: unknown;
+      try {
+        body = parseStrictJson(raw!);
+      } catch {
+        return this.fail(req, res, bodyProblem(400, 'The request body is not valid JSON'));
+      }
+      this.options.intake
+        .accept({
+          action,
+          variant,
+          format: 'ajax',
+          body,
+          query: parseQuery(queryString),
+          headers: req.headers,
+          rawBody: raw,
+          ip: this.options.clientIp(req),
+          requestId,
+        })
+        .then(
+          ({ jobPath, body: accepted }) => {
+            const json = JSON.stringify(accepted);
+            res.statusCode = 202;
+            res.setHeader('Location', jobPath);
+            res.setHeader('Content-Type', 'application/json; charset=utf-8');
+            res.setHeader('Content-Length', Buffer.byteLength(json));
+            res.end(json);
+          },
+          (error: unknown) => this.fail(req, res, errorBodyFor(error), error),
+        );
+    });
+  }
+
+  /** The body up to BODY_LIMIT; past it the rest is read off and dropped, then 413, as Express does. */
+  private readBody(
+    req: IncomingMessage,
+    done: (problem: ErrorBody | null, raw?: Buffer) => void,
+  ): void {
+    const limit = this.options.bodyLimit;
+    const declared = Number(req.headers['content-length']);
+    let tooLarge = Number.isFinite(declared) && declared > limit;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (tooLarge) {
+        done(bodyProblem(413, 'The request body is larger than the configured limit'));
+      } else {
+        done(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      }
+    });
+    // An aborted upload leaves nobody to answer; the socket is gone.
+    req.once('error', noop);
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, body: ErrorBody, cause?: unknown): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (body.statusCode >= 500) {
+      const detail = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+      this.options.log()?.error(`${req.method} ${req.url} -> ${body.statusCode}: ${detail}`);
+    }
+    if (typeof body.retryAfter === 'number') res.setHeader('Retry-After', String(body.retryAfter));
+    const html = accepts(req).type(['application/json', 'text/html']) === 'text/html';
+    const text = html && req.headers.accept ? errorPage(body) : JSON.stringify(body);
+    res.statusCode = body.statusCode;
+    res.setHeader(
+      'Content-Type',
+      html && req.headers.accept ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
+    );
+    res.setHeader('Content-Length', Buffer.byteLength(text));
+    res.end(text);
+  }
+
+  /** The line pino-http writes for every other request, without its per-request child logger. */
+  private logLine(req: FastLaneRequest, res: ServerResponse, startedAt: bigint): void {
+    const log = this.options.log();
+    if (!log) return;
+    const responseTime = Math.round(Number(process.hrtime.bigint() - startedAt) / 1e6);
+    const line = { requestId: req.requestId, req, res, responseTime };
+    if (res.statusCode >= 500) log.error(line, 'request errored');
+    else log.info(line, 'request completed');
+  }
+}
+
+function noop(): void {}
+
+/** express.json({ strict: true }): an empty body is {}, and only an object or array is JSON here. */
+function parseStrictJson(raw: Buffer): unknown {
+  if (raw.length === 0) return {};
+  const text = raw.toString('utf8');
+  // JSON's own whitespace only: space, tab, line feed, carriage return.
+  const first = text.trimStart()[0];
+  const leading = text.length - text.trimStart().length;
+  if (!/^[ \t\n\r]*$/.test(text.slice(0, leading)) || (first !== '{' && first !== '[')) {
+    throw new SyntaxError('not an object or array');
+  }
+  return JSON.parse(text) as unknown;
+}
+
+function bodyProblem(status: number, message: string): ErrorBody {
+  return {
+    statusCode: status,
+    error: reasonPhrase(status),
+    message,
+    errors: [{ field: 'body', reason: message }],
+  };
+}
