@@ -14,6 +14,8 @@ export interface BenchSizes {
   pickupHeavyRate: number;
   pickupHeavyDurationSec: number;
   zouSelections: number[];
+  /** Largest selection for actions that write one comment per task (render). */
+  zouWriteHeavyMax: number;
   zouProjectTasks: number;
   zouLatencyMs: number;
 }
@@ -29,6 +31,7 @@ export const FULL: BenchSizes = {
   pickupHeavyRate: 1000,
   pickupHeavyDurationSec: 4,
   zouSelections: [10, 100, 1000, 5000],
+  zouWriteHeavyMax: 1000,
   zouProjectTasks: 20000,
   zouLatencyMs: 20,
 };
@@ -44,6 +47,7 @@ export const SMOKE: BenchSizes = {
   pickupHeavyRate: 100,
   pickupHeavyDurationSec: 1,
   zouSelections: [10, 30],
+  zouWriteHeavyMax: 30,
   zouProjectTasks: 60,
   zouLatencyMs: 2,
 };

@@ -2,8 +2,19 @@ import { startChild, type Child } from '../lib/child';
 import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import { generateLoad, type LoadResult } from '../lib/load';
 
-export const INTAKE_SERVERS = ['bare-http', 'express-echo', 'naive-nest', 'service'] as const;
+export const INTAKE_SERVERS = [
+  'bare-http',
+  'express-echo',
+  'naive-nest',
+  'service-nest-route',
+  'service',
+] as const;
 export type IntakeServer = (typeof INTAKE_SERVERS)[number];
+
+/** Our service, as deployed (fast lane) or with every click through the Nest route. */
+function isService(server: IntakeServer): boolean {
+  return server === 'service' || server === 'service-nest-route';
+}
 
 export interface IntakeRun extends LoadResult {
   server: IntakeServer;
@@ -60,18 +71,19 @@ export async function runIntake(
   for (const server of servers) {
     await clearBenchKeys(ctx.redis);
     const prefix = benchPrefix(server);
-    const env =
-      server === 'service'
-        ? serviceEnv(ctx.redisUrl, prefix)
-        : { REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix };
-    const child: Child = await startChild(server, env);
+    const env: Record<string, string> = isService(server)
+      ? {
+          ...serviceEnv(ctx.redisUrl, prefix),
+          INTAKE_FAST_LANE: server === 'service' ? 'true' : 'false',
+        }
+      : { REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix };
+    const child: Child = await startChild(isService(server) ? 'service' : server, env);
     try {
       if (server === 'service') apiRssIdle = child.rss();
-      const url =
-        server === 'service'
-          ? `${child.url}/actions/bench-noop?key=${BENCH_ACTION_KEY}`
-          : `${child.url}/actions/bench-noop`;
-      const headers = server === 'service' ? serviceHeaders() : {};
+      const url = isService(server)
+        ? `${child.url}/actions/bench-noop?key=${BENCH_ACTION_KEY}`
+        : `${child.url}/actions/bench-noop`;
+      const headers = isService(server) ? serviceHeaders() : {};
       if (sizes.intakeWarmupSec > 0) {
         await generateLoad(ctx.tool, {
           url,

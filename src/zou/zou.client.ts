@@ -25,6 +25,7 @@ import type {
   ZouPlaylist,
   ZouPlaylistEntry,
   ZouPlaylistInput,
+  ZouPreviewFile,
   ZouProject,
   ZouRetakeStats,
   ZouTask,
@@ -332,6 +333,26 @@ export class ZouClient {
       route: '/data/playlists/entities/:id/preview-files',
       params: { id: entityId },
     });
+  }
+
+  /**
+   * Every preview file of these tasks, in ceil(n / IDS_PER_CALL) calls (the generic list with a
+   * `task_id` list filter), where the per-entity route would cost one call per entity.
+   */
+  async getPreviewFilesOfTasks(taskIds: string[]): Promise<ZouPreviewFile[]> {
+    const valid = [...new Set(taskIds)].filter((id) => UUID.test(id));
+    const chunks: string[][] = [];
+    for (let i = 0; i < valid.length; i += IDS_PER_CALL) {
+      chunks.push(valid.slice(i, i + IDS_PER_CALL));
+    }
+    const answers = await mapBounded(chunks, this.http.concurrency, (chunk) =>
+      this.http.request<ZouPreviewFile[]>({
+        method: 'GET',
+        route: '/data/preview-files',
+        query: { task_id: chunk },
+      }),
+    );
+    return answers.flat();
   }
 
   getPlaylists(projectId: string): Promise<ZouPlaylist[]> {

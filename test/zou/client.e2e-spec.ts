@@ -150,6 +150,17 @@ describe('ZouClient against the simulator', () => {
       expect(previews[task.task_type_id][0].id).toBe(task.last_preview_file_id);
     });
 
+    it('previews of many tasks in one call per 80 tasks', async () => {
+      const withPreviews = tasksOf(film).filter((t) => t.last_preview_file_id);
+      const tasks = withPreviews.slice(0, 100);
+      const before = sim.calls('GET /data/preview-files').length;
+      const previews = await zou.getPreviewFilesOfTasks(tasks.map((t) => t.id));
+      expect(sim.calls('GET /data/preview-files').length - before).toBe(2);
+      const ids = new Set(previews.map((p) => p.id));
+      for (const task of tasks) expect(ids.has(task.last_preview_file_id!)).toBe(true);
+      expect(new Set(previews.map((p) => p.task_id))).toEqual(new Set(tasks.map((t) => t.id)));
+    });
+
     it('playlists: create, list, get, update, add entities in bulk', async () => {
       const created = await zou.createPlaylist({ name: 'Client review', project_id: film });
       expect(created).toMatchObject({ for_entity: 'shot', for_client: false, shots: [] });

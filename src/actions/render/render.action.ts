@@ -9,6 +9,7 @@ import type { FarmAdapter, FarmJobSpec, FarmJobState } from '../../farms';
 import { JobQueues } from '../../queues/job-queues.service';
 import { formatJobId } from '../../jobs/job-id';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import { CurrentStatuses } from '../../zou/current-statuses';
 import { ZouClient } from '../../zou/zou.client';
 import { ZouNotFoundError } from '../../zou/zou.errors';
 import { toUnrecoverable } from '../zou-failure';
@@ -232,6 +233,11 @@ export class RenderAction implements ActionHandler<'render'> {
       reason: 'not found in Kitsu',
     }));
     const dryRun: FarmJobSpec[] = [];
+    // Without a submit status each comment keeps the task's own, read in bulk just in time.
+    const statuses = new CurrentStatuses(
+      this.zou,
+      selection.tasks.map((t) => t.task.id),
+    );
     let done = 0;
     for (const resolved of selection.tasks) {
       const taskId = resolved.task.id;
@@ -267,11 +273,14 @@ export class RenderAction implements ActionHandler<'render'> {
       }
       if (!record.commented) {
         const link = record.url ? ` ${record.url}` : '';
+        const taskStatusId =
+          submitStatusId ??
+          (await statuses.of(taskId).catch((error: unknown) => toUnrecoverable(error)));
         await this.zou
           .commentTask(taskId, {
             comment: `Render submitted to ${this.farm.label}: job ${record.farmJobId}, frames ${record.frames}${link}`,
             personId: request.personId,
-            ...(submitStatusId ? { taskStatusId: submitStatusId } : {}),
+            ...(taskStatusId ? { taskStatusId } : {}),
             ...(record.url ? { links: [record.url] } : {}),
           })
           .catch((error: unknown) => toUnrecoverable(error));

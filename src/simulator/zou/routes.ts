@@ -556,6 +556,20 @@ export function registerZouRoutes(
     });
   }
 
+  // Generic list: any person sees the previews of their projects' tasks (vendors: assigned only).
+  router.add('GET', '/data/preview-files', ({ query, person }) => {
+    const visible = visibleProjectIds(person!);
+    const rows = [...store.previewFiles.values()].filter((preview) => {
+      const task = store.tasks.get(preview.task_id);
+      return (
+        task !== undefined &&
+        visible.has(task.project_id) &&
+        (person!.role !== 'vendor' || task.assignees.includes(person!.id))
+      );
+    });
+    return crudList('PreviewFile', rows, query);
+  });
+
   router.add('GET', '/data/playlists/entities/:id/preview-files', ({ params, person }) => {
     const entity = find(store.entities, params.id, 'Entity');
     checkProjectAccess(person!, entity.project_id);
