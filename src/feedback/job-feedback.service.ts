@@ -106,10 +106,21 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
         msg: `commenting on the first ${taskIds.length} of ${request.taskIds.length} tasks (FEEDBACK_MAX_TASKS)`,
       });
     const comment = this.commentText(job, outcome, detail);
+    // A comment keeps the task's status: one bulk read for all of them rather than one per
+    // comment. If it fails, each comment reads its own.
+    const statusOf = await this.zou
+      .getTasksByIds(taskIds)
+      .then(({ tasks }) => new Map(tasks.map((task) => [task.id, task.task_status_id])))
+      .catch(() => new Map<string, string>());
     const results = await Promise.allSettled(
-      taskIds.map((taskId) =>
-        this.zou.commentTask(taskId, { comment, personId: request.personId || undefined }),
-      ),
+      taskIds.map((taskId) => {
+        const taskStatusId = statusOf.get(taskId);
+        return this.zou.commentTask(taskId, {
+          comment,
+          personId: request.personId || undefined,
+          ...(taskStatusId ? { taskStatusId } : {}),
+        });
+      }),
     );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length)

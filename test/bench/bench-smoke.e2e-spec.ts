@@ -43,9 +43,9 @@ describe('npm run bench (smoke sizes)', () => {
     expect(machine.redis).toMatch(/^\d+\.\d+/);
   });
 
-  it('measures intake for the service and its three baselines at both connection counts', () => {
+  it('measures intake for the service (fast lane and Nest route) and its three baselines at both connection counts', () => {
     const runs = results.intake!.runs;
-    const servers = ['bare-http', 'express-echo', 'naive-nest', 'service'];
+    const servers = ['bare-http', 'express-echo', 'naive-nest', 'service', 'service-nest-route'];
     expect([...new Set(runs.map((r) => r.server))].sort()).toEqual(servers);
     expect(runs).toHaveLength(servers.length * 2);
     for (const r of runs) {
@@ -89,6 +89,7 @@ describe('npm run bench (smoke sizes)', () => {
       expect(runs.map((r) => r.tasks)).toEqual([10, 30]);
       for (const r of runs) {
         expect(r.calls).toBeGreaterThan(0);
+        expect(r.reads + r.writes).toBe(r.calls);
         expect(r.naiveCalls).toBeGreaterThan(r.calls);
         expect(isFigure(r.wallMs) && isFigure(r.naiveWallMs)).toBe(true);
       }
