@@ -35,6 +35,8 @@ export async function startChild(
   timeoutMs = 30000,
 ): Promise<Child> {
   const child = fork(join(SERVERS_DIR, `${script}.js`), [], {
+    // BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every measured process.
+    execArgv: process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

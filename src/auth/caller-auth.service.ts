@@ -33,9 +33,17 @@ function sha256(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/** Hashes of the configured secrets: a handful, hashed once instead of on every request. */
+const expectedHashes = new Map<string, Buffer>();
+
 /** Equal-time comparison whatever the lengths: both sides are hashed first. */
 export function secretsMatch(given: string, expected: string): boolean {
-  return timingSafeEqual(sha256(given), sha256(expected));
+  let expectedHash = expectedHashes.get(expected);
+  if (!expectedHash) {
+    expectedHash = sha256(expected);
+    if (expectedHashes.size < 64) expectedHashes.set(expected, expectedHash);
+  }
+  return timingSafeEqual(sha256(given), expectedHash);
 }
 
 /** What a request shows to prove its caller, whichever HTTP layer read it. */

@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
 import { JOB_OUTCOME_LISTENER } from '../worker/job-outcome';
 import { JobFeedback } from './job-feedback.service';
+import { JobViewTokens } from '../jobs/job-view-token';
 
 /** Worker-role write-back of job outcomes into Kitsu. */
 @Module({
-  providers: [JobFeedback, { provide: JOB_OUTCOME_LISTENER, useExisting: JobFeedback }],
+  providers: [
+    JobFeedback,
+    JobViewTokens,
+    { provide: JOB_OUTCOME_LISTENER, useExisting: JobFeedback },
+  ],
   exports: [JobFeedback, JOB_OUTCOME_LISTENER],
 })
 export class FeedbackModule {}

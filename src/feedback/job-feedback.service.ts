@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app.config';
 import { ENV, type Env } from '../config/config.module';
 import { ConfigError } from '../config/validate-env';
 import { formatJobId } from '../jobs/job-id';
+import { JobViewTokens } from '../jobs/job-view-token';
 import { plainReason } from '../jobs/job-page';
 import { summaryOf } from '../jobs/result-renderers';
 import { jobLogFields } from '../logging/job-log';
@@ -30,6 +31,7 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
     private readonly zou: ZouClient,
     private readonly registry: ActionRegistry,
     private readonly app: AppConfig,
+    private readonly viewTokens: JobViewTokens,
     @Inject(ENV) env: Env,
   ) {
     this.config = FeedbackConfig.fromEnv(env);
@@ -69,7 +71,8 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
   /** The comment text for an outcome; exported through the service for tests and previews. */
   commentText(job: Job<ActionJobBase>, outcome: 'completed' | 'failed', detail: string): string {
     const label = this.registry.get(job.data.action)?.options.label ?? job.data.action;
-    const link = `${this.app.publicUrl}/jobs/${formatJobId(job.queueName, job.id!)}`;
+    const jobId = formatJobId(job.queueName, job.id!);
+    const link = `${this.app.publicUrl}/jobs/${jobId}${this.viewTokens.commentQuery(jobId)}`;
     const trimmed = detail.length > MAX_TEXT ? `${detail.slice(0, MAX_TEXT - 1)}…` : detail;
     const head = outcome === 'completed' ? `${label}: ${trimmed}` : `${label} failed: ${trimmed}`;
     return `${head}\n\nDetails: ${link}`;

@@ -5,6 +5,7 @@ import type { Logger as Pino } from 'pino';
 import { errorBodyFor } from '../http/all-exceptions.filter';
 import { errorPage, reasonPhrase, type ErrorBody } from '../http/http-errors';
 import { assignRequestId } from '../logging/request-id';
+import { logRequestLine } from '../logging/request-line';
 import type { ActionIntake } from './action-intake.service';
 
 /** A connect-style middleware that only sets headers and calls next (helmet, cors). */
@@ -169,9 +170,7 @@ export class IntakeFastLane {
     const log = this.options.log();
     if (!log) return;
     const responseTime = Math.round(Number(process.hrtime.bigint() - startedAt) / 1e6);
-    const line = { requestId: req.requestId, req, res, responseTime };
-    if (res.statusCode >= 500) log.error(line, 'request errored');
-    else log.info(line, 'request completed');
+    logRequestLine(log, req, res, responseTime);
   }
 }
 

@@ -107,8 +107,7 @@ export function parseKitsuRequest(body: unknown, options: ParseOptions): KitsuAc
     const present = FIELD_NAMES[property].filter((name) => Object.hasOwn(source, name));
     if (present.length === 0) continue;
     const values = present.map((name) => normalizeValue(property, source[name]));
-    const first = JSON.stringify(values[0]);
-    if (values.some((value) => JSON.stringify(value) !== first)) {
+    if (values.length > 1 && values.some((v) => JSON.stringify(v) !== JSON.stringify(values[0]))) {
       problems.push({
         field: present.join('/'),
         reason: 'both of Kitsu’s field names were sent with different values',

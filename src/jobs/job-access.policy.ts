@@ -34,16 +34,22 @@ export class JobAccessPolicy {
   ) {}
 
   async canView(req: Request, job: JobView): Promise<boolean> {
-    // The link the intake handed to whoever clicked (shared-secret and signed modes need it).
+    // The link the intake handed to whoever clicked, or the read-only one in Kitsu comments.
+    if (this.viewTokens?.allowsViewing(job.id, req.query.view)) return true;
+    return this.isEntitled(req, job);
+  }
+
+  /** A retry runs the action again in the clicker's name: the clicker's link, not a comment's. */
+  async canRetry(req: Request, job: JobView): Promise<boolean> {
     if (this.viewTokens?.verify(job.id, req.query.view)) return true;
+    return this.isEntitled(req, job);
+  }
+
+  private async isEntitled(req: Request, job: JobView): Promise<boolean> {
     const viewer = await this.viewer(req);
     if (viewer.kind === 'anyone' || viewer.kind === 'board') return true;
     if (viewer.kind === 'nobody') return false;
     return viewer.studioManager || viewer.id === job.request.personId.toLowerCase();
-  }
-
-  canRetry(req: Request, job: JobView): Promise<boolean> {
-    return this.canView(req, job);
   }
 
   /** Whose jobs the list shows; null means everyone's (managers, board users, AUTH_MODE=none). */

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { IsOptional, IsString, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MinLength } from 'class-validator';
 import { ENV, type Env } from '../config/config.module';
 import { validateEnv } from '../config/validate-env';
 
@@ -18,20 +18,36 @@ export class JobViewConfig {
   @IsOptional()
   @IsString()
   SIGNING_SECRET?: string;
+
+  /**
+   * The job link in Kitsu comments: `read-only` carries a token that opens the page (no retry) for
+   * whoever can read the task's comments; `plain` needs a Kitsu session or the board login.
+   */
+  @IsIn(['read-only', 'plain'])
+  JOB_COMMENT_LINKS: 'read-only' | 'plain' = 'read-only';
 }
 
 /**
  * The `?view=` token on the job link the intake hands out: whoever clicked holds it, so the job
  * page opens for them where no Kitsu session reaches us (shared-secret and signed modes), while
  * other job ids still cannot be probed. An HMAC of the job id, so any replica can check it.
+ *
+ * A second, read-only kind goes on the link in Kitsu comments, which everyone who can read the
+ * task sees: it opens the page, its events and downloads, but does not allow a retry, which would
+ * run the action again in the clicker's name.
  */
 @Injectable()
 export class JobViewTokens {
   private readonly key: Buffer;
+  /** The key comes from configuration, so the worker's comment links open on every API. */
+  private readonly shared: boolean;
+  private readonly commentLinks: JobViewConfig['JOB_COMMENT_LINKS'];
 
   constructor(@Inject(ENV) env: Env) {
     const config = validateEnv(JobViewConfig, env);
     const configured = config.JOB_VIEW_SECRET ?? config.ACTION_KEY ?? config.SIGNING_SECRET;
+    this.shared = Boolean(configured);
+    this.commentLinks = config.JOB_COMMENT_LINKS;
     if (configured) {
       this.key = createHmac('sha256', configured).update('kitsu-actions job view').digest();
     } else {
@@ -44,17 +60,41 @@ export class JobViewTokens {
     }
   }
 
+  /** The clicker's token: view and retry. */
   token(jobId: string): string {
     return createHmac('sha256', this.key).update(jobId).digest('base64url').slice(0, 32);
   }
 
+  /** The comment link's token: view only. */
+  readToken(jobId: string): string {
+    return createHmac('sha256', this.key).update(`read:${jobId}`).digest('base64url').slice(0, 32);
+  }
+
+  /** The clicker's token (the one that also allows a retry). */
   verify(jobId: string, given: unknown): boolean {
-    if (typeof given !== 'string' || given.length !== 32) return false;
-    return timingSafeEqual(Buffer.from(this.token(jobId)), Buffer.from(given));
+    return matches(this.token(jobId), given);
+  }
+
+  /** Either token: the page, its events and downloads open. */
+  allowsViewing(jobId: string, given: unknown): boolean {
+    return this.verify(jobId, given) || matches(this.readToken(jobId), given);
   }
 
   /** `?view=<token>` for links to this job's page, events and downloads. */
   query(jobId: string): string {
     return `?view=${this.token(jobId)}`;
   }
+
+  /**
+   * The query for the job link in a Kitsu comment: a read-only token, unless JOB_COMMENT_LINKS is
+   * plain or the key is this process's own (an API would not recognise it).
+   */
+  commentQuery(jobId: string): string {
+    return this.shared && this.commentLinks === 'read-only' ? `?view=${this.readToken(jobId)}` : '';
+  }
+}
+
+function matches(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string' || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
 }

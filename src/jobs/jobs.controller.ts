@@ -85,9 +85,12 @@ export class JobsController {
       return renderJobPage(view, {
         kitsuUrl: this.kitsuUrl,
         canRetry: await this.access.canRetry(req, view),
-        viewQuery: this.viewTokens?.verify(view.id, req.query.view)
-          ? this.viewTokens.query(view.id)
-          : '',
+        // The page's own links (events, downloads, retry) carry the token it was opened with.
+        viewQuery:
+          typeof req.query.view === 'string' &&
+          this.viewTokens?.allowsViewing(view.id, req.query.view)
+            ? `?view=${req.query.view}`
+            : '',
       });
     }
     return view;
@@ -174,11 +177,15 @@ export class JobsController {
       throw new ConflictException(
         `Job "${view.id}" is ${view.state}; only failed jobs can be retried`,
       );
+    // Back to the page with the clicker's token, which is what allowed the retry (if it did).
+    const viewQuery = this.viewTokens?.verify(view.id, req.query.view)
+      ? this.viewTokens.query(view.id)
+      : '';
     if (wantsHtml(req)) {
-      res.redirect(303, `/jobs/${view.id}`);
+      res.redirect(303, `/jobs/${view.id}${viewQuery}`);
       return;
     }
-    return { jobId: view.id, status: 'waiting', statusUrl: `/jobs/${view.id}` };
+    return { jobId: view.id, status: 'waiting', statusUrl: `/jobs/${view.id}${viewQuery}` };
   }
 
   private async visibleJob(id: string, req: Request): Promise<JobView> {

@@ -6,25 +6,8 @@ import type { DynamicModule } from '@nestjs/common';
 import type { Env } from '../config/config.module';
 import { validateEnv } from '../config/validate-env';
 import { LoggingConfig } from './logging.config';
-import { redactSecretQuery } from '../http/redact';
+import { requestLogFields } from './request-line';
 import { assignRequestId } from './request-id';
-
-const LOGGED_HEADERS = [
-  'user-agent',
-  'content-type',
-  'content-length',
-  'x-forwarded-for',
-  // Present only to show that credentials came; their values are redacted below.
-  'authorization',
-  'cookie',
-  'x-kitsu-actions-signature',
-];
-
-function pickHeaders(headers: IncomingMessage['headers']): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name of LOGGED_HEADERS) if (headers[name] !== undefined) out[name] = headers[name];
-  return out;
-}
 
 /** Paths pino blanks in every line, whichever object carries them. */
 export const REDACTED_PATHS = [
@@ -56,13 +39,7 @@ export function loggingModule(role: string, env: Env): DynamicModule {
       requestId: (req as IncomingMessage & { requestId?: string }).requestId,
     }),
     serializers: {
-      req: (req: IncomingMessage & { id?: unknown }) => ({
-        id: req.id,
-        method: req.method,
-        url: redactSecretQuery(req.url),
-        headers: pickHeaders(req.headers),
-        remoteAddress: req.socket?.remoteAddress,
-      }),
+      req: (req: IncomingMessage & { id?: unknown }) => requestLogFields(req),
     },
     // Probes and the dashboard's polling would drown the lines that matter.
     autoLogging: {
@@ -80,14 +57,25 @@ export function loggingModule(role: string, env: Env): DynamicModule {
 
 let stdout: DestinationStream | null = null;
 
+/** Longest a line waits in the buffer before it is written. */
+const FLUSH_EVERY_MS = 200;
+
 /**
- * One asynchronous stdout writer per process: a synchronous write per request line would sit on
- * the intake's hot path. Lines still leave at once (no minimum buffer), and what is pending is
- * flushed when the process exits.
+ * One asynchronous, buffered stdout writer per process: a write call per line cost the intake
+ * and the workers about 5% of their CPU at full load. Lines are written in 4 KiB batches, and at
+ * least every 200 ms, so a quiet process still shows its lines at once to a person watching;
+ * what is pending is flushed when the process exits.
  */
 function stdoutDestination(): DestinationStream {
   if (stdout) return stdout;
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      // Not ready yet, or stdout is gone: the next tick or the exit flush will try again.
+    }
+  }, FLUSH_EVERY_MS).unref();
   process.once('exit', () => {
     try {
       destination.flushSync();

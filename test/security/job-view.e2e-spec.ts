@@ -59,4 +59,53 @@ describe('job links carry a view token', () => {
       .expect(404);
     await request(stack.url).get(`${path}/result.json`).expect(404);
   });
+
+  it('puts a read-only link in the Kitsu comment: the page opens, a retry does not', async () => {
+    const person = zou.data.people.supervisor;
+    // Another task than the first test's, or dedupe would hand back that (form) job.
+    const task = [...zou.data.tasks.values()].filter(
+      (t) => t.project_id === zou.data.projectIds.tvShow,
+    )[1];
+    const accepted = await request(stack.url)
+      .post(`/actions/stats?key=${KEY}`)
+      .send({
+        userid: person.id,
+        useremail: person.email,
+        productionid: task.project_id,
+        selection: [task.id],
+      })
+      .expect(202);
+    const clickerLink = accepted.headers.location;
+    const [path, clickerQuery] = clickerLink.split('?');
+    await stack.waitForJob(path.split('/')[2]);
+    // AJAX outcomes are written back to every selected task, with the job link.
+    const comment = await commentLinking(task.id, path);
+    const link = new URL(/https?:\/\/\S+/.exec(comment)![0]);
+    expect(link.pathname).toBe(path);
+    expect(link.search).toMatch(/^\?view=[\w-]{32}$/);
+    expect(link.search.slice(1)).not.toBe(clickerQuery);
+
+    const page = await request(stack.url)
+      .get(`${path}${link.search}`)
+      .set('Accept', 'text/html')
+      .expect(200);
+    expect(page.text).toContain(`result.csv${link.search}`);
+    await request(stack.url).get(`${path}/result.json${link.search}`).expect(200);
+    // A retry would run the action again in the clicker's name: not from a comment's link.
+    await request(stack.url).post(`${path}/retry${link.search}`).expect(403);
+    // The clicker's link may (this job completed, so it is refused for that reason only).
+    await request(stack.url).post(`${path}/retry?${clickerQuery}`).expect(409);
+  });
+
+  async function commentLinking(taskId: string, jobPath: string): Promise<string> {
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      const found = [...zou.data.comments.values()].find(
+        (c) => c.object_id === taskId && c.text.includes(jobPath),
+      );
+      if (found) return found.text;
+      if (Date.now() > deadline) throw new Error('no comment with the job link');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
 });
