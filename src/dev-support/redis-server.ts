@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 
 /** Answers true when a Redis server replies to PING at the URL. */
@@ -48,9 +51,11 @@ export interface OwnRedis {
 
 /**
  * Starts a throw-away redis-server from PATH on the given (or a free) port and resolves
- * once it answers PING. Used when no Redis is reachable, and by tests that stop Redis on purpose.
+ * once it answers PING. Used when no Redis is reachable, and by tests that stop Redis on purpose
+ * or need a topology: `extraArgs` are added (a leading `*.conf` path goes first, as redis-server
+ * wants it: that is how a sentinel starts).
  */
-export async function startRedisServer(port?: number): Promise<OwnRedis> {
+export async function startRedisServer(port?: number, extraArgs: string[] = []): Promise<OwnRedis> {
   if (!redisServerOnPath()) {
     throw new Error(
       'No Redis answers at REDIS_URL and there is no redis-server on PATH. ' +
@@ -58,9 +63,25 @@ export async function startRedisServer(port?: number): Promise<OwnRedis> {
     );
   }
   const chosen = port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'kitsu-actions-redis-'));
   const child = spawn(
     'redis-server',
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    [
+      ...extraArgs.slice(0, extraArgs[0]?.endsWith('.conf') ? 1 : 0),
+      '--port',
+      String(chosen),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      // Its own directory: a replica's full sync writes dump.rdb, and a server started in a
+      // directory holding one would load it.
+      '--dir',
+      dir,
+      ...extraArgs.slice(extraArgs[0]?.endsWith('.conf') ? 1 : 0),
+    ],
     { stdio: 'ignore', detached: false },
   );
   const url = `redis://127.0.0.1:${chosen}`;
@@ -74,6 +95,7 @@ export async function startRedisServer(port?: number): Promise<OwnRedis> {
         stop: async () => {
           if (child.exitCode === null) child.kill('SIGTERM');
           await exited;
+          rmSync(dir, { recursive: true, force: true });
         },
       };
     }
@@ -81,5 +103,6 @@ export async function startRedisServer(port?: number): Promise<OwnRedis> {
     await new Promise((r) => setTimeout(r, 50)); // polling a process that offers no ready event
   }
   child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
   throw new Error(`redis-server did not start on port ${chosen}`);
 }

@@ -72,8 +72,11 @@ function connect(url: string, role: RedisRole, redis: RedisConfig | undefined): 
       sentinels: redis.REDIS_SENTINELS.map(parseHostPort),
       name: redis.REDIS_SENTINEL_NAME,
       ...(redis.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: redis.REDIS_SENTINEL_PASSWORD } : {}),
-      // After a failover the old master turns replica and refuses writes: find the new one.
-      reconnectOnError: (error) => error.message.startsWith('READONLY'),
+      // Sentinel announces a failover (+switch-master): reconnect to the new master at once.
+      failoverDetector: true,
+      // A write that reached the old master (now a replica) was refused, so nothing was stored:
+      // reconnect through the sentinels and send it again (2) rather than fail the click.
+      reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
     });
   }
   const { retryStrategy, enableOfflineQueue, ...nodeOptions } = options;
