@@ -4,8 +4,11 @@ import {
   startAfanasySimulator,
   startDeadlineSimulator,
   startFlamencoSimulator,
+  type FarmRequestLogEntry,
   type SimJobState,
 } from '../../src/simulator/farms';
+import type { RenderCancelResult } from '../../src/actions/render/render-cancel.action';
+import { JobQueues } from '../../src/queues/job-queues.service';
 import type { ZouTask } from '../../src/zou/zou.types';
 import type { RenderResult } from '../../src/actions/render/render.action';
 import { startStack, type TestStack } from '../support/stack';
@@ -143,6 +146,7 @@ interface FarmUnderTest {
     env: Record<string, string>;
     advance(jobId: string, state: SimJobState, progress?: number, message?: string): void;
     submissions(): Array<{ verdict: string }>;
+    log(): FarmRequestLogEntry[];
     close(): Promise<void>;
   }>;
 }
@@ -157,6 +161,7 @@ const FARMS: FarmUnderTest[] = [
         env: { FLAMENCO_URL: sim.url },
         advance: (...a) => sim.advance(...a),
         submissions: () => sim.submissions(),
+        log: () => sim.log,
         close: () => sim.close(),
       };
     },
@@ -170,6 +175,7 @@ const FARMS: FarmUnderTest[] = [
         env: { AFANASY_URL: sim.url },
         advance: (...a) => sim.advance(...a),
         submissions: () => sim.submissions(),
+        log: () => sim.log,
         close: () => sim.close(),
       };
     },
@@ -183,6 +189,7 @@ const FARMS: FarmUnderTest[] = [
         env: { DEADLINE_URL: sim.url },
         advance: (...a) => sim.advance(...a),
         submissions: () => sim.submissions(),
+        log: () => sim.log,
         close: () => sim.close(),
       };
     },
@@ -233,6 +240,61 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     expect(
       commentsOn(zou, second.id).filter((c) => c.text.startsWith('Render submitted')),
     ).toHaveLength(1);
+  });
+
+  it('cancels the renders still followed for the selected tasks, with a comment, and stops tracking', async () => {
+    const tasks = shotTasks(zou, 'full');
+    const [running, idle] = [tasks[4], tasks[5]];
+    const submitted = await render(stack, zou, [running]);
+    const farmJobId = submitted.tasks[0].farmJobId!;
+    const person = zou.data.people.supervisor;
+    const answer = await request(stack.url)
+      .post('/actions/render-cancel')
+      .send({
+        userid: person.id,
+        useremail: person.email,
+        productionid: running.project_id,
+        selection: [running.id, idle.id],
+      })
+      .expect(202);
+    await stack.waitForJob(answer.body.jobId as string);
+    const job = await request(stack.url)
+      .get(`/jobs/${answer.body.jobId as string}`)
+      .set('Accept', 'application/json')
+      .expect(200);
+    const result = job.body.result as RenderCancelResult;
+    expect(result.canceled).toEqual([{ taskId: running.id, farmJobId }]);
+    expect(result.notRunning).toEqual([idle.id]);
+    expect(result.errors).toEqual([]);
+    // The farm was told, in its own way (Flamenco setstatus, Deadline suspend, Afanasy delete).
+    const told = farm
+      .log()
+      .filter(
+        (e) =>
+          e.method !== 'GET' &&
+          e.verdict === 'accepted' &&
+          (e.path.includes(farmJobId) || e.rawBody.includes(farmJobId)) &&
+          !(e.method === 'POST' && e.path.endsWith('/jobs') && !e.rawBody.includes('"ids"')),
+      );
+    expect(told.length).toBeGreaterThan(0);
+    const canceledComment = commentsOn(zou, running.id).find((c) =>
+      c.text.startsWith('Render canceled'),
+    );
+    expect(canceledComment?.text).toContain(`by ${person.full_name}: job ${farmJobId}`);
+    expect(canceledComment?.person_id).toBe(person.id);
+    // Tracking ends at its next poll, without a comment of its own.
+    const tracking = stack.app.get(JobQueues).get('render-tracking');
+    await until('tracking to stop', async () => {
+      const pending = await tracking.getJobs(['delayed', 'waiting', 'active', 'prioritized']);
+      const followed = pending.some(
+        (j) => (j?.data as { track?: { farmJobId?: string } })?.track?.farmJobId === farmJobId,
+      );
+      return followed ? undefined : true;
+    });
+    expect(
+      commentsOn(zou, running.id).filter((c) => /^Render (done|failed|canceled on)/.test(c.text)),
+    ).toHaveLength(1);
+    expect(commentsOn(zou, idle.id).filter((c) => c.text.startsWith('Render'))).toEqual([]);
   });
 
   it('submits, comments, and tracks one shot to completion and another to failure', async () => {

@@ -16,6 +16,7 @@ import { toUnrecoverable } from '../zou-failure';
 import { loadRenderConfig, RenderConfig } from './render.config';
 import { fillName, fillTemplate, type RenderTemplateValues } from './render-template';
 import './render.renderer';
+import { RenderCancelAction, RenderCancelMarks } from './render-cancel.action';
 
 /** One task as submitted (or not) to the farm. */
 export interface RenderedTask {
@@ -397,6 +398,7 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
     private readonly zou: ZouClient,
     private readonly specs: RenderSpecBuilder,
     private readonly queues: JobQueues,
+    private readonly cancelMarks: RenderCancelMarks,
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
   ) {}
 
@@ -416,6 +418,10 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
         };
       }
       throw error;
+    }
+    // Canceled from Kitsu (render-cancel): that action commented; following it ends here.
+    if (await this.cancelMarks.isMarked(track.farmJobId)) {
+      return { ...base, state: 'canceled', progress: 0, summary: 'Canceled from Kitsu' };
     }
     // A FarmError here (farm unreachable) is rethrown: BullMQ retries with backoff.
     const status = await this.farm.status(track.farmJobId);
@@ -442,7 +448,21 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
       };
     }
     const completed = status.state === 'completed';
-    const statusName = completed ? config.RENDER_STATUS_ON_DONE : config.RENDER_STATUS_ON_FAIL;
+    // Canceled from Kitsu while this poll asked the farm: render-cancel comments, not this.
+    if (!completed && (await this.cancelMarks.isMarked(track.farmJobId))) {
+      return {
+        ...base,
+        state: 'canceled',
+        progress: status.progress,
+        summary: 'Canceled from Kitsu',
+      };
+    }
+    // A job canceled on the farm itself is not a failed render: the task keeps its status.
+    const statusName = completed
+      ? config.RENDER_STATUS_ON_DONE
+      : status.state === 'failed'
+        ? config.RENDER_STATUS_ON_FAIL
+        : undefined;
     const statusId =
       statusName && statusName !== 'none'
         ? (await this.zou.getTaskStatusByShortName(statusName))?.id
@@ -483,6 +503,8 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
     RenderSpecBuilder,
     RenderAction,
     RenderTrackAction,
+    RenderCancelAction,
+    RenderCancelMarks,
   ],
 })
 export class RenderModule {}
