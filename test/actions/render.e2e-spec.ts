@@ -147,6 +147,7 @@ interface FarmUnderTest {
     advance(jobId: string, state: SimJobState, progress?: number, message?: string): void;
     submissions(): Array<{ verdict: string }>;
     log(): FarmRequestLogEntry[];
+    setUnavailable(unavailable: boolean): void;
     close(): Promise<void>;
   }>;
 }
@@ -162,6 +163,7 @@ const FARMS: FarmUnderTest[] = [
         advance: (...a) => sim.advance(...a),
         submissions: () => sim.submissions(),
         log: () => sim.log,
+        setUnavailable: (unavailable) => sim.setUnavailable(unavailable),
         close: () => sim.close(),
       };
     },
@@ -176,6 +178,7 @@ const FARMS: FarmUnderTest[] = [
         advance: (...a) => sim.advance(...a),
         submissions: () => sim.submissions(),
         log: () => sim.log,
+        setUnavailable: (unavailable) => sim.setUnavailable(unavailable),
         close: () => sim.close(),
       };
     },
@@ -190,6 +193,7 @@ const FARMS: FarmUnderTest[] = [
         advance: (...a) => sim.advance(...a),
         submissions: () => sim.submissions(),
         log: () => sim.log,
+        setUnavailable: (unavailable) => sim.setUnavailable(unavailable),
         close: () => sim.close(),
       };
     },
@@ -295,6 +299,53 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
       commentsOn(zou, running.id).filter((c) => /^Render (done|failed|canceled on)/.test(c.text)),
     ).toHaveLength(1);
     expect(commentsOn(zou, idle.id).filter((c) => c.text.startsWith('Render'))).toEqual([]);
+  });
+
+  it('stops tracking cleanly when the task is deleted from Kitsu', async () => {
+    const task = shotTasks(zou, 'full')[6];
+    const submitted = await render(stack, zou, [task]);
+    const farmJobId = submitted.tasks[0].farmJobId!;
+    zou.data.tasks.delete(task.id);
+    const tracking = stack.app.get(JobQueues).get('render-tracking');
+    const last = await until('tracking to stop', async () => {
+      const jobs = await tracking.getJobs(['completed', 'delayed', 'waiting', 'active']);
+      const mine = jobs.filter(
+        (j) => (j?.data as { track?: { farmJobId?: string } })?.track?.farmJobId === farmJobId,
+      );
+      return mine.find(
+        (j) => (j.returnvalue as { state?: string } | undefined)?.state === 'task-gone',
+      );
+    });
+    expect(last.returnvalue).toMatchObject({ taskId: task.id, state: 'task-gone' });
+    const pending = await tracking.getJobs(['delayed', 'waiting', 'active']);
+    expect(
+      pending.filter(
+        (j) => (j?.data as { track?: { farmJobId?: string } })?.track?.farmJobId === farmJobId,
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps tracking through an unreachable farm and reports the end once it is back', async () => {
+    const task = shotTasks(zou, 'full')[7];
+    const submitted = await render(stack, zou, [task]);
+    const farmJobId = submitted.tasks[0].farmJobId!;
+    const tracking = stack.app.get(JobQueues).get('render-tracking');
+    farm.setUnavailable(true);
+    // A poll fails on the cut connection and waits for its retry (BullMQ backoff).
+    await until('a failed poll attempt', async () => {
+      const jobs = await tracking.getJobs(['delayed', 'waiting', 'active', 'failed']);
+      return jobs.find(
+        (j) =>
+          (j?.data as { track?: { farmJobId?: string } })?.track?.farmJobId === farmJobId &&
+          j.attemptsMade > 0,
+      );
+    });
+    farm.setUnavailable(false);
+    farm.advance(farmJobId, 'completed', 100);
+    const done = await until('done comment', () =>
+      commentsOn(zou, task.id).find((c) => c.text.startsWith('Render done')),
+    );
+    expect(done.text).toContain(farmJobId);
   });
 
   it('submits, comments, and tracks one shot to completion and another to failure', async () => {
