@@ -86,6 +86,11 @@ export interface ActionHandler<N extends ActionName = ActionName> {
    * forwarder configured with `comment: true`); an explicit FEEDBACK_<ACTION> still wins.
    */
   commentWanted?(data: ActionJobBase): boolean;
+  /**
+   * The result as it stands now, for actions whose work goes on after their job ends (render
+   * tracking follows farm jobs): the job page and GET /jobs/:id show this instead of the stored one.
+   */
+  liveResult?(jobId: string, result: ResultOf<N>): Promise<ResultOf<N>>;
 }
 
 /** What an action declares about itself with @KitsuAction. */

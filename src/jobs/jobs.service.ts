@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Job, type JobState } from 'bullmq';
 import type { ActionJobBase, JobProgress } from '../actions/action.types';
+import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';
 import { formatJobId, parseJobId } from './job-id';
@@ -56,7 +57,10 @@ export const FINAL_STATES: readonly PublicJobState[] = ['completed', 'failed'];
 
 @Injectable()
 export class JobsService {
-  constructor(private readonly queues: JobQueues) {}
+  constructor(
+    private readonly queues: JobQueues,
+    private readonly registry: ActionRegistry,
+  ) {}
 
   async find(publicId: string): Promise<Job<ActionJobBase> | null> {
     const parsed = parseJobId(publicId);
@@ -80,12 +84,13 @@ export class JobsService {
         ? ((await Job.fromId<ActionJobBase>(queue, read.id!)) ?? read)
         : read;
     const data = job.data;
+    const id = formatJobId(job.queueName, job.id!);
     return {
-      id: formatJobId(job.queueName, job.id!),
+      id,
       action: data.variant ? `${data.action}/${data.variant}` : data.action,
       state,
       progress: normalizeProgress(job.progress, state),
-      result: job.returnvalue ?? null,
+      result: await this.liveResult(id, data.action, state, job.returnvalue ?? null),
       failedReason: job.failedReason ?? null,
       attempts: job.attemptsMade,
       maxAttempts: job.opts.attempts ?? 1,
@@ -98,6 +103,23 @@ export class JobsService {
       logs: logs.logs,
       selection: selectionFromResult(job.returnvalue),
     };
+  }
+
+  /** A finished job whose work goes on (render tracking) shows its result as it stands now. */
+  private async liveResult(
+    id: string,
+    action: string,
+    state: PublicJobState,
+    stored: unknown,
+  ): Promise<unknown> {
+    const live = this.registry.get(action)?.handler.liveResult;
+    if (state !== 'completed' || stored === null || !live) return stored;
+    try {
+      return await live.call(this.registry.get(action)!.handler, id, stored as never);
+    } catch {
+      // The stored result is still true, only older: better than no page.
+      return stored;
+    }
   }
 
   /**

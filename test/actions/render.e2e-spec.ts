@@ -373,6 +373,19 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     expect(failed.person_id).toBe(zou.data.people.supervisor.id);
     expect(zou.data.tasks.get(good.id)!.task_status_id).toBe(wfa.id);
     expect(zou.data.tasks.get(bad.id)!.task_status_id).toBe(retake.id);
+    // The render job ended at submission; its page shows where each farm job is now.
+    // (The live state is written just after the poll's comment: wait for it, not the comment.)
+    const [goodNow, badNow] = await until('live farm states on the render job', async () => {
+      const now = await request(stack.url)
+        .get(`/jobs/${result.jobId}`)
+        .set('Accept', 'application/json')
+        .expect(200);
+      const tasks = (now.body.result as RenderResult).tasks;
+      return tasks.every((t) => ['completed', 'failed'].includes(t.state)) ? tasks : undefined;
+    });
+    expect(goodNow).toMatchObject({ taskId: good.id, state: 'completed', progress: 100 });
+    expect(badNow).toMatchObject({ taskId: bad.id, state: 'failed' });
+    expect(badNow.message).toMatch(/\S/);
     const html = await request(stack.url)
       .get(`/jobs/${result.jobId}`)
       .set('Accept', 'text/html')

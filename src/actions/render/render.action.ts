@@ -17,6 +17,7 @@ import { loadRenderConfig, RenderConfig } from './render.config';
 import { fillName, fillTemplate, type RenderTemplateValues } from './render-template';
 import './render.renderer';
 import { RenderCancelAction, RenderCancelMarks } from './render-cancel.action';
+import { RenderLiveStates } from './render-live-states';
 
 /** One task as submitted (or not) to the farm. */
 export interface RenderedTask {
@@ -206,8 +207,29 @@ export class RenderAction implements ActionHandler<'render'> {
     private readonly zou: ZouClient,
     private readonly specs: RenderSpecBuilder,
     private readonly queues: JobQueues,
+    private readonly liveStates: RenderLiveStates,
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
   ) {}
+
+  /** Each task as its tracking last saw it on the farm (the job itself ends at submission). */
+  async liveResult(jobId: string, result: RenderResult): Promise<RenderResult> {
+    if (!Array.isArray(result.tasks) || !result.tasks.some((t) => t.trackingJobId)) return result;
+    const live = await this.liveStates.read(jobId);
+    if (live.size === 0) return result;
+    return {
+      ...result,
+      tasks: result.tasks.map((task) => {
+        const seen = live.get(task.taskId);
+        if (!seen || seen.state === 'task-gone') return task;
+        return {
+          ...task,
+          state: seen.state,
+          progress: seen.progress,
+          ...(seen.message ? { message: seen.message } : {}),
+        };
+      }),
+    };
+  }
 
   private get config(): RenderConfig {
     return this.specs.config;
@@ -399,10 +421,25 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
     private readonly specs: RenderSpecBuilder,
     private readonly queues: JobQueues,
     private readonly cancelMarks: RenderCancelMarks,
+    private readonly liveStates: RenderLiveStates,
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
   ) {}
 
   async handle(job: JobOf<'render-track'>, context: ActionContext): Promise<RenderTrackResult> {
+    const result = await this.poll(job, context);
+    // The render job ended at submission: its page reads where each farm job is from here.
+    await this.liveStates.record(job.data.track.parentJobId, result.taskId, {
+      state: result.state,
+      progress: result.progress,
+      ...(result.state === 'failed' ? { message: result.summary } : {}),
+    });
+    return result;
+  }
+
+  private async poll(
+    job: JobOf<'render-track'>,
+    context: ActionContext,
+  ): Promise<RenderTrackResult> {
     const { track, request } = job.data;
     const config = this.specs.config;
     const base = { taskId: track.taskId, farmJobId: track.farmJobId };
@@ -505,6 +542,7 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
     RenderTrackAction,
     RenderCancelAction,
     RenderCancelMarks,
+    RenderLiveStates,
   ],
 })
 export class RenderModule {}
