@@ -1,4 +1,4 @@
-import { CallLimiter, mapBounded } from './call-limiter';
+import { CallLimiter, forEachBounded, mapBounded } from './call-limiter';
 
 /** A task that stays open until the test releases it. */
 function gate() {
@@ -68,5 +68,44 @@ describe('mapBounded', () => {
     });
     expect(result).toEqual([50, 10, 40, 20, 30]);
     expect(peak).toBe(2);
+  });
+});
+
+describe('forEachBounded', () => {
+  it('starts no item after a failure and throws once the running ones have settled', async () => {
+    const started: number[] = [];
+    const settled: number[] = [];
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
+    const run = forEachBounded([0, 1, 2, 3, 4], 2, async (item) => {
+      started.push(item);
+      if (item === 0) await slow;
+      if (item === 1) throw new Error('farm refused');
+      settled.push(item);
+    });
+    let outcome: 'pending' | Error = 'pending';
+    run.catch((error: Error) => (outcome = error));
+    // Item 1 failed at once; item 0 is still running, so nothing is thrown yet.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outcome).toBe('pending');
+    releaseSlow();
+    await expect(run).rejects.toThrow('farm refused');
+    expect(started).toEqual([0, 1]);
+    expect(settled).toEqual([0]);
+  });
+
+  it('keeps at most `parallel` items running and runs them all', async () => {
+    let running = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await forEachBounded([1, 2, 3, 4, 5, 6], 3, async (item) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.push(item);
+      running--;
+    });
+    expect(peak).toBe(3);
+    expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

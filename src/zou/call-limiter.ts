@@ -80,3 +80,29 @@ export async function mapBounded<T, R>(
   await Promise.all(lanes);
   return results;
 }
+
+/**
+ * Runs `worker` over the items, at most `parallel` at a time, for work with side effects: after
+ * a failure no new item starts, and the first error is thrown only once every running item has
+ * settled, so a retry of the whole never overlaps a leftover of the attempt before it.
+ */
+export async function forEachBounded<T>(
+  items: readonly T[],
+  parallel: number,
+  worker: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const lanes = Array.from({ length: Math.min(Math.max(1, parallel), items.length) }, async () => {
+    while (!failure && next < items.length) {
+      const index = next++;
+      try {
+        await worker(items[index], index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  });
+  await Promise.all(lanes);
+  if (failure) throw (failure as { error: unknown }).error;
+}

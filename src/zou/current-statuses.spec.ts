@@ -52,4 +52,13 @@ describe('CurrentStatuses', () => {
     expect(await statuses.of('zz')).toBeUndefined();
     expect(reads).toEqual([['a', 'b'], ['zz']]);
   });
+
+  it('shares one window read between callers asking at the same time', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `t${i}`);
+    const { zou, reads } = fakeZou(new Map(ids.map((id) => [id, 'wip'])));
+    const statuses = new CurrentStatuses(zou, ids, 4);
+    const answers = await Promise.all(ids.slice(0, 4).map((id) => statuses.of(id)));
+    expect(answers).toEqual(['wip', 'wip', 'wip', 'wip']);
+    expect(reads).toEqual([['t0', 't1', 't2', 't3']]);
+  });
 });

@@ -12,6 +12,8 @@ const WINDOW = 80;
  */
 export class CurrentStatuses {
   private readonly fresh = new Map<string, string>();
+  /** Task id -> the window read that will bring its status (concurrent callers share it). */
+  private readonly reading = new Map<string, Promise<void>>();
 
   /** `order`: the task ids in the order they will be commented on. */
   constructor(
@@ -22,16 +24,25 @@ export class CurrentStatuses {
 
   /** The task's current status id, or undefined when Zou no longer has the task. */
   async of(taskId: string): Promise<string | undefined> {
-    if (!this.fresh.has(taskId)) await this.readFrom(taskId);
+    if (!this.fresh.has(taskId)) await (this.reading.get(taskId) ?? this.readFrom(taskId));
     const status = this.fresh.get(taskId);
     this.fresh.delete(taskId);
     return status;
   }
 
-  private async readFrom(taskId: string): Promise<void> {
+  private readFrom(taskId: string): Promise<void> {
     const start = this.order.indexOf(taskId);
-    const ids = start < 0 ? [taskId] : this.order.slice(start, start + this.window);
-    const { tasks } = await this.zou.getTasksByIds(ids);
-    for (const task of tasks) this.fresh.set(task.id, task.task_status_id);
+    // Not the ids already being read by another caller's window.
+    const ids = (start < 0 ? [taskId] : this.order.slice(start, start + this.window)).filter(
+      (id) => id === taskId || !this.reading.has(id),
+    );
+    const read = this.zou.getTasksByIds(ids).then(({ tasks }) => {
+      for (const task of tasks) this.fresh.set(task.id, task.task_status_id);
+    });
+    const settled = read.finally(() => {
+      for (const id of ids) if (this.reading.get(id) === settled) this.reading.delete(id);
+    });
+    for (const id of ids) this.reading.set(id, settled);
+    return settled;
   }
 }

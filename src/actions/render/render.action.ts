@@ -9,6 +9,7 @@ import type { FarmAdapter, FarmJobSpec, FarmJobState } from '../../farms';
 import { JobQueues } from '../../queues/job-queues.service';
 import { formatJobId } from '../../jobs/job-id';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import { forEachBounded } from '../../zou/call-limiter';
 import { CurrentStatuses } from '../../zou/current-statuses';
 import { ZouClient } from '../../zou/zou.client';
 import { ZouNotFoundError } from '../../zou/zou.errors';
@@ -250,29 +251,30 @@ export class RenderAction implements ActionHandler<'render'> {
       ...(person.email ? { email: person.email } : {}),
     };
     const submitStatusId = await this.statusId(this.config.RENDER_STATUS_ON_SUBMIT);
-    const tasks: RenderedTask[] = [];
-    const errors: RenderResult['errors'] = selection.missing.map((taskId) => ({
+    const missing: RenderResult['errors'] = selection.missing.map((taskId) => ({
       taskId,
       reason: 'not found in Kitsu',
     }));
-    const dryRun: FarmJobSpec[] = [];
+    // One slot per selected task, so the result keeps the selection's order whatever finishes first.
+    const slots: { task: RenderedTask; error?: string; spec?: FarmJobSpec }[] = [];
     // Without a submit status each comment keeps the task's own, read in bulk just in time.
     const statuses = new CurrentStatuses(
       this.zou,
       selection.tasks.map((t) => t.task.id),
     );
     let done = 0;
-    for (const resolved of selection.tasks) {
+    // Tasks go to the farm and to Kitsu a few at a time; every step is recorded on the job
+    // before the next, so a retry (after all lanes have settled) never repeats one.
+    await forEachBounded(selection.tasks, this.config.RENDER_PARALLEL, async (resolved, index) => {
       const taskId = resolved.task.id;
       let record = job.data.submitted?.[taskId];
+      let dry: FarmJobSpec | undefined;
       if (!record) {
         const spec = this.specs.build(resolved, request, submitter);
         if (typeof spec === 'string') {
-          errors.push({ taskId, reason: spec });
-          tasks.push(notSubmitted(taskId, resolved.task.name, spec));
-          continue;
+          slots[index] = { task: notSubmitted(taskId, resolved.task.name, spec), error: spec };
+          return;
         }
-        if (this.farm.kind === 'dry-run') dryRun.push(spec);
         try {
           const submission = await this.farm.submit(spec);
           record = {
@@ -288,11 +290,11 @@ export class RenderAction implements ActionHandler<'render'> {
           // A farm that is down fails the whole job for a retry; a refused job is this task's error.
           if (error instanceof FarmError && error.transient) throw error;
           const reason = error instanceof Error ? error.message : String(error);
-          errors.push({ taskId, reason });
-          tasks.push(notSubmitted(taskId, spec.name, reason));
-          continue;
+          slots[index] = { task: notSubmitted(taskId, spec.name, reason), error: reason };
+          return;
         }
         await this.record(job, taskId, record);
+        if (this.farm.kind === 'dry-run') dry = spec;
       }
       if (!record.commented) {
         const link = record.url ? ` ${record.url}` : '';
@@ -330,22 +332,33 @@ export class RenderAction implements ActionHandler<'render'> {
         record = { ...record, trackingJobId };
         await this.record(job, taskId, record);
       }
-      tasks.push({
-        taskId,
-        name: record.name,
-        farmJobId: record.farmJobId,
-        url: record.url,
-        frames: record.frames,
-        state: record.state,
-        progress: 0,
-        trackingJobId: record.trackingJobId,
-      });
+      slots[index] = {
+        ...(dry ? { spec: dry } : {}),
+        task: {
+          taskId,
+          name: record.name,
+          farmJobId: record.farmJobId,
+          url: record.url,
+          frames: record.frames,
+          state: record.state,
+          progress: 0,
+          trackingJobId: record.trackingJobId,
+        },
+      };
       done += 1;
       await context.progress(
         5 + Math.round((90 * done) / selection.tasks.length),
         `${done} submitted`,
       );
-    }
+    });
+    const tasks = slots.map((slot) => slot.task);
+    const errors = [
+      ...missing,
+      ...slots.flatMap((slot) =>
+        slot.error ? [{ taskId: slot.task.taskId, reason: slot.error }] : [],
+      ),
+    ];
+    const dryRun = slots.flatMap((slot) => (slot.spec ? [slot.spec] : []));
     const submitted = tasks.filter((t) => t.farmJobId).length;
     const summary =
       `${submitted} of ${selection.tasks.length + selection.missing.length} task(s) submitted to ${this.farm.label}` +

@@ -62,6 +62,13 @@ export class RenderConfig {
   /** `off`: submit only, no polling (for farms followed elsewhere). */
   @IsIn(['on', 'off'])
   RENDER_TRACKING = 'on';
+
+  /** Tasks submitted and commented at once within one render job. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  RENDER_PARALLEL = 4;
 }
 
 const TEMPLATE_VARS = [
