@@ -112,10 +112,10 @@ export class JobsService {
     state: PublicJobState,
     stored: unknown,
   ): Promise<unknown> {
-    const live = this.registry.get(action)?.handler.liveResult;
-    if (state !== 'completed' || stored === null || !live) return stored;
+    const handler = this.registry.get(action)?.handler;
+    if (state !== 'completed' || stored === null || !handler?.liveResult) return stored;
     try {
-      return await live.call(this.registry.get(action)!.handler, id, stored as never);
+      return await handler.liveResult(id, stored as never);
     } catch {
       // The stored result is still true, only older: better than no page.
       return stored;
