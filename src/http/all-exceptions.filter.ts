@@ -9,7 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import { KitsuRequestError } from '../intake/kitsu-request';
 import { QueueUnavailableError } from '../intake/intake.service';
-import { errorPage, reasonPhrase, wantsHtml, type ErrorBody } from './http-errors';
+import { reasonPhrase, sendError, type ErrorBody } from './http-errors';
 
 /**
  * One shape for every error answer: status, reason, a message a person can act on, and the
@@ -31,17 +31,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     sendError(req, res, body);
   }
-}
-
-export function sendError(req: Request, res: Response, body: ErrorBody): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  if (typeof body.retryAfter === 'number') res.setHeader('Retry-After', String(body.retryAfter));
-  res.status(body.statusCode);
-  if (wantsHtml(req)) res.type('html').send(errorPage(body));
-  else res.json(body);
 }
 
 /** The answer to any exception: HTTP ones keep their status and extras, anything else is 500. */

@@ -8,8 +8,8 @@ import proxyAddr from 'proxy-addr';
 import type { HeaderMiddleware } from '../intake/intake-fast-lane';
 import { loadEdgeConfig, type EdgeConfig } from '../edge/edge.config';
 import { assignRequestId } from '../logging/request-id';
-import { reasonPhrase } from './http-errors';
-import { AllExceptionsFilter, sendError } from './all-exceptions.filter';
+import { AllExceptionsFilter } from './all-exceptions.filter';
+import { bodyError, sendError } from './http-errors';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -110,18 +110,5 @@ function bodyParserErrors(err: unknown, req: Request, res: Response, next: NextF
   const error = err as BodyParserError;
   if (!error || typeof error.status !== 'number') return next(err);
   const status = error.status >= 400 && error.status < 500 ? error.status : 400;
-  const messages: Record<string, string> = {
-    'entity.too.large': 'The request body is larger than the configured limit',
-    'entity.parse.failed': 'The request body is not valid JSON',
-    'encoding.unsupported': 'The request body has an unsupported content encoding',
-    'charset.unsupported': 'The request body has an unsupported charset',
-    'parameters.too.many': 'The form has too many fields',
-    'request.aborted': 'The request was aborted',
-  };
-  sendError(req, res, {
-    statusCode: status,
-    error: reasonPhrase(status),
-    message: messages[error.type ?? ''] ?? 'The request body could not be read',
-    errors: [{ field: 'body', reason: messages[error.type ?? ''] ?? 'could not be read' }],
-  });
+  sendError(req, res, bodyError(status, error.type));
 }

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import accepts from 'accepts';
 import type { Logger as Pino } from 'pino';
 import { errorBodyFor } from '../http/all-exceptions.filter';
-import { errorPage, reasonPhrase, type ErrorBody } from '../http/http-errors';
+import { bodyError, sendError, type ErrorBody } from '../http/http-errors';
 import { assignRequestId } from '../logging/request-id';
 import { logRequestLine } from '../logging/request-line';
 import type { ActionIntake } from './action-intake.service';
@@ -85,7 +84,7 @@ export class IntakeFastLane {
       try {
         body = parseStrictJson(raw!);
       } catch {
-        return this.fail(req, res, bodyProblem(400, 'The request body is not valid JSON'));
+        return this.fail(req, res, bodyError(400, 'entity.parse.failed'));
       }
       this.options.intake
         .accept({
@@ -135,7 +134,7 @@ export class IntakeFastLane {
     });
     req.once('end', () => {
       if (tooLarge) {
-        done(bodyProblem(413, 'The request body is larger than the configured limit'));
+        done(bodyError(413, 'entity.too.large'));
       } else {
         done(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
       }
@@ -145,24 +144,11 @@ export class IntakeFastLane {
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, body: ErrorBody, cause?: unknown): void {
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
     if (body.statusCode >= 500) {
       const detail = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
       this.options.log()?.error(`${req.method} ${req.url} -> ${body.statusCode}: ${detail}`);
     }
-    if (typeof body.retryAfter === 'number') res.setHeader('Retry-After', String(body.retryAfter));
-    const html = accepts(req).type(['application/json', 'text/html']) === 'text/html';
-    const text = html && req.headers.accept ? errorPage(body) : JSON.stringify(body);
-    res.statusCode = body.statusCode;
-    res.setHeader(
-      'Content-Type',
-      html && req.headers.accept ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
-    );
-    res.setHeader('Content-Length', Buffer.byteLength(text));
-    res.end(text);
+    sendError(req, res, body);
   }
 
   /** The line pino-http writes for every other request, without its per-request child logger. */
@@ -180,20 +166,8 @@ function noop(): void {}
 function parseStrictJson(raw: Buffer): unknown {
   if (raw.length === 0) return {};
   const text = raw.toString('utf8');
-  // JSON's own whitespace only: space, tab, line feed, carriage return.
-  const first = text.trimStart()[0];
-  const leading = text.length - text.trimStart().length;
-  if (!/^[ \t\n\r]*$/.test(text.slice(0, leading)) || (first !== '{' && first !== '[')) {
-    throw new SyntaxError('not an object or array');
-  }
+  // The first character after JSON's own whitespace (space, tab, line feed, carriage return).
+  const first = /^[ \t\n\r]*(.)/s.exec(text)?.[1];
+  if (first !== '{' && first !== '[') throw new SyntaxError('not an object or array');
   return JSON.parse(text) as unknown;
-}
-
-function bodyProblem(status: number, message: string): ErrorBody {
-  return {
-    statusCode: status,
-    error: reasonPhrase(status),
-    message,
-    errors: [{ field: 'body', reason: message }],
-  };
 }

@@ -39,14 +39,16 @@ function shotTasks(zou: ZouSimulator, shape: 'full' | 'frames-only' | 'none'): Z
   });
 }
 
-async function render(
+/** Kitsu's AJAX click on these tasks by the supervisor; answers the job id. */
+async function click(
   stack: TestStack,
   zou: ZouSimulator,
+  action: string,
   tasks: ZouTask[],
-): Promise<RenderResult> {
+): Promise<string> {
   const person = zou.data.people.supervisor;
   const answer = await request(stack.url)
-    .post('/actions/render')
+    .post(`/actions/${action}`)
     .send({
       userid: person.id,
       useremail: person.email,
@@ -57,7 +59,15 @@ async function render(
       entitytype: 'shot',
     })
     .expect(202);
-  const id = answer.body.jobId as string;
+  return answer.body.jobId as string;
+}
+
+async function render(
+  stack: TestStack,
+  zou: ZouSimulator,
+  tasks: ZouTask[],
+): Promise<RenderResult> {
+  const id = await click(stack, zou, 'render', tasks);
   await stack.waitForJob(id);
   const job = await request(stack.url).get(`/jobs/${id}`).set('Accept', 'application/json');
   expect(job.body.state).toBe('completed');
@@ -252,18 +262,10 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     const submitted = await render(stack, zou, [running]);
     const farmJobId = submitted.tasks[0].farmJobId!;
     const person = zou.data.people.supervisor;
-    const answer = await request(stack.url)
-      .post('/actions/render-cancel')
-      .send({
-        userid: person.id,
-        useremail: person.email,
-        productionid: running.project_id,
-        selection: [running.id, idle.id],
-      })
-      .expect(202);
-    await stack.waitForJob(answer.body.jobId as string);
+    const cancelId = await click(stack, zou, 'render-cancel', [running, idle]);
+    await stack.waitForJob(cancelId);
     const job = await request(stack.url)
-      .get(`/jobs/${answer.body.jobId as string}`)
+      .get(`/jobs/${cancelId}`)
       .set('Accept', 'application/json')
       .expect(200);
     const result = job.body.result as RenderCancelResult;
