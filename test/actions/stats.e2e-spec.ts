@@ -7,14 +7,16 @@ const DAY_HOURS = 6;
 
 /** The figures recomputed here from the simulator's rows, written apart from the action's code. */
 function expected(zou: ZouSimulator, tasks: ZouTask[], asOf: string) {
-  const now = new Date(asOf).getTime();
+  // Calendar days in UTC (the default zone): today's midnight, and each due date's day.
+  const now = new Date(asOf.slice(0, 10) + 'T00:00:00Z').getTime();
   const monday = new Date(asOf);
   monday.setUTCHours(0, 0, 0, 0);
   monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
   const weekStart = monday.getTime();
   const weekEnd = weekStart + 7 * 86_400_000;
   const isDone = (t: ZouTask) => zou.data.taskStatuses.get(t.task_status_id)!.is_done;
-  const due = (t: ZouTask) => (t.due_date ? new Date(`${t.due_date}Z`).getTime() : null);
+  const due = (t: ZouTask) =>
+    t.due_date ? new Date(`${t.due_date.slice(0, 10)}T00:00:00Z`).getTime() : null;
   const late = (t: ZouTask) => !isDone(t) && due(t) !== null && due(t)! < now;
   const remaining = (t: ZouTask) => (isDone(t) ? 0 : Math.max(0, t.estimation - t.duration));
   const toDays = (minutes: number) => minutes / 60 / DAY_HOURS;
@@ -42,7 +44,7 @@ function expected(zou: ZouSimulator, tasks: ZouTask[], asOf: string) {
   });
   const lateTasks = tasks.filter(late).map((t) => ({
     taskId: t.id,
-    daysLate: Math.ceil((now - due(t)!) / 86_400_000),
+    daysLate: Math.round((now - due(t)!) / 86_400_000),
   }));
   const dueThisWeek = tasks.filter(
     (t) => !isDone(t) && due(t) !== null && due(t)! >= weekStart && due(t)! < weekEnd,

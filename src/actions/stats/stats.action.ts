@@ -99,6 +99,7 @@ export class StatsAction implements ActionHandler<'stats'> {
       projectNames,
       dayHours: this.config.STATS_DAY_HOURS,
       now: new Date(),
+      timeZone: this.config.STATS_TIME_ZONE,
     };
     const figures = computeStats(input);
     const { overall } = figures;

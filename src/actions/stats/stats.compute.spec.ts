@@ -1,5 +1,12 @@
 import type { ZouEntity, ZouTask, ZouTaskStatus, ZouTaskType } from '../../zou/zou.types';
-import { computeStats, csvField, statsCsv, weekBounds, type StatsInput } from './stats.compute';
+import {
+  computeStats,
+  csvField,
+  statsCsv,
+  todayIn,
+  weekBounds,
+  type StatsInput,
+} from './stats.compute';
 import { renderStatsResult } from './stats.renderer';
 
 const status = (id: string, isDone: boolean, priority: number) =>
@@ -49,6 +56,7 @@ function input(tasks: ZouTask[]): StatsInput {
     projectNames: new Map([['p', 'Show']]),
     dayHours: 8,
     now: NOW,
+    timeZone: 'UTC',
   };
 }
 
@@ -62,7 +70,7 @@ describe('computeStats', () => {
       retake_count: 2,
       assignees: ['ann'],
     }),
-    // Late by 1.5 days -> 2 days late; 16 h estimated, 4 h spent -> 1.5 days remaining.
+    // Due yesterday (calendar) -> 1 day late; 16 h estimated, 4 h spent -> 1.5 days remaining.
     task('t2', {
       entity_id: 'sh2',
       estimation: 960,
@@ -100,7 +108,7 @@ describe('computeStats', () => {
   });
 
   it('judges late tasks, days late and this week', () => {
-    expect(stats.late).toEqual([expect.objectContaining({ taskId: 't2', daysLate: 2 })]);
+    expect(stats.late).toEqual([expect.objectContaining({ taskId: 't2', daysLate: 1 })]);
     expect(stats.dueThisWeek.map((t) => t.taskId)).toEqual(['t2', 't3']);
     expect(stats.overall).toMatchObject({ lateTasks: 1, dueThisWeek: 2 });
   });
@@ -139,7 +147,7 @@ describe('computeStats', () => {
       sequence: 'SQ1',
       entity: 'SH2',
       remainingDays: 1.5,
-      daysLate: 2,
+      daysLate: 1,
       dueThisWeek: true,
       nbFrames: 50,
     });
@@ -181,10 +189,36 @@ describe('CSV', () => {
 });
 
 describe('weekBounds', () => {
-  it('runs Monday to Monday in UTC, Sunday included', () => {
-    const [start, end] = weekBounds(new Date('2026-11-29T23:00:00Z'));
-    expect(new Date(start).toISOString()).toBe('2026-11-23T00:00:00.000Z');
-    expect(new Date(end).toISOString()).toBe('2026-11-30T00:00:00.000Z');
+  it('runs Monday to Monday, Sunday included', () => {
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+    expect(weekBounds(day('2026-11-29'))).toEqual([day('2026-11-23'), day('2026-11-30')]);
+    expect(weekBounds(day('2026-11-23'))).toEqual([day('2026-11-23'), day('2026-11-30')]);
+  });
+});
+
+describe('lateness by calendar day', () => {
+  const judge = (dueDate: string, now: string, timeZone = 'UTC') =>
+    computeStats({ ...input([task('t', { due_date: dueDate })]), now: new Date(now), timeZone })
+      .rows[0];
+
+  it('does not count a task due today as late', () => {
+    expect(judge('2026-12-04T00:00:00', '2026-12-04T23:59:00Z').daysLate).toBeNull();
+    expect(judge('2026-12-04', '2026-12-04T00:01:00Z').daysLate).toBeNull();
+  });
+
+  it('counts calendar days, as Kitsu shows them', () => {
+    // Due 6 January 2025, judged 4 December 2026: 697 days.
+    expect(judge('2025-01-06T00:00:00', '2026-12-04T09:00:00Z').daysLate).toBe(697);
+    expect(judge('2026-12-03T18:00:00', '2026-12-04T00:30:00Z').daysLate).toBe(1);
+  });
+
+  it("uses the studio's time zone for today", () => {
+    // 23:30 UTC on 3 December is already 4 December in Tokyo, still 3 December in Los Angeles.
+    expect(judge('2026-12-03', '2026-12-03T23:30:00Z', 'Asia/Tokyo').daysLate).toBe(1);
+    expect(judge('2026-12-03', '2026-12-03T23:30:00Z', 'America/Los_Angeles').daysLate).toBeNull();
+    expect(todayIn(new Date('2026-12-03T23:30:00Z'), 'Asia/Tokyo')).toBe(
+      Date.parse('2026-12-04T00:00:00Z') / 86_400_000,
+    );
   });
 });
 

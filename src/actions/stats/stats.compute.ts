@@ -18,6 +18,8 @@ export interface StatsInput {
   /** Hours in a working day (estimation and duration are minutes in Zou). */
   dayHours: number;
   now: Date;
+  /** IANA zone whose calendar decides "today" for lateness (Kitsu shows due dates as days). */
+  timeZone: string;
 }
 
 export interface TimeFigures {
@@ -103,6 +105,8 @@ export interface LateTask {
 export interface StatsFigures {
   /** When "late" and "this week" were judged (ISO). */
   asOf: string;
+  /** The zone whose calendar judged lateness. */
+  timeZone: string;
   dayHours: number;
   statuses: Array<{ id: string; name: string; shortName: string; color: string; isDone: boolean }>;
   overall: TimeFigures &
@@ -137,25 +141,35 @@ export interface StatsFigures {
 
 const DAY_MS = 86_400_000;
 
-/** Zou dates have no zone and are UTC. */
-function parseZouDate(value: string | null): number | null {
-  if (!value) return null;
-  const text =
-    value.length === 10
-      ? `${value}T00:00:00Z`
-      : /[zZ]|[+-]\d\d:?\d\d$/.test(value)
-        ? value
-        : `${value}Z`;
-  const time = Date.parse(text);
-  return Number.isNaN(time) ? null : time;
+/**
+ * A calendar day as a day number (days since 1970-01-01). Kitsu sets and shows due dates as days,
+ * so only the date part of Zou's value counts, whatever time it carries.
+ */
+function dueDay(value: string | null): number | null {
+  const match = value ? /^(\d{4})-(\d{2})-(\d{2})/.exec(value) : null;
+  if (!match) return null;
+  const time = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return Number.isNaN(time) ? null : time / DAY_MS;
 }
 
-/** Monday 00:00 UTC of the week holding `now`, and the Monday after. */
-export function weekBounds(now: Date): [number, number] {
-  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  const sinceMonday = (now.getUTCDay() + 6) % 7;
-  const start = midnight - sinceMonday * DAY_MS;
-  return [start, start + 7 * DAY_MS];
+/** Today's day number in the studio's time zone. */
+export function todayIn(now: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(now);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(part('year'), part('month') - 1, part('day')) / DAY_MS;
+}
+
+/** Day numbers of the Monday of the week holding `today`, and of the Monday after. */
+export function weekBounds(today: number): [number, number] {
+  // 1970-01-01 was a Thursday: day 0 is 3 days after a Monday.
+  const sinceMonday = (((today + 3) % 7) + 7) % 7;
+  const start = today - sinceMonday;
+  return [start, start + 7];
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
@@ -163,14 +177,15 @@ const ratio = (part: number, whole: number) => (whole ? round2(part / whole) : 0
 
 /**
  * Production figures over tasks: one pass over the tasks plus small per-key aggregates, so 20,000
- * tasks take milliseconds. Days are of `dayHours` hours. "Late": due date passed and not done,
- * days late rounded up. "Due this week": not done, due Monday 00:00 to Sunday 24:00 UTC.
+ * tasks take milliseconds. Days are of `dayHours` hours. Lateness goes by calendar day in the studio's
+ * zone, as Kitsu shows it: "late" is not done and due before today (due today is not late), days late
+ * is today minus the due day; "due this week" is not done and due Monday to Sunday of this week.
  */
 export function computeStats(input: StatsInput): StatsFigures {
   const minutesPerDay = input.dayHours * 60;
   const days = (minutes: number) => minutes / minutesPerDay;
-  const now = input.now.getTime();
-  const [weekStart, weekEnd] = weekBounds(input.now);
+  const today = todayIn(input.now, input.timeZone);
+  const [weekStart, weekEnd] = weekBounds(today);
   const usedStatuses = new Set<string>();
 
   interface TypeAcc {
@@ -204,9 +219,9 @@ export function computeStats(input: StatsInput): StatsFigures {
     const duration = task.duration || 0;
     const remaining = done ? 0 : Math.max(estimation - duration, 0);
     const overrun = estimation > 0 && duration > estimation ? duration - estimation : 0;
-    const due = parseZouDate(task.due_date);
-    const isLate = !done && due !== null && due < now;
-    const daysLate = isLate ? Math.ceil((now - due) / DAY_MS) : null;
+    const due = dueDay(task.due_date);
+    const isLate = !done && due !== null && due < today;
+    const daysLate = isLate ? today - due : null;
     const inWeek = !done && due !== null && due >= weekStart && due < weekEnd;
     const retakes = task.retake_count || 0;
 
@@ -405,6 +420,7 @@ export function computeStats(input: StatsInput): StatsFigures {
 
   return {
     asOf: input.now.toISOString(),
+    timeZone: input.timeZone,
     dayHours: input.dayHours,
     statuses: [...input.statuses.values()]
       .filter((status) => usedStatuses.has(status.id))

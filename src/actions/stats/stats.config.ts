@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsNumber, Max, Min } from 'class-validator';
+import { IsNumber, IsTimeZone, Max, Min } from 'class-validator';
 import { validateEnv } from '../../config/validate-env';
 
 const toNumber = ({ value }: { value: unknown }): unknown =>
@@ -14,8 +14,26 @@ export class StatsConfig {
   @Min(1)
   @Max(24)
   STATS_DAY_HOURS = 8;
+
+  /**
+   * IANA time zone whose calendar decides "today" for late and due-this-week (Kitsu shows due
+   * dates as days). Defaults to TZ when that names a zone, else UTC.
+   */
+  @IsTimeZone()
+  STATS_TIME_ZONE = 'UTC';
+}
+
+function isTimeZone(name: string | undefined): name is string {
+  if (!name) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function loadStatsConfig(env: Record<string, string | undefined>): StatsConfig {
-  return validateEnv(StatsConfig, env);
+  const zone = env.STATS_TIME_ZONE || (isTimeZone(env.TZ) ? env.TZ : undefined);
+  return validateEnv(StatsConfig, { ...env, STATS_TIME_ZONE: zone });
 }

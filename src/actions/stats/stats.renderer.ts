@@ -169,7 +169,7 @@ export function renderStatsResult(raw: unknown, jobId: string, viewQuery = ''): 
 <h2>Due this week</h2>${week}${more(result.dueThisWeek)}
 <h2>People</h2>${people}
 <h2>Frames per sequence</h2>${frameBurn(result)}${frames}
-<p class="muted">Days of ${escapeHtml(result.dayHours)} h · as of ${escapeHtml(result.asOf)}</p>`;
+<p class="muted">Days of ${escapeHtml(result.dayHours)} h · as of ${escapeHtml(result.asOf)} · late by calendar day in ${escapeHtml(result.timeZone ?? 'UTC')}</p>`;
 }
 
 registerResultRenderer('stats', (result, context) =>
