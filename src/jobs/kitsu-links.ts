@@ -57,3 +57,8 @@ export function kitsuTaskTypeUrl(
 export function kitsuPlaylistUrl(kitsuUrl: string, place: KitsuPlace, playlistId: string): string {
   return `${base(kitsuUrl, place)}/playlists/${encodeURIComponent(playlistId)}`;
 }
+
+/** A person's page in Kitsu (their tasks, timesheets). */
+export function kitsuPersonUrl(kitsuUrl: string, personId: string): string {
+  return `${kitsuUrl}/people/${encodeURIComponent(personId)}`;
+}

@@ -236,4 +236,25 @@ describe('renderStatsResult', () => {
     expect(html).toContain('Ann &quot;A&quot; Lee');
     expect(renderStatsResult(null, 'x')).toContain('No statistics');
   });
+
+  it('links late tasks, their entities and people to Kitsu, and outlines every swatch', () => {
+    const stats = computeStats(
+      input([task('t9', { assignees: ['ann'], entity_id: 'sh2', due_date: '2026-11-20' })]),
+    );
+    const html = renderStatsResult(
+      { ...stats, summary: '', scope: 'selection', projects: [], missing: [] },
+      'stats.8',
+      '',
+      'https://kitsu.example',
+    );
+    expect(html).toContain('href="https://kitsu.example/productions/p/episodes/ep1/shots/sh2"');
+    expect(html).toContain('href="https://kitsu.example/productions/p/episodes/ep1/shots/tasks/t9"');
+    expect(html).toContain('href="https://kitsu.example/people/ann"');
+    const swatches = html.match(/<rect [^>]*fill="#[0-9a-f]+"[^>]*>/g) ?? [];
+    const statusSwatches = swatches.filter(
+      (rect) => !rect.includes('#cccccc') && !rect.includes('#22d160'),
+    );
+    expect(statusSwatches.length).toBeGreaterThan(0);
+    for (const rect of statusSwatches) expect(rect).toContain('stroke="currentColor"');
+  });
 });

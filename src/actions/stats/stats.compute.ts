@@ -94,12 +94,18 @@ export interface TaskRow {
 
 export interface LateTask {
   taskId: string;
+  projectId: string;
+  episodeId: string | null;
+  entityId: string;
+  /** Zou's entity type name (Shot, Asset, ...), for links into Kitsu. */
+  entityType: string;
   entity: string;
   taskType: string;
   status: string;
   dueDate: string;
   daysLate: number;
   assignees: string;
+  assigneeList: Array<{ id: string; name: string }>;
 }
 
 export interface StatsFigures {
@@ -318,11 +324,16 @@ export function computeStats(input: StatsInput): StatsFigures {
     rows.push(row);
     const brief = {
       taskId: task.id,
+      projectId: task.project_id,
+      episodeId: episode?.type === 'Episode' ? episode.id : null,
+      entityId: task.entity_id,
+      entityType: entity?.type ?? '',
       entity: entityName,
       taskType: row.taskType,
       status: row.status,
       dueDate: task.due_date ?? '',
       assignees: assigneeNames,
+      assigneeList: assignees.map((id) => ({ id, name: personName(id) })),
     };
     if (isLate) late.push({ ...brief, daysLate: daysLate! });
     if (inWeek) dueThisWeek.push({ ...brief, daysLate: daysLate ?? 0 });

@@ -1,6 +1,14 @@
 import { escapeHtml } from '../../http/html';
+import { kitsuEntityUrl, kitsuPersonUrl, kitsuTaskUrl } from '../../jobs/kitsu-links';
 import { registerResultRenderer } from '../../jobs/result-renderers';
+import type { LateTask } from './stats.compute';
 import type { StatsResult } from './stats.action';
+
+/** Status colours from Kitsu can be near-white (todo) or near-black: every swatch gets an outline. */
+const OUTLINE = 'stroke="currentColor" stroke-opacity="0.45" stroke-width="1"';
+
+/** A table cell: text (escaped here) or markup already escaped by its maker. */
+type Cell = string | number | null | { html: string };
 
 const percent = (value: number) => `${Math.round(value * 100)}%`;
 
@@ -20,7 +28,7 @@ function statusBars(result: StatsResult): string {
           const count = type.byStatus[status.id] ?? 0;
           if (!count) return '';
           const width = (count / type.total) * barWidth;
-          const rect = `<rect x="${x.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${rowHeight - 6}" fill="${escapeHtml(status.color)}"><title>${escapeHtml(status.name)}: ${count}</title></rect>`;
+          const rect = `<rect x="${x.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${rowHeight - 6}" fill="${escapeHtml(status.color)}" ${OUTLINE}><title>${escapeHtml(status.name)}: ${count}</title></rect>`;
           x += width;
           return rect;
         })
@@ -31,7 +39,7 @@ function statusBars(result: StatsResult): string {
   let legendX = labelWidth;
   const legend = result.statuses
     .map((status) => {
-      const item = `<rect x="${legendX}" y="${height - 16}" width="10" height="10" fill="${escapeHtml(status.color)}"/><text x="${legendX + 14}" y="${height - 7}" fill="currentColor" font-size="11">${escapeHtml(status.shortName)}</text>`;
+      const item = `<rect x="${legendX}" y="${height - 16}" width="10" height="10" fill="${escapeHtml(status.color)}" ${OUTLINE}/><text x="${legendX + 14}" y="${height - 7}" fill="currentColor" font-size="11">${escapeHtml(status.shortName)}</text>`;
       legendX += 20 + status.shortName.length * 7;
       return item;
     })
@@ -59,17 +67,55 @@ function frameBurn(result: StatsResult): string {
   return `<svg role="img" aria-label="Done frames per sequence" viewBox="0 0 ${labelWidth + barWidth + 90} ${sequences.length * rowHeight}" width="100%" style="max-width:680px">${rows}</svg>`;
 }
 
-function table(headers: string[], rows: unknown[][]): string {
+function cellHtml(cell: Cell): string {
+  return cell !== null && typeof cell === 'object' ? cell.html : escapeHtml(cell ?? '');
+}
+
+function table(headers: string[], rows: Cell[][]): string {
   if (!rows.length) return '<p class="muted">None.</p>';
   return `<table><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${rows
-    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell ?? '')}</td>`).join('')}</tr>`)
+    .map((row) => `<tr>${row.map((cell) => `<td>${cellHtml(cell)}</td>`).join('')}</tr>`)
     .join('')}</table>`;
+}
+
+function link(href: string | null, label: string): { html: string } {
+  return {
+    html: href
+      ? `<a href="${escapeHtml(href)}" target="_blank" rel="noopener">${escapeHtml(label)}</a>`
+      : escapeHtml(label),
+  };
+}
+
+/** Entity, task and people cells of a late or due task, linked into Kitsu when KITSU_URL is set. */
+function taskCells(task: LateTask, kitsuUrl: string | null) {
+  const place = { projectId: task.projectId, episodeId: task.episodeId };
+  // Results stored before these fields existed have no ids: show the names unlinked.
+  const known = Boolean(kitsuUrl && task.projectId && task.entityId);
+  const people = (task.assigneeList ?? []).map(
+    (person) => link(kitsuUrl && kitsuPersonUrl(kitsuUrl, person.id), person.name).html,
+  );
+  return {
+    entity: link(
+      known ? kitsuEntityUrl(kitsuUrl!, place, task.entityType, task.entityId) : null,
+      task.entity,
+    ),
+    taskType: link(
+      known ? kitsuTaskUrl(kitsuUrl!, place, task.entityType, task.taskId) : null,
+      task.taskType,
+    ),
+    people: people.length ? { html: people.join(', ') } : task.assignees,
+  };
 }
 
 const LIST_LIMIT = 50;
 
 /** The job page partial of a stats job: tables, inline SVG charts, CSV and JSON links. */
-export function renderStatsResult(raw: unknown, jobId: string, viewQuery = ''): string {
+export function renderStatsResult(
+  raw: unknown,
+  jobId: string,
+  viewQuery = '',
+  kitsuUrl: string | null = null,
+): string {
   const result = raw as StatsResult;
   if (!result || typeof result !== 'object' || !result.overall || !Array.isArray(result.taskTypes))
     return '<p class="muted">No statistics.</p>';
@@ -133,26 +179,34 @@ export function renderStatsResult(raw: unknown, jobId: string, viewQuery = ''): 
   );
   const late = table(
     ['Entity', 'Task type', 'Status', 'Due', 'Days late', 'Assignees'],
-    result.late
-      .slice(0, LIST_LIMIT)
-      .map((t) => [
-        t.entity,
-        t.taskType,
+    result.late.slice(0, LIST_LIMIT).map((t) => {
+      const cells = taskCells(t, kitsuUrl);
+      return [
+        cells.entity,
+        cells.taskType,
         t.status,
         t.dueDate.slice(0, 10),
         t.daysLate,
-        t.assignees,
-      ]),
+        cells.people,
+      ];
+    }),
   );
   const week = table(
     ['Entity', 'Task type', 'Status', 'Due', 'Assignees'],
-    result.dueThisWeek
-      .slice(0, LIST_LIMIT)
-      .map((t) => [t.entity, t.taskType, t.status, t.dueDate.slice(0, 10), t.assignees]),
+    result.dueThisWeek.slice(0, LIST_LIMIT).map((t) => {
+      const cells = taskCells(t, kitsuUrl);
+      return [cells.entity, cells.taskType, t.status, t.dueDate.slice(0, 10), cells.people];
+    }),
   );
   const people = table(
     ['Person', 'Tasks', 'Open', 'Remaining (d)', 'Late'],
-    result.assignees.map((a) => [a.name, a.tasks, a.openTasks, a.remainingDays, a.lateTasks]),
+    result.assignees.map((a) => [
+      link(a.personId && kitsuUrl ? kitsuPersonUrl(kitsuUrl, a.personId) : null, a.name),
+      a.tasks,
+      a.openTasks,
+      a.remainingDays,
+      a.lateTasks,
+    ]),
   );
   const frames = table(
     ['Episode', 'Shots', 'Frames', 'Done frames'],
@@ -173,5 +227,5 @@ export function renderStatsResult(raw: unknown, jobId: string, viewQuery = ''): 
 }
 
 registerResultRenderer('stats', (result, context) =>
-  renderStatsResult(result, context.jobId, context.viewQuery),
+  renderStatsResult(result, context.jobId, context.viewQuery, context.kitsuUrl),
 );
