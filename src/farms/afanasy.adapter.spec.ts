@@ -57,7 +57,7 @@ describe('AfanasyAdapter against the Afanasy simulator', () => {
           frames_per_task: 10,
           frames_inc: 1,
           command:
-            'blender -b "/prod/bbb/shots/sq010/sh020/lighting/sh020.blend" -o "/render/bbb/sq010/sh020/lighting/sh020.####" -s @#@ -e @#@ -a',
+            'blender -b /prod/bbb/shots/sq010/sh020/lighting/sh020.blend -o /render/bbb/sq010/sh020/lighting/sh020.#### -s @#@ -e @#@ -a',
           working_directory: '/prod/bbb/shots/sq010/sh020/lighting',
           files: ['/render/bbb/sq010/sh020/lighting/sh020.@####@'],
         },
@@ -82,7 +82,7 @@ describe('AfanasyAdapter against the Afanasy simulator', () => {
 
   it("uses the spec's own command and the configured frames per task when given", async () => {
     await adapter({ framesPerTask: 25 }).submit(
-      sampleSpec({ command: 'render-shot --first @#@ --last @#@' }),
+      sampleSpec({ commandArgs: ['render-shot', '--first', '@#@', '--last', '@#@'] }),
     );
     const { job } = afanasy.submissions()[0].body as {
       job: { blocks: Array<Record<string, unknown>> };
@@ -95,7 +95,7 @@ describe('AfanasyAdapter against the Afanasy simulator', () => {
 
   it('refuses locally a command without @#@', async () => {
     const error = (await rejectionOf(
-      adapter().submit(sampleSpec({ command: 'render-shot --all' })),
+      adapter().submit(sampleSpec({ commandArgs: ['render-shot', '--all'] })),
     )) as FarmError;
     expect(error).toMatchObject({ kind: 'rejected', transient: false });
     expect(afanasy.log).toHaveLength(0);

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { renderCommand } from './command-template';
+import { renderCommandArgs } from './command-template';
 import { FarmError } from './farm.errors';
 import { FarmHttp, type FarmHttpAnswer } from './farm-http';
 import { checkFarmJobSpec, directoryOf, hashedOutputPath, kitsuMetadata } from './farm-spec';
 import type { FarmAdapterEntry } from './farm.registry';
+import { shellJoin } from './shell-words';
 import type {
   FarmAdapter,
   FarmJobSpec,
@@ -130,9 +131,9 @@ export class AfanasyAdapter implements FarmAdapter {
   buildJob(spec: FarmJobSpec): Record<string, unknown> {
     const output = hashedOutputPath(spec.outputPath);
     const framesPerTask = this.options.framesPerTask ?? spec.framesPerTask;
-    const command =
-      spec.command ??
-      renderCommand(this.options.command, {
+    const commandArgs =
+      spec.commandArgs ??
+      renderCommandArgs(this.options.command, {
         scene: spec.scenePath,
         output,
         output_dir: directoryOf(output),
@@ -144,7 +145,7 @@ export class AfanasyAdapter implements FarmAdapter {
         width: spec.resolution?.width,
         height: spec.resolution?.height,
       });
-    if (!command.includes('@#@')) {
+    if (!commandArgs.some((argument) => argument.includes('@#@'))) {
       throw new FarmError(
         KIND,
         'submit',
@@ -152,6 +153,9 @@ export class AfanasyAdapter implements FarmAdapter {
         'the command has no @#@: every task would render the same frames',
       );
     }
+    // Afanasy takes one command string, which render nodes run through a shell: every argument
+    // is quoted, so a name is one argument whatever it holds. `@#@` survives quoting as text.
+    const command = shellJoin(commandArgs);
     const block: Record<string, unknown> = {
       ...spec.extra,
       name: 'render',

@@ -1,3 +1,5 @@
+import { commandTemplateWords } from './shell-words';
+
 /** Fields a farm command line may name, e.g. `blender -b "{scene}" -o "{output}" -s @#@ -e @#@ -a`. */
 export const COMMAND_FIELDS = [
   'scene',
@@ -23,14 +25,20 @@ export function unknownCommandFields(template: string): string[] {
     .filter((name) => !known.includes(name));
 }
 
-/** Fills `{field}`s; a field without a value (e.g. no resolution) becomes empty. */
-export function renderCommand(
+/**
+ * The command's arguments for one job: the template is split into words first (see
+ * shell-words.ts), then each word's `{field}`s are filled, so a value with blanks or quotes stays
+ * one argument. A field without a value (e.g. no resolution) becomes empty.
+ */
+export function renderCommandArgs(
   template: string,
   values: Partial<Record<CommandField, string | number>>,
-): string {
-  return template.replace(FIELD, (whole, name: string) => {
-    if (!(COMMAND_FIELDS as readonly string[]).includes(name)) return whole;
-    const value = values[name as CommandField];
-    return value === undefined ? '' : String(value);
-  });
+): string[] {
+  return commandTemplateWords(template).map((word) =>
+    word.replace(FIELD, (whole, name: string) => {
+      if (!(COMMAND_FIELDS as readonly string[]).includes(name)) return whole;
+      const value = values[name as CommandField];
+      return value === undefined ? '' : String(value);
+    }),
+  );
 }

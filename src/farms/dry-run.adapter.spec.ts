@@ -37,4 +37,31 @@ describe('DryRunAdapter', () => {
     });
     expect(farm.submitted()).toHaveLength(0);
   });
+
+  it('shows the quoted command line a command-line farm would get', async () => {
+    const farm = new DryRunAdapter();
+    const scene = '/prod/Forest Tales/sh 010 $(id)/sh.blend';
+    await farm.submit(sampleSpec({ commandArgs: ['blender', '-b', scene, '-s', '@#@'] }));
+    expect(farm.submitted()[0].commandLine).toBe(
+      "blender -b '/prod/Forest Tales/sh 010 $(id)/sh.blend' -s @#@",
+    );
+  });
+
+  it.each([
+    [{ name: 'SH010\nPlugin=CommandLine' }, 'name contains a control character'],
+    [
+      { metadata: { 'kitsu.entity': 'a\rb' } },
+      'metadata kitsu.entity contains a control character',
+    ],
+    [{ scenePath: '/prod/../../etc/x.blend' }, 'scenePath has a ".." segment'],
+    [{ outputPath: '/render/"x"/x.####' }, 'outputPath contains a quote'],
+    [{ commandArgs: [] }, 'commandArgs is empty'],
+    [{ commandArgs: ['blender', 'x\u0000'] }, 'commandArgs[1] contains a control character'],
+  ])('refuses, as every adapter does, %j', async (overrides, problem) => {
+    const farm = new DryRunAdapter();
+    const error = await rejectionOf(farm.submit(sampleSpec(overrides)));
+    expect(error).toMatchObject({ kind: 'rejected', transient: false });
+    expect((error as Error).message).toContain(problem);
+    expect(farm.submitted()).toHaveLength(0);
+  });
 });

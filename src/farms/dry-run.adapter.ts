@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkFarmJobSpec, frameRange, kitsuMetadata } from './farm-spec';
 import type { FarmAdapterEntry } from './farm.registry';
+import { shellJoin } from './shell-words';
 import type {
   FarmAdapter,
   FarmCallCounts,
@@ -17,6 +18,8 @@ export interface DryRunRecord {
   /** The frame list and metadata any farm would get. */
   frames: string;
   metadata: Record<string, string>;
+  /** The command line a command-line farm (Afanasy) would get, each argument quoted. */
+  commandLine?: string;
   submittedAt: string;
 }
 
@@ -41,6 +44,7 @@ export class DryRunAdapter implements FarmAdapter {
       spec: structuredClone(spec),
       frames: frameRange(spec.frameIn, spec.frameOut),
       metadata: { ...spec.metadata, ...kitsuMetadata(spec) },
+      ...(spec.commandArgs ? { commandLine: shellJoin(spec.commandArgs) } : {}),
       submittedAt: new Date().toISOString(),
     };
     this.records.set(record.farmJobId, record);

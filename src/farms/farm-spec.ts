@@ -26,9 +26,70 @@ export function checkFarmJobSpec(farm: string, spec: FarmJobSpec): void {
   if (!(spec.fps > 0)) problems.push(`fps ${spec.fps} is not positive`);
   if (!spec.scenePath?.trim()) problems.push('scenePath is empty');
   if (!spec.outputPath?.trim()) problems.push('outputPath is empty');
+  if (spec.commandArgs !== undefined) {
+    if (!Array.isArray(spec.commandArgs) || spec.commandArgs.length === 0) {
+      problems.push('commandArgs is empty');
+    } else if (spec.commandArgs.some((argument) => typeof argument !== 'string')) {
+      problems.push('commandArgs holds something other than text');
+    }
+  }
+  for (const [field, value] of textFieldsOf(spec)) {
+    if (hasControlCharacter(value)) problems.push(`${field} contains a control character`);
+  }
+  for (const field of ['scenePath', 'outputPath'] as const) {
+    const problem = typeof spec[field] === 'string' ? pathProblem(spec[field]) : null;
+    if (problem) problems.push(`${field} ${problem}`);
+  }
   if (problems.length > 0) {
     throw new FarmError(farm, 'submit', 'rejected', `invalid job: ${problems.join('; ')}`);
   }
+}
+
+/**
+ * C0 and C1 control characters and Unicode line breaks. No name or path wants them, and
+ * line-based formats (Deadline job info files, farm logs) would read a line break as a new entry.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+export function hasControlCharacter(value: string): boolean {
+  return CONTROL_CHARACTER.test(value);
+}
+
+/**
+ * Why a path must not reach a farm, or null. The render action builds paths from checked names
+ * and keeps them under their template's root; this is the adapters' own last check for any caller.
+ */
+export function pathProblem(path: string): string | null {
+  if (path.split(/[\\/]/).includes('..')) return 'has a ".." segment';
+  if (/["'`]/.test(path)) return 'contains a quote';
+  return null;
+}
+
+/** Every text of a spec that a farm stores, shows or runs, named as in error messages. */
+function textFieldsOf(spec: FarmJobSpec): Array<[string, string]> {
+  const fields: Array<[string, unknown]> = [
+    ['name', spec.name],
+    ['project', spec.project],
+    ['batch', spec.batch],
+    ['submitter.name', spec.submitter?.name],
+    ['submitter.login', spec.submitter?.login],
+    ['submitter.email', spec.submitter?.email],
+    ['scenePath', spec.scenePath],
+    ['outputPath', spec.outputPath],
+    ...Object.entries(spec.metadata ?? {}).flatMap(([key, value]): Array<[string, unknown]> => [
+      ['a metadata key', key],
+      [`metadata ${key}`, value],
+    ]),
+    ...Object.entries(spec.extra ?? {}).map(([key, value]): [string, unknown] => [
+      `extra ${key}`,
+      value,
+    ]),
+    ...(Array.isArray(spec.commandArgs) ? spec.commandArgs : []).map(
+      (argument, index): [string, unknown] => [`commandArgs[${index}]`, argument],
+    ),
+  ];
+  return fields.filter((field): field is [string, string] => typeof field[1] === 'string');
 }
 
 /** Flamenco and Deadline frame lists: `1001-1100`, or `1001` for a single frame. */

@@ -73,6 +73,12 @@ describe('FarmConfig', () => {
     ).toThrow(/AFANASY_COMMAND: unknown field \{ouput\}/);
   });
 
+  it('refuses shell syntax in AFANASY_COMMAND at start-up', () => {
+    expect(() =>
+      loadFarmConfig({ AFANASY_COMMAND: 'blender -b {scene} -s @#@ -e @#@; rm -rf /' }),
+    ).toThrow(/AFANASY_COMMAND: shell syntax ; is not allowed/);
+  });
+
   it('wants DEADLINE_USER and DEADLINE_PASSWORD together, without printing the password', () => {
     expect(() => loadFarmConfig({ DEADLINE_USER: 'render' })).toThrow(
       /DEADLINE_PASSWORD: must be set/,

@@ -13,6 +13,7 @@ import {
 import { toInt, validateEnv } from '../config/validate-env';
 import { COMMAND_FIELDS, unknownCommandFields } from './command-template';
 import { FARM_ADAPTERS, farmKinds } from './farm.registry';
+import { commandTemplateWords } from './shell-words';
 
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -113,6 +114,11 @@ export class FarmConfig {
           .map((name) => `{${name}}`)
           .join(', ')} (known: ${COMMAND_FIELDS.map((name) => `{${name}}`).join(', ')})`,
       );
+    }
+    try {
+      commandTemplateWords(this.AFANASY_COMMAND);
+    } catch (error) {
+      problems.push(`AFANASY_COMMAND: ${(error as Error).message}`);
     }
     if (Boolean(this.DEADLINE_USER) !== Boolean(this.DEADLINE_PASSWORD)) {
       problems.push(

@@ -58,8 +58,11 @@ export interface FarmJobSpec {
    * (e.g. `/render/sh020/sh020.####`), or a directory (the adapter adds a frame pattern).
    */
   outputPath: string;
-  /** Command line for command-line farms (Afanasy), with `@#@` frame placeholders. */
-  command?: string;
+  /**
+   * The command for command-line farms (Afanasy) as an argument list, with `@#@` frame
+   * placeholders; the adapter quotes each argument for the farm's shell.
+   */
+  commandArgs?: string[];
   /** Project name, for farms that group jobs by project (Afanasy `project`). */
   project?: string;
   /** Groups related jobs in the farm's UI (Deadline `BatchName`), e.g. "<project> <sequence>". */

@@ -12,3 +12,11 @@ export { FlamencoAdapter } from './flamenco.adapter';
 export { AfanasyAdapter } from './afanasy.adapter';
 export { DeadlineAdapter } from './deadline.adapter';
 export { DryRunAdapter, type DryRunRecord } from './dry-run.adapter';
+export {
+  shellJoin,
+  shellQuote,
+  splitShellWords,
+  commandTemplateWords,
+  ShellSyntaxError,
+} from './shell-words';
+export { hasControlCharacter, pathProblem } from './farm-spec';

@@ -4,7 +4,13 @@ import { UnrecoverableError } from 'bullmq';
 import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, ActionJobBase, JobOf } from '../action.types';
 import { ENV, type Env } from '../../config/config.module';
-import { FARM_ADAPTER, FarmError, isFinalFarmJobState } from '../../farms';
+import {
+  commandTemplateWords,
+  FARM_ADAPTER,
+  FarmError,
+  hasControlCharacter,
+  isFinalFarmJobState,
+} from '../../farms';
 import type { FarmAdapter, FarmJobSpec, FarmJobState } from '../../farms';
 import { JobQueues } from '../../queues/job-queues.service';
 import { formatJobId } from '../../jobs/job-id';
@@ -15,7 +21,18 @@ import { ZouClient } from '../../zou/zou.client';
 import { ZouNotFoundError } from '../../zou/zou.errors';
 import { toUnrecoverable } from '../zou-failure';
 import { loadRenderConfig, RenderConfig } from './render.config';
-import { fillName, fillTemplate, type RenderTemplateValues } from './render-template';
+import {
+  fieldLabel,
+  fillName,
+  fillTemplate,
+  KITSU_NAME_FIELDS,
+  namePartProblems,
+  staysUnderRoot,
+  templateFields,
+  templateRoot,
+  type RenderTemplateField,
+  type RenderTemplateValues,
+} from './render-template';
 import './render.renderer';
 import { RenderCancelAction, RenderCancelMarks } from './render-cancel.action';
 import { RenderLiveStates } from './render-live-states';
@@ -126,7 +143,46 @@ export function fpsAndResolutionOf(resolved: ResolvedTask): {
 
 @Injectable()
 export class RenderSpecBuilder {
-  constructor(@Inject(RENDER_CONFIG) readonly config: RenderConfig) {}
+  /** RENDER_COMMAND_TEMPLATE as argument words (checked at start-up). */
+  private readonly commandWords: string[];
+  /** Kitsu names that become path parts or command arguments. */
+  private readonly placedFields: ReadonlySet<RenderTemplateField>;
+
+  constructor(@Inject(RENDER_CONFIG) readonly config: RenderConfig) {
+    this.commandWords = commandTemplateWords(config.RENDER_COMMAND_TEMPLATE);
+    this.placedFields = new Set(
+      [
+        config.RENDER_SCENE_TEMPLATE,
+        config.RENDER_OUTPUT_TEMPLATE,
+        config.RENDER_COMMAND_TEMPLATE,
+      ].flatMap(templateFields),
+    );
+  }
+
+  /**
+   * Why these names cannot go to the farm, or null. Any name with a control character is
+   * refused (farms store names in line-based files and logs); a name used in a path or command
+   * must also be a plain path part: no separator, "..", quote or leading dash.
+   */
+  private nameRefusal(values: RenderTemplateValues): string | null {
+    const refusals: string[] = [];
+    for (const field of KITSU_NAME_FIELDS) {
+      const value = values[field];
+      if (!value) continue;
+      const problems = this.placedFields.has(field)
+        ? namePartProblems(value)
+        : hasControlCharacter(value)
+          ? ['a control character']
+          : [];
+      if (problems.length) {
+        refusals.push(
+          `the ${fieldLabel(field)} ${JSON.stringify(value)} contains ${problems.join(', ')}`,
+        );
+      }
+    }
+    if (refusals.length === 0) return null;
+    return `refused: ${refusals.join('; ')} (names that reach farm paths and commands must be plain; rename in Kitsu)`;
+  }
 
   /** The farm job for one task, or the reason there cannot be one. */
   build(
@@ -162,11 +218,27 @@ export class RenderSpecBuilder {
       person: person.name,
       login: person.login,
     };
+    const refusal = this.nameRefusal(values);
+    if (refusal) return refusal;
     const scenePath = fillTemplate(this.config.RENDER_SCENE_TEMPLATE, values);
     const outputPath = fillTemplate(this.config.RENDER_OUTPUT_TEMPLATE, values);
-    const command = this.config.RENDER_COMMAND_TEMPLATE.replace(/\{scene\}/g, scenePath).replace(
-      /\{output\}/g,
-      outputPath,
+    for (const [what, variable, path] of [
+      ['scene path', 'RENDER_SCENE_TEMPLATE', scenePath],
+      ['output path', 'RENDER_OUTPUT_TEMPLATE', outputPath],
+    ] as const) {
+      const template = this.config[variable];
+      if (!staysUnderRoot(template, path)) {
+        return `refused: the ${what} ${path} leaves ${templateRoot(template) || 'the directory the farm starts in'} (${variable})`;
+      }
+    }
+    // One pass over each argument word: a name that looks like a {field} is never filled again.
+    const commandValues: Record<string, string> = {
+      ...values,
+      scene: scenePath,
+      output: outputPath,
+    };
+    const commandArgs = this.commandWords.map((word) =>
+      word.replace(/\{([^{}]*)\}/g, (whole, name: string) => commandValues[name] ?? whole),
     );
     return {
       name: fillName(this.config.RENDER_JOB_NAME_TEMPLATE, values),
@@ -185,7 +257,7 @@ export class RenderSpecBuilder {
       ...(resolution ? { resolution } : {}),
       scenePath,
       outputPath,
-      command: fillTemplate(command, values),
+      commandArgs,
       project: resolved.project.name,
       batch: fillName('{project} {episode} {sequence}', values),
       metadata: { 'kitsu.task_type': resolved.taskType.name, 'kitsu.entity': resolved.entity.name },

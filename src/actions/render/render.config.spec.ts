@@ -18,6 +18,15 @@ describe('render config and templates', () => {
     expect(() => loadRenderConfig({ RENDER_PRIORITY: '101' })).toThrow(/RENDER_PRIORITY/);
   });
 
+  it('refuses shell syntax in RENDER_COMMAND_TEMPLATE: the command is an argument list', () => {
+    expect(() =>
+      loadRenderConfig({ RENDER_COMMAND_TEMPLATE: 'blender -b {scene} -s @#@ -e @#@ > /tmp/log' }),
+    ).toThrow(/RENDER_COMMAND_TEMPLATE: shell syntax > is not allowed/);
+    expect(() =>
+      loadRenderConfig({ RENDER_COMMAND_TEMPLATE: 'blender -b "{scene} -s @#@ -e @#@' }),
+    ).toThrow(/RENDER_COMMAND_TEMPLATE: a double quote is never closed/);
+  });
+
   it('fills named fields and folds the gap a missing episode leaves in names', () => {
     const filled = {
       ...values,

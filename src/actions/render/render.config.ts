@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 import { ConfigError, toInt, validateEnv } from '../../config/validate-env';
+import { commandTemplateWords } from '../../farms/shell-words';
 import { unknownTemplateFields, RENDER_TEMPLATE_FIELDS } from './render-template';
 
 /** Render action settings (the farm itself is chosen by RENDER_FARM in src/farms). */
@@ -95,6 +96,11 @@ export function loadRenderConfig(env: Record<string, string | undefined>): Rende
   );
   if (commandUnknown.length) {
     problems.push(`RENDER_COMMAND_TEMPLATE: unknown field(s) ${commandUnknown.join(', ')}`);
+  }
+  try {
+    commandTemplateWords(config.RENDER_COMMAND_TEMPLATE);
+  } catch (error) {
+    problems.push(`RENDER_COMMAND_TEMPLATE: ${(error as Error).message}`);
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -1,7 +1,10 @@
 import type { AfanasyBlock, AfanasyJob } from '../../farms/afanasy.adapter';
+import { splitShellWords, type ShellWords } from '../../farms/shell-words';
 import {
   chunkCount,
   clampPercent,
+  controlCharacterAt,
+  pathHazard,
   startFarmSimServer,
   type FarmRequestLogEntry,
   type FarmSimFaults,
@@ -153,6 +156,10 @@ export async function startAfanasySimulator(
     if (data.custom_data !== undefined && typeof data.custom_data !== 'string') {
       return refuse('Invalid job: custom_data must be a string');
     }
+    const control = controlCharacterAt(data);
+    if (control) {
+      return refuse(`Invalid job: simulator safety check: ${control} has a control character`);
+    }
     if (!Array.isArray(data.blocks)) return refuse("Invalid job: Can't find blocks array.");
     if (data.blocks.length === 0) return refuse('Invalid job: Blocks array has zero size.');
     const blocks: AfanasySimJob['blocks'] = [];
@@ -161,6 +168,8 @@ export async function startAfanasySimulator(
       if (problem) return refuse(`Invalid job: ${problem}`);
       const block = { ...(raw as Record<string, unknown>) } as AfanasySimJob['blocks'][number];
       block.tasks_num = tasksOf(raw as Record<string, unknown>);
+      // What a render node's shell would run, recorded for tests (not an afserver field).
+      if (typeof block.command === 'string') block.argv = splitShellWords(block.command).words;
       blocks.push(block);
     }
     const stored: AfanasySimJob = {
@@ -337,6 +346,21 @@ function blockProblem(raw: unknown, index: number): string | null {
   }
   if (block.working_directory !== undefined && typeof block.working_directory !== 'string') {
     return `${where}: working_directory must be a string.`;
+  }
+  // Render nodes run the command through a shell: it must split into words, and (a simulator
+  // safety check, stricter than afserver) hold no unquoted shell syntax that would run more.
+  let words: ShellWords;
+  try {
+    words = splitShellWords(block.command);
+  } catch (error) {
+    return `${where}: command is not valid shell (${(error as Error).message}).`;
+  }
+  if (words.specials.length > 0) {
+    return `${where}: simulator safety check: the command has unquoted shell syntax ${[...new Set(words.specials)].join(' ')}.`;
+  }
+  for (const key of ['working_directory'] as const) {
+    const hazard = pathHazard(block[key]);
+    if (hazard) return `${where}: simulator safety check: ${key} ${hazard}.`;
   }
   return null;
 }

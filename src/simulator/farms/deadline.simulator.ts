@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { DeadlineJob } from '../../farms/deadline.adapter';
 import {
   chunkCount,
+  controlCharacterAt,
+  pathHazard,
   clampPercent,
   startFarmSimServer,
   type FarmRequestLogEntry,
@@ -132,6 +134,24 @@ export async function startDeadlineSimulator(
       );
     }
     const jobInfo = info as Record<string, unknown>;
+    // Deadline writes job and plugin info as `key=value` lines: a line break would add keys.
+    const control = controlCharacterAt({ JobInfo: jobInfo, PluginInfo: body.PluginInfo });
+    if (control) {
+      return text(
+        400,
+        `Error: ${control} has a control character (job info is one key=value per line).`,
+      );
+    }
+    const pluginInfo = body.PluginInfo as Record<string, unknown>;
+    for (const [where, path] of [
+      ['PluginInfo.SceneFile', pluginInfo.SceneFile],
+      ['PluginInfo.OutputFile', pluginInfo.OutputFile],
+      ['JobInfo.OutputDirectory0', jobInfo.OutputDirectory0],
+      ['JobInfo.OutputFilename0', jobInfo.OutputFilename0],
+    ] as const) {
+      const hazard = pathHazard(path);
+      if (hazard) return text(400, `Error: simulator safety check: ${where} ${hazard}.`);
+    }
     const plugin = jobInfo.Plugin;
     if (typeof plugin !== 'string' || plugin.trim() === '') {
       return text(400, 'Error: Job Info must specify a Plugin.');

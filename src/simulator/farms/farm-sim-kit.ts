@@ -212,3 +212,37 @@ export function chunkCount(frames: number, perTask: number): number {
 export function clampPercent(value: number): number {
   return Math.max(0, Math.min(100, Math.round(value)));
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Where a submission first holds text with a control character (`JobInfo.Name`), or null. Real
+ * farms take such text and then write it into line-based job files and logs; the simulators
+ * refuse it so a test notices when an unchecked name slips through.
+ */
+export function controlCharacterAt(value: unknown, where = ''): string | null {
+  if (typeof value === 'string') return CONTROL_CHARACTER.test(value) ? where || 'value' : null;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = controlCharacterAt(item, `${where}[${index}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (CONTROL_CHARACTER.test(key)) return `${where} key`;
+      const found = controlCharacterAt(item, where ? `${where}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** Why a path the farm is asked to read or write looks like an escape, or null (simulator check). */
+export function pathHazard(path: unknown): string | null {
+  if (typeof path !== 'string') return null;
+  if (path.split(/[\\/]/).includes('..')) return 'has a ".." segment';
+  return null;
+}

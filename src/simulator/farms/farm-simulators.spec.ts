@@ -125,6 +125,24 @@ describe('Flamenco simulator', () => {
       (job: Record<string, unknown>) => (job.type = 'nope'),
       'job type "nope" unknown',
     ],
+    [
+      'a blend file path with a ".." segment (safety check)',
+      (job: Record<string, unknown>) =>
+        ((job.settings as Record<string, unknown>).blendfile = '/prod/../../etc/x.blend'),
+      'setting "blendfile" has a ".." segment',
+    ],
+    [
+      'an output root with a ".." segment (safety check)',
+      (job: Record<string, unknown>) =>
+        ((job.settings as Record<string, unknown>).render_output_root = '/render/..'),
+      'setting "render_output_root" has a ".." segment',
+    ],
+    [
+      'a control character in metadata (safety check)',
+      (job: Record<string, unknown>) =>
+        ((job.metadata as Record<string, unknown>)['kitsu.entity'] = 'sh\n020'),
+      'metadata.kitsu.entity has a control character',
+    ],
   ])('answers 400 {code, message} for %s', async (_label, spoil, message) => {
     const job = valid() as Record<string, unknown>;
     spoil(job);
@@ -206,6 +224,23 @@ describe('Afanasy simulator', () => {
     expect(afanasy.jobs.get(id)).toMatchObject({ state: ' RDY', blocks: [{ tasks_num: 5 }] });
   });
 
+  it('records the arguments a render node shell would run', async () => {
+    const command = "blender -b '/prod/Forest Tales/sh 010 $(id).blend' -s @#@ -e @#@";
+    const answer = await send({
+      job: { ...job().job, blocks: [{ ...job().job.blocks[0], command }] },
+    });
+    const { id } = answer.body as { id: number };
+    expect(afanasy.jobs.get(id)!.blocks[0].argv).toEqual([
+      'blender',
+      '-b',
+      '/prod/Forest Tales/sh 010 $(id).blend',
+      '-s',
+      '@#@',
+      '-e',
+      '@#@',
+    ]);
+  });
+
   it('refuses a length header that counts characters instead of bytes', async () => {
     const message = job('Scène éclairée');
     const answer = await send(message, String(JSON.stringify(message).length));
@@ -246,6 +281,24 @@ describe('Afanasy simulator', () => {
       { blocks: [{ ...job().job.blocks[0], frame_first: '1' }] },
       'frame_first must be an integer',
     ],
+    [
+      'a command a shell cannot split',
+      { blocks: [{ ...job().job.blocks[0], command: 'blender -b "x.blend -s @#@' }] },
+      'command is not valid shell (a double quote is never closed)',
+    ],
+    [
+      'a command that would run a second program (safety check)',
+      {
+        blocks: [{ ...job().job.blocks[0], command: 'blender -b "x"; id > pwned; echo "" -s @#@' }],
+      },
+      'the command has unquoted shell syntax ; >',
+    ],
+    [
+      'a working directory with a ".." segment (safety check)',
+      { blocks: [{ ...job().job.blocks[0], working_directory: '/prod/../..' }] },
+      'working_directory has a ".." segment',
+    ],
+    ['a control character in the name (safety check)', { name: 'sh\r020' }, 'name has a control'],
   ])('answers {"id":0,"error"} for %s', async (_label, change, message) => {
     const answer = await send({ job: { ...job().job, ...change } });
     expect(answer.status).toBe(200);
@@ -335,6 +388,18 @@ describe('Deadline simulator', () => {
       (body: Record<string, Record<string, unknown>>) =>
         (body.JobInfo.ExtraInfoKeyValue0 = 'novalue'),
       'ExtraInfoKeyValue0',
+    ],
+    [
+      'with a line break in a job info value',
+      (body: Record<string, Record<string, unknown>>) =>
+        (body.JobInfo.Name = 'sh020\nPlugin=CommandLine'),
+      'JobInfo.Name has a control character (job info is one key=value per line)',
+    ],
+    [
+      'with a scene path with a ".." segment (safety check)',
+      (body: Record<string, Record<string, unknown>>) =>
+        (body.PluginInfo.SceneFile = '/prod/../../x.blend'),
+      'PluginInfo.SceneFile has a ".." segment',
     ],
   ])('answers 400 with text %s', async (_label, spoil, message) => {
     const body = job();

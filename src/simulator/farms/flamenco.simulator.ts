@@ -7,6 +7,8 @@ import type {
 import {
   chunkCount,
   clampPercent,
+  controlCharacterAt,
+  pathHazard,
   startFarmSimServer,
   type FarmRequestLogEntry,
   type FarmSimFaults,
@@ -247,6 +249,24 @@ export async function startFlamencoSimulator(
       return { problem: error(412, 'rejecting job, job type etag does not match') };
     }
     const settings = (job.settings ?? {}) as Record<string, unknown>;
+    // Simulator safety checks, stricter than the Manager: names and paths that would reach the
+    // Workers' command lines or file systems with control characters or `..` segments.
+    const control = controlCharacterAt({ name: job.name, settings, metadata: job.metadata });
+    if (control) {
+      return { problem: error(400, `simulator safety check: ${control} has a control character`) };
+    }
+    for (const setting of jobType.settings) {
+      const isPath =
+        setting.key === 'blendfile' ||
+        setting.subtype === 'file_path' ||
+        setting.subtype === 'dir_path';
+      const hazard = isPath ? pathHazard(settings[setting.key]) : null;
+      if (hazard) {
+        return {
+          problem: error(400, `simulator safety check: setting "${setting.key}" ${hazard}`),
+        };
+      }
+    }
     const problem = settingsProblem(jobType, settings);
     if (problem) return { problem: error(400, `error compiling job: ${problem}`) };
     return { jobType };
