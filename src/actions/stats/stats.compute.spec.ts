@@ -248,7 +248,9 @@ describe('renderStatsResult', () => {
       'https://kitsu.example',
     );
     expect(html).toContain('href="https://kitsu.example/productions/p/episodes/ep1/shots/sh2"');
-    expect(html).toContain('href="https://kitsu.example/productions/p/episodes/ep1/shots/tasks/t9"');
+    expect(html).toContain(
+      'href="https://kitsu.example/productions/p/episodes/ep1/shots/tasks/t9"',
+    );
     expect(html).toContain('href="https://kitsu.example/people/ann"');
     const swatches = html.match(/<rect [^>]*fill="#[0-9a-f]+"[^>]*>/g) ?? [];
     const statusSwatches = swatches.filter(
