@@ -165,19 +165,23 @@ async function main(): Promise<void> {
     const task = data.tasks.get(id)!;
     return `${data.entities.get(task.entity_id)?.name ?? '?'} ${data.taskTypes.get(task.task_type_id)?.name ?? ''}`.trim();
   });
+  const worthOpening: Array<[string, string]> = [
+    [`${publicUrl}/admin/queues`, `Bull Board (log in as ${board})`],
+    [`${publicUrl}/docs`, 'API documentation (OpenAPI)'],
+    [`${publicUrl}/actions`, 'the actions and their URLs'],
+    [`${publicUrl}/health`, 'Redis answers'],
+    [`${publicUrl}/health/ready`, 'Redis, Zou and the farm answer'],
+    [`${publicUrl}/metrics`, 'Prometheus metrics'],
+    [`${receiver.url}/deliveries`, 'what the sample forwarder received'],
+  ];
+  const width = Math.max(...worthOpening.map(([url]) => url.length));
   console.log(
     [
       '',
       'Kitsu Actions demo is running.',
       '',
       'Worth opening:',
-      `  ${publicUrl}/admin/queues    Bull Board (log in as ${board})`,
-      `  ${publicUrl}/docs            API documentation (OpenAPI)`,
-      `  ${publicUrl}/actions         the actions and their URLs`,
-      `  ${publicUrl}/health          Redis answers`,
-      `  ${publicUrl}/health/ready    Redis, Zou and the farm answer`,
-      `  ${publicUrl}/metrics         Prometheus metrics`,
-      `  ${receiver.url}/deliveries   what the sample forwarder delivered`,
+      ...worthOpening.map(([url, what]) => `  ${url.padEnd(width)}  ${what}`),
       `  every job (the list shows the caller's jobs; the board user sees all):`,
       `  curl -s -u ${env.BOARD_USER}:${env.BOARD_PASSWORD} -H 'Accept: application/json' ${publicUrl}/jobs`,
       '',
