@@ -82,6 +82,12 @@ export interface ActionHandler<N extends ActionName = ActionName> {
   /** Sub-actions this handler serves (launchers, forwarders); absent when it has none. */
   variants?(): string[];
   /**
+   * The entries `actions:register` puts in Kitsu's menu for this action. Absent: the action itself,
+   * or one "<label>: <variant>" entry per variant when it has variants(). An empty list registers
+   * nothing (e.g. no launcher configured), so Kitsu never lists a URL that would answer 404.
+   */
+  menuEntries?(): MenuEntry[];
+  /**
    * True when this job's outcome should go to a Kitsu comment whatever the request format (e.g. a
    * forwarder configured with `comment: true`); an explicit FEEDBACK_<ACTION> still wins.
    */
@@ -91,6 +97,18 @@ export interface ActionHandler<N extends ActionName = ActionName> {
    * tracking follows farm jobs): the job page and GET /jobs/:id show this instead of the stored one.
    */
   liveResult?(jobId: string, result: ResultOf<N>): Promise<ResultOf<N>>;
+}
+
+/** One entry an action proposes for Kitsu's "Run custom action" menu. */
+export interface MenuEntry {
+  /** The name Kitsu shows. */
+  label: string;
+  /** Sub-action (launcher, forwarder name) the entry posts to; absent for the action itself. */
+  variant?: string;
+  /** Query parameters of the entry's URL, e.g. `{ scope: 'project' }`. */
+  params?: Record<string, string>;
+  /** Entity types its tasks may have; absent: the action's own. */
+  entityTypes?: readonly EntityType[] | 'all';
 }
 
 /** What an action declares about itself with @KitsuAction. */

@@ -1,12 +1,68 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Logger } from '@nestjs/common';
+import { ActionRegistry } from '../actions/action-registry.service';
 import { createHttpApp } from '../bootstrap';
+import { desiredCustomActions, type DesiredCustomAction } from '../cli/action-registration';
 import { redisAnswers, startRedisServer, type OwnRedis } from '../dev-support/redis-server';
-import { startZouSimulator } from '../simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../simulator/zou';
+import { startDemoReceiver } from './demo-receiver';
+
+/** The sample launchers shipped in config/ (RV, Blender, Kabaret, a web page). */
+const SAMPLE_LAUNCHERS = path.resolve(__dirname, '../../config/launchers.example.json');
+const SELECTION_SIZE = 3;
 
 /**
- * `npm run demo`: Redis (reused or started), a Zou simulator with a sample studio, and the API
- * with workers in one process; prints the URLs and a curl for each request format.
+ * Shot tasks of one project that have previews (so launch/rv, the playlist and stats have
+ * something to show), of one task type so they make one playlist.
+ */
+function sampleSelection(zou: ZouSimulator, projectId: string): string[] {
+  const { data } = zou;
+  const byType = new Map<string, string[]>();
+  for (const task of data.tasks.values()) {
+    if (task.project_id !== projectId || !task.last_preview_file_id) continue;
+    if (data.entities.get(task.entity_id)?.type !== 'Shot') continue;
+    const ids = byType.get(task.task_type_id) ?? [];
+    ids.push(task.id);
+    byType.set(task.task_type_id, ids);
+  }
+  const best = [...byType.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  if (best.length === 0) throw new Error('The sample production has no shot task with a preview');
+  return best.slice(0, SELECTION_SIZE);
+}
+
+const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** The files a printed curl reads: Kitsu's two bodies and the caller's Authorization header. */
+interface CurlFiles {
+  ajax: string;
+  form: string;
+  auth: string;
+}
+
+/** A curl that sends what Kitsu sends for this entry, ready to paste. */
+function curlFor(entry: DesiredCustomAction, files: CurlFiles): string {
+  if (entry.is_ajax) {
+    return (
+      `curl -s -w '\\nHTTP %{http_code}\\n' -H 'Content-Type: application/json' -H @${files.auth} ` +
+      `--data @${files.ajax} ${quote(entry.url)}`
+    );
+  }
+  // --data without -X POST: curl posts, then follows the 303 with a GET, as the browser does
+  // (-X POST would post again to the job page and end on a 404).
+  return (
+    `curl -s -L -o /dev/null -w 'HTTP %{http_code} after %{num_redirects} redirect(s): %{url_effective}\\n' ` +
+    `-H 'Accept: text/html' -H @${files.auth} --data @${files.form} ${quote(entry.url)}`
+  );
+}
+
+/**
+ * `npm run demo`: Redis (reused or started), a Zou simulator with a sample studio, a receiver for
+ * the sample forwarder, and the API with workers in one process, with the sample launchers; prints
+ * the URLs to open and a curl for every entry Kitsu's menu would show.
  */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
@@ -22,6 +78,11 @@ async function main(): Promise<void> {
     size: 'medium',
     logBodies: false,
   });
+  const forwardSecret = randomBytes(18).toString('base64url');
+  const receiver = await startDemoReceiver({
+    secret: forwardSecret,
+    log: (line) => console.log(line),
+  });
   const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
   const env = {
     ...process.env,
@@ -36,6 +97,22 @@ async function main(): Promise<void> {
     BOARD_USER: process.env.BOARD_USER ?? 'admin',
     BOARD_PASSWORD: process.env.BOARD_PASSWORD ?? 'demo-password',
     RENDER_FARM: process.env.RENDER_FARM ?? 'dry-run',
+    // Your own launchers or forwarders (LAUNCHERS, FORWARDERS, or their _FILE) win over the samples.
+    ...(process.env.LAUNCHERS || process.env.LAUNCHERS_FILE
+      ? {}
+      : { LAUNCHERS_FILE: SAMPLE_LAUNCHERS }),
+    ...(process.env.FORWARDERS || process.env.FORWARDERS_FILE
+      ? {}
+      : {
+          FORWARDERS: JSON.stringify([
+            {
+              name: 'receiver',
+              label: 'Send to the demo receiver',
+              url: receiver.hookUrl,
+              secret: forwardSecret,
+            },
+          ]),
+        }),
   };
   const app = await createHttpApp('all', { env });
   await app.listen(port, '0.0.0.0');
@@ -43,49 +120,92 @@ async function main(): Promise<void> {
   const { data } = zou;
   const person = data.people.supervisor;
   const projectId = data.projectIds.tvShow;
-  const shotTasks = [...data.tasks.values()]
-    .filter((t) => t.project_id === projectId && data.entities.get(t.entity_id)?.type === 'Shot')
-    .slice(0, 3);
-  const ids = shotTasks.map((t) => t.id);
+  const ids = sampleSelection(zou, projectId);
   const token = zou.tokens.supervisor;
-  const ajax = JSON.stringify({
-    userid: person.id,
-    useremail: person.email,
-    productionid: projectId,
-    originurl: `/productions/${projectId}/shots/tasks`,
-    originserver: 'localhost:8081',
-    selection: ids,
-    entitytype: 'shot',
+  const originPath = `/productions/${projectId}/shots/tasks`;
+
+  // The two bodies Kitsu sends, kept in files so each curl below stays one line.
+  const dir = path.join(tmpdir(), `kitsu-actions-demo-${port}`);
+  mkdirSync(dir, { recursive: true });
+  const files: CurlFiles = {
+    ajax: path.join(dir, 'ajax.json'),
+    form: path.join(dir, 'form.txt'),
+    auth: path.join(dir, 'auth.header'),
+  };
+  // The supervisor's Zou token stands in for the Kitsu session cookie a browser would send.
+  writeFileSync(files.auth, `Authorization: Bearer ${token}\n`, { mode: 0o600 });
+  writeFileSync(
+    files.ajax,
+    JSON.stringify({
+      userid: person.id,
+      useremail: person.email,
+      productionid: projectId,
+      originurl: originPath,
+      originserver: 'localhost:8081',
+      selection: ids,
+      entitytype: 'shot',
+    }),
+  );
+  writeFileSync(
+    files.form,
+    new URLSearchParams({
+      personid: person.id,
+      personemail: person.email,
+      projectid: projectId,
+      currentpath: originPath,
+      currentserver: 'localhost:8081',
+      selection: ids.join(','),
+      entitytype: 'shot',
+    }).toString(),
+  );
+
+  const menu = desiredCustomActions(app.get(ActionRegistry).all(), publicUrl);
+  const board = `${env.BOARD_USER} / ${env.BOARD_PASSWORD}`;
+  const shots = ids.map((id) => {
+    const task = data.tasks.get(id)!;
+    return `${data.entities.get(task.entity_id)?.name ?? '?'} ${data.taskTypes.get(task.task_type_id)?.name ?? ''}`.trim();
   });
+  const worthOpening: Array<[string, string]> = [
+    [`${publicUrl}/admin/queues`, `Bull Board (log in as ${board})`],
+    [`${publicUrl}/docs`, 'API documentation (OpenAPI)'],
+    [`${publicUrl}/actions`, 'the actions and their URLs'],
+    [`${publicUrl}/health`, 'Redis answers'],
+    [`${publicUrl}/health/ready`, 'Redis, Zou and the farm answer'],
+    [`${publicUrl}/metrics`, 'Prometheus metrics'],
+    [`${receiver.url}/deliveries`, 'what the sample forwarder received'],
+  ];
+  const width = Math.max(...worthOpening.map(([url]) => url.length));
   console.log(
     [
       '',
       'Kitsu Actions demo is running.',
-      `  API and job pages   ${publicUrl}  (actions: ${publicUrl}/actions)`,
-      `  Bull Board          ${publicUrl}/admin/queues  (${env.BOARD_USER} / ${env.BOARD_PASSWORD})`,
-      `  Zou simulator       ${zou.url}  (any person's email, password "${data.password}")`,
-      `  Redis               ${redisUrl}${ownRedis ? ' (started for the demo)' : ''}`,
       '',
-      `As ${person.full_name} (${person.email}), supervisor on "${data.projects.get(projectId)?.name}":`,
+      'Worth opening:',
+      ...worthOpening.map(([url, what]) => `  ${url.padEnd(width)}  ${what}`),
+      `  every job (the list shows the caller's jobs; the board user sees all):`,
+      `  curl -s -u ${env.BOARD_USER}:${env.BOARD_PASSWORD} -H 'Accept: application/json' ${publicUrl}/jobs`,
       '',
-      '# AJAX format (JSON), as Kitsu sends with is_ajax:',
-      `curl -s -X POST ${publicUrl}/actions/inspect -H 'Content-Type: application/json' \\`,
-      `  -H 'Authorization: Bearer ${token}' \\`,
-      `  -d '${ajax}'`,
+      `Zou simulator ${zou.url} (any person's email, password "${data.password}"); ` +
+        `Redis ${redisUrl}${ownRedis ? ' (started for the demo)' : ''}.`,
       '',
-      '# Form format, as Kitsu sends when the action opens a new tab (follow the 303 to the job page):',
-      `curl -s -L -X POST ${publicUrl}/actions/inspect -H 'Accept: text/html' \\`,
-      `  -H 'Authorization: Bearer ${token}' \\`,
-      `  --data-urlencode personid=${person.id} --data-urlencode personemail=${person.email} \\`,
-      `  --data-urlencode projectid=${projectId} --data-urlencode currentpath=/productions/${projectId}/shots/tasks \\`,
-      `  --data-urlencode currentserver=localhost:8081 --data-urlencode selection=${ids.join(',')}`,
+      `As ${person.full_name} (${person.email}), supervisor on "${data.projects.get(projectId)?.name}", ` +
+        `with ${shots.length} shot tasks selected (${shots.join(', ')}).`,
+      `What Kitsu sends: ${files.ajax} (AJAX, is_ajax true) and ${files.form} (form, opens a tab);`,
+      `${files.auth} holds their Zou token, standing in for the Kitsu session cookie.`,
+      'One curl per entry of the Kitsu menu (`npm run actions:register` registers these):',
       '',
-      'Then open the statusUrl (or the job page) in a browser. Ctrl-C stops everything.',
+      ...menu.flatMap((entry) => [
+        `# ${entry.name} (${entry.is_ajax ? 'AJAX: 202 and the job status URL' : 'form: 303 to the job page'})`,
+        curlFor(entry, files),
+      ]),
+      '',
+      'Open the statusUrl (or the job page) in a browser to watch a job. Ctrl-C stops everything.',
     ].join('\n'),
   );
 
   const stop = async () => {
     await app.close();
+    await receiver.close();
     await zou.close();
     if (ownRedis) await ownRedis.stop();
     process.exit(0);

@@ -5,7 +5,13 @@ import { validateEnv } from '../../config/validate-env';
 import { formatJobId } from '../../jobs/job-id';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { KitsuAction } from '../action.decorator';
-import type { ActionContext, ActionHandler, ActionJobBase, JobOf } from '../action.types';
+import type {
+  ActionContext,
+  ActionHandler,
+  ActionJobBase,
+  JobOf,
+  MenuEntry,
+} from '../action.types';
 import { toUnrecoverable } from '../zou-failure';
 import {
   deliver,
@@ -85,6 +91,15 @@ export class ForwardAction implements ActionHandler<'forward'> {
 
   variants(): string[] {
     return [...this.forwarders.keys()];
+  }
+
+  /** One Kitsu menu entry per forwarder, under its own label and entity types. */
+  menuEntries(): MenuEntry[] {
+    return [...this.forwarders.values()].map((forwarder) => ({
+      label: forwarder.label,
+      variant: forwarder.name,
+      ...(forwarder.entityTypes ? { entityTypes: forwarder.entityTypes } : {}),
+    }));
   }
 
   describeOutcome(result: ForwardResult): string {

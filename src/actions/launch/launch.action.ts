@@ -5,7 +5,7 @@ import { ENV, type Env } from '../../config/config.module';
 import { validateEnv } from '../../config/validate-env';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { KitsuAction } from '../action.decorator';
-import type { ActionContext, ActionHandler, JobOf } from '../action.types';
+import type { ActionContext, ActionHandler, JobOf, MenuEntry } from '../action.types';
 import { toUnrecoverable } from '../zou-failure';
 import { LaunchConfig, type Launcher } from './launch.config';
 import {
@@ -128,6 +128,15 @@ export class LaunchAction implements ActionHandler<'launch'> {
 
   variants(): string[] {
     return [...this.launchers.keys()];
+  }
+
+  /** One Kitsu menu entry per launcher, under its own label and entity types. */
+  menuEntries(): MenuEntry[] {
+    return [...this.launchers.values()].map((launcher) => ({
+      label: launcher.label,
+      variant: launcher.name,
+      ...(launcher.entityTypes ? { entityTypes: launcher.entityTypes } : {}),
+    }));
   }
 
   async handle(job: JobOf<'launch'>, context: ActionContext): Promise<LaunchResult> {

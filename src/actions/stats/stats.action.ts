@@ -7,7 +7,7 @@ import { SelectionResolver } from '../../zou/selection-resolver';
 import { ZouClient } from '../../zou/zou.client';
 import type { ZouEntity, ZouTask } from '../../zou/zou.types';
 import { KitsuAction } from '../action.decorator';
-import type { ActionContext, ActionHandler, JobOf } from '../action.types';
+import type { ActionContext, ActionHandler, JobOf, MenuEntry } from '../action.types';
 import { toUnrecoverable } from '../zou-failure';
 import { computeStats, type StatsFigures, type StatsInput } from './stats.compute';
 import { loadStatsConfig, type StatsConfig } from './stats.config';
@@ -52,6 +52,14 @@ export class StatsAction implements ActionHandler<'stats'> {
     @Inject(ENV) env: Env,
   ) {
     this.config = loadStatsConfig(env);
+  }
+
+  /** Both scopes go in Kitsu's menu: the selection, and its whole project(s). */
+  menuEntries(): MenuEntry[] {
+    return [
+      { label: 'Production statistics' },
+      { label: 'Production statistics (whole project)', params: { scope: 'project' } },
+    ];
   }
 
   async handle(job: JobOf<'stats'>, context: ActionContext): Promise<StatsResult> {
