@@ -81,7 +81,8 @@ export interface ConfiguredHttp {
  */
 function securityHeaders(hstsMaxAge: number) {
   return helmet({
-    strictTransportSecurity: hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: false } : false,
+    strictTransportSecurity:
+      hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: false } : false,
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
