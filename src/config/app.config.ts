@@ -87,6 +87,17 @@ export class AppConfig {
   @MinLength(8)
   BOARD_PASSWORD?: string;
 
+  /**
+   * Strict-Transport-Security max-age in seconds; 0 sends no header. The header binds every
+   * service of the host name to HTTPS, so it is off unless asked for: the proxy in front of the
+   * whole host (Kitsu's nginx) is the better place for it.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(63072000)
+  HSTS_MAX_AGE = 0;
+
   /** pino's levels; `silent` turns logging off (the tests use it). */
   @IsIn(LOG_LEVELS)
   LOG_LEVEL = 'info';

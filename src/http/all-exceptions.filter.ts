@@ -9,7 +9,12 @@ import {
 import type { Request, Response } from 'express';
 import { KitsuRequestError } from '../intake/kitsu-request';
 import { QueueUnavailableError } from '../intake/intake.service';
+import { isRedisUnavailable } from '../queues/redis-outage';
 import { reasonPhrase, sendError, type ErrorBody } from './http-errors';
+
+function isRedisOutage(exception: unknown): boolean {
+  return exception instanceof QueueUnavailableError || isRedisUnavailable(exception);
+}
 
 /**
  * One shape for every error answer: status, reason, a message a person can act on, and the
@@ -24,7 +29,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const body = errorBodyFor(exception);
-    if (body.statusCode >= 500) {
+    // A Redis outage is logged once by the outage log (src/queues/redis-outage.ts), not per request.
+    if (body.statusCode >= 500 && !isRedisOutage(exception)) {
       const detail =
         exception instanceof Error ? (exception.stack ?? exception.message) : exception;
       this.logger.error(`${req.method} ${req.path} -> ${body.statusCode}: ${String(detail)}`);
@@ -41,6 +47,14 @@ export function errorBodyFor(exception: unknown): ErrorBody {
       error: reasonPhrase(exception.status),
       message: 'The request is not a valid Kitsu custom action request',
       errors: exception.problems,
+    };
+  }
+  if (!(exception instanceof QueueUnavailableError) && isRedisUnavailable(exception)) {
+    return {
+      statusCode: 503,
+      error: reasonPhrase(503),
+      message: 'The job store is unavailable. Try again in a few seconds.',
+      retryAfter: 5,
     };
   }
   if (exception instanceof QueueUnavailableError) {

@@ -37,7 +37,7 @@ export function configureHttp(
   express_.set('etag', false);
   // Whose X-Forwarded-For is believed decides the address rate limits and the board allowlist see.
   express_.set('trust proxy', edge.trustProxy);
-  const headers = [securityHeaders(), ...extraHeaders];
+  const headers = [securityHeaders(config.HSTS_MAX_AGE), ...extraHeaders];
   for (const middleware of headers) express_.use(middleware);
 
   express_.use((req: Request, res: Response, next: NextFunction) => {
@@ -76,10 +76,13 @@ export interface ConfiguredHttp {
 /**
  * helmet's headers on every answer. The pages carry their own small inline script and styles (job
  * page, Bull Board, API docs), so inline is allowed for those, but nothing from other origins, no
- * plugins, no framing by other sites, and forms post only back here.
+ * plugins, no framing by other sites, and forms post only back here. HSTS only with HSTS_MAX_AGE:
+ * it would bind Kitsu and everything else on the host name to HTTPS, not just us.
  */
-function securityHeaders() {
+function securityHeaders(hstsMaxAge: number) {
   return helmet({
+    strictTransportSecurity:
+      hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: false } : false,
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {

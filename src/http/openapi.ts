@@ -274,6 +274,21 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         description: 'No such job',
         content: { 'application/json': { schema: ref('Error') } },
       },
+      '503': {
+        description: 'The job store (Redis) is unavailable; see Retry-After',
+        content: { 'application/json': { schema: ref('Error') } },
+      },
+    };
+  }
+  const jobList = paths['/jobs']?.get;
+  if (jobList) {
+    jobList.responses = {
+      ...(jobList.responses as object),
+      '401': {
+        description:
+          'No Kitsu session and no board login: log in to Kitsu, or answer the Basic challenge',
+        content: { 'application/json': { schema: ref('Error') } },
+      },
     };
   }
   document.components = {

@@ -14,8 +14,11 @@ interface PersonViewer {
   studioManager: boolean;
 }
 
-/** Placeholder scope that matches no job: an unauthenticated caller lists nothing. */
-const NOBODY = '00000000-0000-0000-0000-000000000000';
+/**
+ * Whose jobs the list shows: everyone's (managers, board users, AUTH_MODE=none), one person's, or
+ * none yet because the caller has neither a Kitsu session nor the board login (they are asked).
+ */
+export type ListScope = { kind: 'everyone' } | { kind: 'person'; id: string } | { kind: 'login' };
 
 /**
  * Who may see a job and retry it: the person who ran it, a studio manager or admin (role from
@@ -52,12 +55,16 @@ export class JobAccessPolicy {
     return viewer.studioManager || viewer.id === job.request.personId.toLowerCase();
   }
 
-  /** Whose jobs the list shows; null means everyone's (managers, board users, AUTH_MODE=none). */
-  async listScope(req: Request): Promise<string | null> {
+  async listScope(req: Request): Promise<ListScope> {
     const viewer = await this.viewer(req);
-    if (viewer.kind === 'anyone' || viewer.kind === 'board') return null;
-    if (viewer.kind === 'nobody') return NOBODY;
-    return viewer.studioManager ? null : viewer.id;
+    if (viewer.kind === 'anyone' || viewer.kind === 'board') return { kind: 'everyone' };
+    if (viewer.kind === 'nobody') return { kind: 'login' };
+    return viewer.studioManager ? { kind: 'everyone' } : { kind: 'person', id: viewer.id };
+  }
+
+  /** Whether a board login can be offered (basic auth is only checked when a password is set). */
+  get boardLoginEnabled(): boolean {
+    return Boolean(this.config.BOARD_PASSWORD);
   }
 
   private async viewer(req: Request): Promise<Viewer> {

@@ -12,6 +12,7 @@ import {
   ConflictException,
   Inject,
   Optional,
+  UnauthorizedException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ForwarderHealth, type ForwarderState } from '../actions/forward/forwarder-health';
@@ -50,9 +51,10 @@ export class JobsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ jobs: JobSummary[]; unstableForwarders: ForwarderState[] } | string> {
-    // A caller limited to their own jobs cannot widen the list with ?person=.
     const scope = await this.access.listScope(req);
-    const person = scope ?? (personQuery?.trim() || null);
+    if (scope.kind === 'login') this.askForLogin(res);
+    // A caller limited to their own jobs cannot widen the list with ?person=.
+    const person = scope.kind === 'person' ? scope.id : personQuery?.trim() || null;
     const limit = Number.parseInt(limitQuery ?? '', 10);
     const jobs = await this.jobs.list({
       person: person ?? undefined,
@@ -186,6 +188,23 @@ export class JobsController {
       return;
     }
     return { jobId: view.id, status: 'waiting', statusUrl: `/jobs/${view.id}${viewQuery}` };
+  }
+
+  /**
+   * No Kitsu session and no board login: ask for one rather than list nobody's jobs. The Basic
+   * challenge makes a browser offer the board login (BOARD_USER/BOARD_PASSWORD) and send it on.
+   */
+  private askForLogin(res: Response): never {
+    const kitsu = this.kitsuUrl ? ` (${this.kitsuUrl})` : '';
+    if (this.access.boardLoginEnabled) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="Kitsu Actions", charset="UTF-8"');
+      throw new UnauthorizedException(
+        `Log in to Kitsu${kitsu} in this browser and open this page again, or sign in with the dashboard login`,
+      );
+    }
+    throw new UnauthorizedException(
+      `Log in to Kitsu${kitsu} in this browser and open this page again`,
+    );
   }
 
   private async visibleJob(id: string, req: Request): Promise<JobView> {

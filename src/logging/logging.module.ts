@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { type DestinationStream } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
@@ -6,7 +6,7 @@ import type { DynamicModule } from '@nestjs/common';
 import type { Env } from '../config/config.module';
 import { validateEnv } from '../config/validate-env';
 import { LoggingConfig } from './logging.config';
-import { requestLogFields } from './request-line';
+import { requestLogFields, requestLogLevel, responseLogFields } from './request-line';
 import { assignRequestId } from './request-id';
 
 /** Paths pino blanks in every line, whichever object carries them. */
@@ -40,7 +40,11 @@ export function loggingModule(role: string, env: Env): DynamicModule {
     }),
     serializers: {
       req: (req: IncomingMessage & { id?: unknown }) => requestLogFields(req),
+      // The status only: answer headers (CSP, CORS, cookies...) made each line about 1.5 KB.
+      res: (res: ServerResponse) => responseLogFields(res),
     },
+    // 503 means a dependency is down, which its own outage line reports: not an error per request.
+    customLogLevel: (_req, res, error) => requestLogLevel(res.statusCode, error),
     // Probes and the dashboard's polling would drown the lines that matter.
     autoLogging: {
       ignore: (req) => /^\/(health|metrics|admin\/queues\/api)/.test(req.url ?? ''),

@@ -36,6 +36,21 @@ export function requestLogFields(
   };
 }
 
+/** What a log line says about the answer: its status, never its headers. */
+export function responseLogFields(res: Pick<ServerResponse, 'statusCode'>): { statusCode: number } {
+  return { statusCode: res.statusCode };
+}
+
+/**
+ * Level of a request line: 5xx are errors except 503 (a dependency is down, reported once by its
+ * own outage line), 4xx warnings, the rest info.
+ */
+export function requestLogLevel(status: number, error?: unknown): 'error' | 'warn' | 'info' {
+  if (status === 503) return 'warn';
+  if (status >= 500 || error) return 'error';
+  return status >= 400 ? 'warn' : 'info';
+}
+
 const lineLoggers = new WeakMap<Pino, Pino>();
 
 /**
@@ -55,12 +70,12 @@ export function logRequestLine(
     log = root.child({}, { redact: [], serializers: { req: asIs, res: asIs } });
     lineLoggers.set(root, log);
   }
-  const level = res.statusCode >= 500 ? 'error' : 'info';
+  const level = requestLogLevel(res.statusCode);
   if (!log.isLevelEnabled(level)) return;
   const line = {
     requestId: req.requestId,
     req: requestLogFields(req, true),
-    res: { statusCode: res.statusCode, headers: res.getHeaders() },
+    res: responseLogFields(res),
     responseTime,
   };
   log[level](line, res.statusCode >= 500 ? 'request errored' : 'request completed');

@@ -1,15 +1,22 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { QUEUE_NAMES, isQueueName, type QueueName } from './queues';
+import { logNonOutageErrors } from './redis-outage';
 
 /** The BullMQ queues of this process, by name (registered through @nestjs/bullmq). */
 @Injectable()
-export class JobQueues {
+export class JobQueues implements OnModuleInit {
   private queues: Map<QueueName, Queue> | null = null;
+  private readonly logger = new Logger('Queues');
 
   constructor(private readonly moduleRef: ModuleRef) {}
+
+  /** BullMQ prints a queue's connection errors to stderr when nobody listens: listen. */
+  onModuleInit(): void {
+    for (const queue of this.all()) logNonOutageErrors(queue, this.logger, `${queue.name} queue`);
+  }
 
   // Looked up on first use: during construction the queue providers may not exist yet, and the
   // dashboard asks before the application's init hooks run.

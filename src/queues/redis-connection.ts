@@ -1,6 +1,7 @@
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app.config';
 import { parseHostPort, type RedisConfig } from './redis.config';
+import { redisOutageLog } from './redis-outage';
 
 /**
  * Producer connections fail fast (no offline queue) so intake answers 503 at once when Redis is
@@ -35,8 +36,9 @@ export function createRedisConnection(
   redis?: RedisConfig,
 ): RedisClient {
   const client = connect(config.REDIS_URL, role, redis);
-  // Errors surface through the commands that fail; without a listener ioredis would print each retry.
-  client.on('error', () => undefined);
+  // Errors surface through the commands that fail; an outage is logged once when it starts and
+  // once when it ends (without a listener ioredis would print every reconnection attempt).
+  redisOutageLog.watch(client);
   openClients.add(client);
   client.once('end', () => openClients.delete(client));
   return client;

@@ -16,6 +16,7 @@ import { isQueueName, type QueueName } from '../queues/queues';
 import { ProducerConnection } from '../queues/producer-connection';
 import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
 import { loadRedisConfig, type RedisConfig } from '../queues/redis.config';
+import { logNonOutageErrors } from '../queues/redis-outage';
 import { jobLogFields } from '../logging/job-log';
 import { WorkerMetrics } from '../metrics/worker-metrics.service';
 import { JOB_OUTCOME_LISTENER, type JobOutcomeListener } from './job-outcome';
@@ -111,7 +112,7 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       this.metrics?.observe(job, 'completed');
       if (this.outcomes) this.tell(job, (l) => l.onCompleted(job, result));
     });
-    worker.on('error', (error) => this.logger.error(`${queue} worker: ${error.message}`));
+    logNonOutageErrors(worker, this.logger, `${queue} worker`);
     this.workers.push(worker);
   }
 
