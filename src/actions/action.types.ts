@@ -36,6 +36,11 @@ export interface ActionJobBase {
   params: Record<string, string>;
   requestId: string;
   requestedAt: string;
+  /**
+   * What authorization learnt at intake (absent when AUTHZ is off or in jobs queued before):
+   * the tasks' real entity types, and the tasks where only the person's own work may be touched.
+   */
+  authz?: { entityTypes: string[] | null; ownWorkOnly: string[] };
 }
 
 /**
@@ -97,6 +102,11 @@ export interface ActionHandler<N extends ActionName = ActionName> {
    * tracking follows farm jobs): the job page and GET /jobs/:id show this instead of the stored one.
    */
   liveResult?(jobId: string, result: ResultOf<N>): Promise<ResultOf<N>>;
+  /**
+   * For actions that act on work an earlier click launched (render-cancel): the persons who
+   * launched the work still going on for each task id, asked at intake (see `rolesFrom`).
+   */
+  launchersOf?(taskIds: string[]): Promise<Map<string, Set<string>>>;
 }
 
 /** One entry an action proposes for Kitsu's "Run custom action" menu. */
@@ -128,6 +138,12 @@ export interface KitsuActionOptions {
   attempts?: number;
   /** Zou roles allowed to run it by default (ACTION_ROLES wins); absent: any project member. */
   roles?: readonly ZouRole[];
+  /**
+   * Take the allowed roles of this other action when neither ACTION_ROLES nor `roles` names any
+   * (render-cancel: those of render); a person outside them may still act on work they launched
+   * themselves (the handler's `launchersOf`).
+   */
+  rolesFrom?: string;
   /** Follow-up work (e.g. render tracking) that runs on a queue but cannot be asked for over HTTP. */
   internal?: boolean;
 }

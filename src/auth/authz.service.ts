@@ -3,15 +3,23 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   ServiceUnavailableException,
 } from '@nestjs/common';
+import { ActionRegistry } from '../actions/action-registry.service';
 import type { KitsuActionRequest, RegisteredAction } from '../actions/action.types';
 import { ENV, type Env } from '../config/config.module';
 import { ConfigError } from '../config/validate-env';
 import { TtlCache } from '../zou/ttl-cache';
+import { zouOutage } from './zou-outage';
 import { ZouClient } from '../zou/zou.client';
-import { ZouError, ZouNotFoundError } from '../zou/zou.errors';
-import type { ZouPerson, ZouProject, ZouRole } from '../zou/zou.types';
+import {
+  ZouBadRequestError,
+  ZouError,
+  ZouForbiddenError,
+  ZouNotFoundError,
+} from '../zou/zou.errors';
+import type { ZouPerson, ZouRole, ZouTeamMember } from '../zou/zou.types';
 
 const ROLES: readonly ZouRole[] = ['admin', 'manager', 'supervisor', 'user', 'client', 'vendor'];
 /** Default roles when neither ACTION_ROLES nor the action's metadata names any. */
@@ -35,6 +43,32 @@ interface TaskFacts {
   taskTypeId: string;
 }
 
+/** What authorization learnt about an accepted click, for the job it becomes. */
+export interface AuthzDecision {
+  /** Entity types of the selected tasks as Zou says (from their task types); null when AUTHZ is off. */
+  entityTypes: string[] | null;
+  /**
+   * Tasks on which the person may act only on work they launched themselves (render-cancel by
+   * someone whose role may not render there).
+   */
+  ownWorkOnly: string[];
+}
+
+/** A person's role in one project. */
+interface EffectiveRole {
+  role: ZouRole;
+  global: ZouRole;
+  /** True when the project's team gives them a role of its own. */
+  fromTeam: boolean;
+}
+
+/** A project (or unknown project) whose tasks Zou hid from the service account. */
+interface OutsideEntry {
+  projectId: string | null;
+  tasks: Set<string>;
+  since: string;
+}
+
 /** Parses `a=x,y;b=z` into a map; throws ConfigError naming the variable on bad entries. */
 export function parseActionMap(variable: string, raw: string | undefined): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -56,8 +90,9 @@ export function parseActionMap(variable: string, raw: string | undefined): Map<s
 
 /**
  * Who may run what: after authentication, before enqueue. Asks Zou (as the service account)
- * for the person's role and the teams of the selected tasks' projects. Person and teams are
- * cached for AUTH_CACHE_SECONDS, task -> project for good, so a repeat click costs no Zou call.
+ * for the person and the teams (with per-project roles) of the selected tasks' projects. Person
+ * and teams are cached for AUTH_CACHE_SECONDS, task -> project for good, so a repeat click costs
+ * no Zou call; the cache holds facts, never a verdict, so every click is judged per project.
  */
 @Injectable()
 export class ActionAuthorizer {
@@ -67,12 +102,14 @@ export class ActionAuthorizer {
   private readonly projects: Map<string, string[]>;
   private readonly entityTypes: Map<string, string[]>;
   private readonly persons: TtlCache<ZouPerson>;
-  private readonly teams: TtlCache<ZouProject>;
+  private readonly teams: TtlCache<ZouTeamMember[]>;
   private readonly tasks = new Map<string, TaskFacts>();
+  private readonly outside = new Map<string, OutsideEntry>();
 
   constructor(
     private readonly zou: ZouClient,
     @Inject(ENV) env: Env,
+    @Optional() private readonly registry?: ActionRegistry,
   ) {
     const mode = (env.AUTHZ ?? '').trim().toLowerCase();
     if (mode && mode !== 'on' && mode !== 'off') throw new ConfigError(['AUTHZ: on or off']);
@@ -91,68 +128,222 @@ export class ActionAuthorizer {
     const seconds = Number.parseInt(env.AUTH_CACHE_SECONDS ?? '10', 10);
     const ttlMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 10_000;
     this.persons = new TtlCache<ZouPerson>(ttlMs, 5000);
-    this.teams = new TtlCache<ZouProject>(ttlMs, 1000);
+    this.teams = new TtlCache<ZouTeamMember[]>(ttlMs, 1000);
   }
 
   /** Roles allowed to run an action; null means any member of the project. */
   allowedRoles(action: RegisteredAction): readonly string[] | null {
     const name = action.options.name;
-    return this.roles.get(name) ?? action.options.roles ?? DEFAULT_ROLES[name] ?? null;
+    const own = this.roles.get(name) ?? action.options.roles ?? DEFAULT_ROLES[name];
+    if (own) return own;
+    // render-cancel takes render's roles: whoever may launch renders may stop them.
+    const from = action.options.rolesFrom
+      ? this.registry?.get(action.options.rolesFrom)
+      : undefined;
+    return from ? this.allowedRoles(from) : null;
   }
 
-  /** Role of a person (cached); null when Zou does not know the person. */
+  /** Global role of a person (cached); null when Zou does not know the person. */
   async personRole(personId: string): Promise<ZouRole | null> {
     const person = await this.zouCall(() => this.person(personId));
     return person && person.active ? person.role : null;
   }
 
-  async authorize(request: KitsuActionRequest, action: RegisteredAction): Promise<void> {
-    if (!this.enabled) return;
+  /**
+   * Projects where a click found the service account outside the team (so Zou hides their tasks
+   * from it), for /health/ready. Each is asked again: once the account is in, it is dropped.
+   */
+  async serviceAccountOutside(): Promise<
+    { projectId: string | null; tasks: string[]; since: string }[]
+  > {
+    for (const [key, entry] of this.outside) {
+      const [firstTask] = entry.tasks;
+      const still = entry.projectId
+        ? this.serviceAccountOutsideOf(entry.projectId)
+        : firstTask
+          ? this.taskHidden(firstTask)
+          : Promise.resolve(false);
+      if (!(await still.catch(() => true))) this.outside.delete(key);
+    }
+    return [...this.outside.values()].map(({ projectId, tasks, since }) => ({
+      projectId,
+      tasks: [...tasks],
+      since,
+    }));
+  }
+
+  /**
+   * Refuses (403 naming the rule) or returns what was learnt about the selection. Every role rule
+   * uses the person's role in each task's project: the team role Zou has for them there, else the
+   * global role; a selection across projects is judged task by task.
+   */
+  async authorize(request: KitsuActionRequest, action: RegisteredAction): Promise<AuthzDecision> {
+    if (!this.enabled) return { entityTypes: null, ownWorkOnly: [] };
     const name = action.options.name;
     const person = await this.zouCall(() => this.person(request.personId));
     if (!person || !person.active)
       refuse('known-person', `person ${request.personId} is unknown to Kitsu or inactive`);
-    const roles = this.allowedRoles(action);
-    if (roles && !roles.includes(person.role))
-      refuse(
-        'action-role',
-        `role "${person.role}" may not run ${name} (allowed: ${roles.join(', ')})`,
-      );
 
     const facts = await this.zouCall(() => this.taskFacts(request.taskIds));
     const unseen = request.taskIds.filter((id) => !facts.has(id.toLowerCase()));
-    if (unseen.length)
+    if (unseen.length) await this.refuseUnseen(unseen, request.projectId);
+    const selected = request.taskIds.map((id) => ({ id, ...facts.get(id.toLowerCase())! }));
+    const projectIds = [...new Set(selected.map((task) => task.projectId))];
+    // Kitsu sends the page's project, or on "My tasks" the first selected task's: it names one
+    // project of the selection, not a bound on it. A project no selected task is in is a lie.
+    if (request.projectId && !projectIds.includes(request.projectId))
       refuse(
-        'task-visibility',
-        `Kitsu does not show task(s) ${unseen.slice(0, 5).join(', ')}${unseen.length > 5 ? ', ...' : ''}`,
+        'claimed-project',
+        `none of the selected tasks is in the claimed project ${request.projectId}`,
       );
-    const projectIds = new Set([...facts.values()].map((fact) => fact.projectId));
-    if (request.projectId) {
-      const foreign = request.taskIds.filter(
-        (id) => facts.get(id.toLowerCase())!.projectId !== request.projectId,
-      );
-      if (foreign.length)
-        refuse(
-          'claimed-project',
-          `task(s) ${foreign.slice(0, 5).join(', ')} are not in the claimed project ${request.projectId}`,
-        );
-      projectIds.add(request.projectId);
-    }
     const allowedProjects = this.projects.get(name);
     if (allowedProjects) {
-      const outside = [...projectIds].filter((id) => !allowedProjects.includes(id));
+      const outside = projectIds.filter((id) => !allowedProjects.includes(id));
       if (outside.length)
         refuse('action-project', `${name} is not allowed on project ${outside[0]}`);
     }
-    await this.checkEntityTypes(name, action, [...facts.values()]);
-    if (person.role === 'admin') return; // admins see every project
+    const entityTypes = await this.checkEntityTypes(name, action, selected);
+
+    const roles = this.allowedRoles(action);
+    const ownWorkOnly: string[] = [];
     for (const projectId of projectIds) {
-      const project = await this.zouCall(() => this.project(projectId));
-      if (!project || !project.team.includes(person.id))
+      const tasks = selected.filter((task) => task.projectId === projectId).map((t) => t.id);
+      const role = await this.projectRole(person, projectId, tasks);
+      if (!roles || roles.includes(role.role)) continue;
+      if (action.options.rolesFrom && action.handler.launchersOf) {
+        // The person who launched the work may stop it, whatever their role.
+        await this.checkLaunchers(request.personId, tasks, action, role, roles);
+        ownWorkOnly.push(...tasks);
+        continue;
+      }
+      refuse(
+        'action-role',
+        `${describeRole(role, projectId)} may not run ${name} (allowed: ${roles.join(', ')})`,
+      );
+    }
+    return { entityTypes, ownWorkOnly };
+  }
+
+  /** The person's role in a project: admin everywhere, else the team role, else the global one. */
+  private async projectRole(
+    person: ZouPerson,
+    projectId: string,
+    taskIds: string[],
+  ): Promise<EffectiveRole> {
+    if (person.role === 'admin') return { role: 'admin', global: 'admin', fromTeam: false };
+    const team = await this.zouCall(() => this.team(projectId));
+    if (team === 'hidden') return this.refuseOutside(projectId, taskIds);
+    const member = team?.find((entry) => entry.id.toLowerCase() === person.id.toLowerCase());
+    if (!member)
+      refuse(
+        'project-membership',
+        `person ${person.id} is not in the team of project ${projectId}`,
+      );
+    const fromTeam = Boolean(member.project_role);
+    return { role: member.project_role ?? person.role, global: person.role, fromTeam };
+  }
+
+  private async checkLaunchers(
+    personId: string,
+    taskIds: string[],
+    action: RegisteredAction,
+    role: EffectiveRole,
+    roles: readonly string[],
+  ): Promise<void> {
+    const launchers = await action.handler.launchersOf!(taskIds);
+    for (const [taskId, people] of launchers) {
+      const others = [...people].filter((id) => id.toLowerCase() !== personId.toLowerCase());
+      if (others.length)
         refuse(
-          'project-membership',
-          `person ${person.id} is not in the team of project ${projectId}`,
+          'action-role',
+          `${describeRole(role, null)} may cancel only the renders they launched (or be ${roles.join(', ')}): ` +
+            `task ${taskId} has a render launched by person ${others[0]}`,
         );
+    }
+  }
+
+  /**
+   * Zou leaves out of its lists what the service account may not read, so a task missing from
+   * the answer is either gone or in a project whose team the account is not in. The refusal
+   * says which (one extra read per task, at most a few, only on this path).
+   */
+  private async refuseUnseen(unseen: string[], claimedProjectId: string | null): Promise<never> {
+    const listed = `${unseen.slice(0, 5).join(', ')}${unseen.length > 5 ? ', ...' : ''}`;
+    let hidden: string[];
+    try {
+      const checks = await Promise.all(
+        unseen.slice(0, 5).map(async (id) => ((await this.taskHidden(id)) ? id : null)),
+      );
+      hidden = checks.filter((id): id is string => id !== null);
+    } catch (error) {
+      this.logger.warn(`Could not tell why tasks are hidden: ${(error as Error).message}`);
+      refuse(
+        'task-visibility',
+        `Kitsu does not show task(s) ${listed}: unknown, deleted, or in a project whose team ` +
+          'this service’s account is not in',
+      );
+    }
+    if (!hidden.length)
+      refuse('task-visibility', `Kitsu does not show task(s) ${listed}: unknown or deleted`);
+    // Name the project when it is the claimed one (Kitsu's first task's); else it stays unnamed.
+    const claimedOutside = claimedProjectId
+      ? await this.serviceAccountOutsideOf(claimedProjectId).catch(() => false)
+      : false;
+    return this.refuseOutside(claimedOutside ? claimedProjectId : null, hidden);
+  }
+
+  /** Refuses a click because Zou hides a project from the service account, and remembers it. */
+  private async refuseOutside(projectId: string | null, taskIds: string[]): Promise<never> {
+    const listed = `${taskIds.slice(0, 5).join(', ')}${taskIds.length > 5 ? ', ...' : ''}`;
+    const account = await this.serviceAccountName();
+    const key = projectId ?? 'unknown-project';
+    const entry = this.outside.get(key) ?? {
+      projectId,
+      tasks: new Set<string>(),
+      since: new Date().toISOString(),
+    };
+    for (const id of taskIds.slice(0, 5)) if (entry.tasks.size < 20) entry.tasks.add(id);
+    this.outside.set(key, entry);
+    this.logger.warn(
+      `Service account ${account} is not in the team of ${projectId ? `project ${projectId}` : 'the project of task(s) ' + listed}`,
+    );
+    refuse(
+      'task-visibility',
+      `Kitsu does not show task(s) ${listed} to this service: its account (${account}) is not in the team of ` +
+        `${projectId ? `project ${projectId}` : 'their project'}. Add the account to that project's team in Kitsu.`,
+    );
+  }
+
+  /** True when the task exists but the service account may not read it (Zou: 403, not 404). */
+  private async taskHidden(taskId: string): Promise<boolean> {
+    try {
+      await this.zou.getTask(taskId);
+      return false;
+    } catch (error) {
+      if (error instanceof ZouForbiddenError) return true;
+      if (error instanceof ZouNotFoundError || error instanceof ZouBadRequestError) return false;
+      throw error;
+    }
+  }
+
+  /** True when Zou refuses the service account the project (it is not in the team). */
+  private async serviceAccountOutsideOf(projectId: string): Promise<boolean> {
+    try {
+      await this.zou.readProject(projectId);
+      return false;
+    } catch (error) {
+      if (error instanceof ZouForbiddenError) return true;
+      if (error instanceof ZouNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  private async serviceAccountName(): Promise<string> {
+    try {
+      const me = await this.zou.whoAmI();
+      return me.user.email || me.user.full_name || 'the service account';
+    } catch {
+      return 'the service account';
     }
   }
 
@@ -160,21 +351,24 @@ export class ActionAuthorizer {
     name: string,
     action: RegisteredAction,
     facts: TaskFacts[],
-  ): Promise<void> {
+  ): Promise<string[] | null> {
     const configured = this.entityTypes.get(name);
     const declared = action.options.entityTypes;
     const allowed = configured ?? (declared === 'all' ? null : [...declared]);
-    if (!allowed || facts.length === 0) return;
+    if (facts.length === 0) return [];
     const taskTypes = await this.zouCall(() => this.zou.getTaskTypes());
     const byId = new Map(taskTypes.map((type) => [type.id, type.for_entity.toLowerCase()]));
+    const seen = new Set<string>();
     for (const fact of facts) {
       const entityType = byId.get(fact.taskTypeId) ?? 'unknown';
-      if (!allowed.includes(entityType))
+      seen.add(entityType);
+      if (allowed && !allowed.includes(entityType))
         refuse(
           'action-entity-type',
           `${name} does not accept ${entityType} tasks (allowed: ${allowed.join(', ')})`,
         );
     }
+    return [...seen];
   }
 
   private person(id: string): Promise<ZouPerson | null> {
@@ -186,11 +380,13 @@ export class ActionAuthorizer {
       });
   }
 
-  private project(id: string): Promise<ZouProject | null> {
+  /** The team with per-project roles; null when the project is gone, 'hidden' when Zou says 403. */
+  private team(projectId: string): Promise<ZouTeamMember[] | null | 'hidden'> {
     return this.teams
-      .get(id, () => this.zou.readProject(id))
+      .get(projectId, () => this.zou.readProjectTeam(projectId))
       .catch((error: unknown) => {
         if (error instanceof ZouNotFoundError) return null;
+        if (error instanceof ZouForbiddenError) return 'hidden' as const;
         throw error;
       });
   }
@@ -226,11 +422,19 @@ export class ActionAuthorizer {
       const reason = error instanceof ZouError ? error.message : 'Kitsu did not answer';
       this.logger.warn(`Authorization check failed: ${reason}`);
       throw new ServiceUnavailableException({
-        message: 'Kitsu could not confirm who may run this action; try again shortly',
+        message: `Kitsu could not confirm who may run this action: ${zouOutage(error)}. Try again shortly.`,
+        missing: 'authorization-facts',
         retryAfter: 5,
       });
     }
   }
+}
+
+function describeRole(role: EffectiveRole, projectId: string | null): string {
+  const where = projectId ? ` in project ${projectId}` : '';
+  return role.fromTeam
+    ? `role "${role.role}"${where} (their project role; global role "${role.global}")`
+    : `role "${role.role}"${where}`;
 }
 
 function refuse(rule: AuthzRule, message: string): never {

@@ -17,6 +17,7 @@ import { ZouError } from '../zou/zou.errors';
 import type { ZouPerson } from '../zou/zou.types';
 import { AuthConfig, resolveAuthModes } from './auth.config';
 import { verifySignature } from './signature';
+import { zouOutage } from './zou-outage';
 
 export const TIMESTAMP_HEADER = 'x-kitsu-actions-timestamp';
 export const SIGNATURE_HEADER = 'x-kitsu-actions-signature';
@@ -172,8 +173,10 @@ export class CallerAuth implements OnModuleInit {
     } catch (error) {
       const reason = error instanceof ZouError ? error.message : 'Kitsu did not answer';
       this.logger.warn(`Session check failed: ${reason}`);
+      // Name what is missing (which part of Zou failed), not an "Internal error".
       throw new ServiceUnavailableException({
-        message: 'Kitsu could not confirm the session; try again shortly',
+        message: `Kitsu could not confirm the session: ${zouOutage(error)}. Try again shortly.`,
+        missing: 'session-confirmation',
         retryAfter: 5,
       });
     }

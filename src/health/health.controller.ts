@@ -1,4 +1,11 @@
-import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Optional,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,
@@ -8,6 +15,7 @@ import {
 } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { ForwarderHealth } from '../actions/forward/forwarder-health';
+import { ActionAuthorizer } from '../auth/authz.service';
 import { FARM_ADAPTER } from '../farms/farms.module';
 import type { FarmAdapter } from '../farms/farm.types';
 import { ProducerConnection } from '../queues/producer-connection';
@@ -32,6 +40,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly forwarders: ForwarderHealth,
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
+    @Optional() private readonly authz?: ActionAuthorizer,
   ) {}
 
   /** 200 while Redis answers, 503 otherwise: intake cannot accept work without it. */
@@ -86,7 +95,19 @@ export class HealthController {
     try {
       // whoAmI needs Zou up and our token or login accepted.
       const me = await within(this.zou.whoAmI(), CHECK_TIMEOUT_MS);
-      return indicator.up({ user: me.user.email });
+      // Reported, not failed: clicks on other projects still work.
+      const outside = this.authz
+        ? await within(this.authz.serviceAccountOutside(), CHECK_TIMEOUT_MS).catch(() => [])
+        : [];
+      if (!outside.length) return indicator.up({ user: me.user.email });
+      return indicator.up({
+        user: me.user.email,
+        warning:
+          `The service account ${me.user.email} is not in the team of project(s) whose tasks were ` +
+          'clicked: Zou hides those tasks from it, so every click on them is refused ' +
+          '(task-visibility). Add the account to those project teams in Kitsu.',
+        notInTeamOf: outside,
+      });
     } catch (error) {
       return indicator.down({ message: messageOf(error) });
     }

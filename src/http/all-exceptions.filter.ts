@@ -86,7 +86,8 @@ export function errorBodyFor(exception: unknown): ErrorBody {
       statusCode: status,
       error: reasonPhrase(status),
       // Nest's "Cannot PUT /path?key=..." repeats the URL: never with a credential in it.
-      message: status >= 500 ? 'Internal error' : redactSecretQuery(message),
+      // 503s are ours (Zou or Redis unavailable) and say what is missing; other 5xx say nothing.
+      message: status >= 500 && status !== 503 ? 'Internal error' : redactSecretQuery(message),
     };
   }
   return { statusCode: 500, error: reasonPhrase(500), message: 'Internal error' };

@@ -99,13 +99,14 @@ export class ActionIntake {
       );
     }
     // Then whether that person may run this action on these tasks (403 names the rule).
-    await this.authz.authorize(request, action);
+    const decision = await this.authz.authorize(request, action);
     const { jobId, duplicate } = await this.intake.enqueue({
       action,
       variant: call.variant,
       request,
       params: publicParams(call.query),
       requestId: call.requestId,
+      authz: decision,
     });
     // The link carries a view token: the job page opens for whoever clicked, whatever AUTH_MODE.
     const jobPath = `/jobs/${jobId}${this.viewTokens.query(jobId)}`;

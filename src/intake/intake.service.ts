@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { ActionJobBase, KitsuActionRequest, RegisteredAction } from '../actions/action.types';
+import type { AuthzDecision } from '../auth/authz.service';
 import { AppConfig } from '../config/app.config';
 import { JobQueues } from '../queues/job-queues.service';
 import { formatJobId } from '../jobs/job-id';
@@ -12,6 +13,8 @@ export interface EnqueueInput {
   request: KitsuActionRequest;
   params: Record<string, string>;
   requestId: string;
+  /** What authorization learnt (real entity types, own-work-only tasks); absent when AUTHZ is off. */
+  authz?: AuthzDecision;
 }
 
 export interface Enqueued {
@@ -40,7 +43,7 @@ export class IntakeService {
    * through BullMQ deduplication rather than a scan.
    */
   async enqueue(input: EnqueueInput): Promise<Enqueued> {
-    const { action, variant, request, params, requestId } = input;
+    const { action, variant, request, params, requestId, authz } = input;
     const queue = this.queues.get(action.options.queue);
     const bullId = randomJobId();
     const data: ActionJobBase = {
@@ -50,6 +53,7 @@ export class IntakeService {
       params,
       requestId,
       requestedAt: new Date().toISOString(),
+      ...(authz && authz.entityTypes ? { authz } : {}),
     };
     const windowMs = this.config.DEDUPE_WINDOW * 1000;
     try {

@@ -75,7 +75,9 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
   const items = job.selection;
   const count = job.request.taskIds.length;
   if (!items) {
-    return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection</h2><p>${count} task(s)${job.request.entityType ? ` · ${escapeHtml(job.request.entityType)}` : ''}. <span class="muted">Names appear when the action has read them from Kitsu.</span></p></section>`;
+    // The tasks' own entity types (learnt at intake), never Kitsu's page guess `entitytype`.
+    const types = job.entityTypes?.length ? ` · ${escapeHtml(job.entityTypes.join(', '))}` : '';
+    return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection</h2><p>${count} task(s)${types}. <span class="muted">Names appear when the action has read them from Kitsu.</span></p></section>`;
   }
   const link = (href: string | null, label: string) =>
     href

@@ -28,6 +28,11 @@ export interface JobView {
   logs: string[];
   /** Names of the selected tasks when the action reported them (see selection-summary.ts). */
   selection: SelectionItem[] | null;
+  /**
+   * Entity types of the selected tasks as Zou says, learnt at intake; null when unknown. Never
+   * Kitsu's `entitytype`, which is a guess from the page ("episode" on My tasks).
+   */
+  entityTypes: string[] | null;
 }
 
 /** A line of the /jobs list. */
@@ -102,6 +107,7 @@ export class JobsService {
       params: data.params,
       logs: logs.logs,
       selection: selectionFromResult(job.returnvalue),
+      entityTypes: data.authz?.entityTypes ?? null,
     };
   }
 

@@ -44,12 +44,18 @@ const SELECTABLE = new Set<string>(['Shot', 'Asset', 'Sequence', 'Episode', 'Edi
 export class SelectionResolver {
   constructor(private readonly zou: ZouClient) {}
 
+  /**
+   * `_hint` is Kitsu's `productionid`: the page's project, or on "My tasks" the FIRST selected
+   * task's, so a selection may span projects while naming one. It never narrows the read (that
+   * dropped the other projects' tasks as missing); authorization judged each task in its own
+   * project. Kept in the signature for the callers that pass it.
+   */
   async resolve(
     taskIds: string[],
-    hint: { projectId?: string | null } = {},
+    _hint: { projectId?: string | null } = {},
   ): Promise<ResolvedSelection> {
     const [{ tasks, missing }, taskTypes, taskStatuses] = await Promise.all([
-      this.zou.getTasksByIds(taskIds, hint),
+      this.zou.getTasksByIds(taskIds),
       this.zou.getTaskTypes(),
       this.zou.getTaskStatuses(),
     ]);

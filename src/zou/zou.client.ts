@@ -33,6 +33,7 @@ import type {
   ZouTaskFull,
   ZouTaskStatus,
   ZouTaskType,
+  ZouTeamMember,
   ZouTimeSpent,
 } from './zou.types';
 
@@ -243,6 +244,14 @@ export class ZouClient {
   /** The project with its team, read fresh (authorization keeps its own short cache). */
   readProject(id: string): Promise<ZouProject> {
     return this.http.request({ method: 'GET', route: '/data/projects/:id', params: { id } });
+  }
+
+  /**
+   * The team with each member's per-project role (`project_role`), read fresh: the only Zou
+   * answer that shows per-project roles. 403 when the service account is not in the team.
+   */
+  readProjectTeam(id: string): Promise<ZouTeamMember[]> {
+    return this.http.request({ method: 'GET', route: '/data/projects/:id/team', params: { id } });
   }
 
   /** A person with their role, read fresh (authorization keeps its own short cache). */

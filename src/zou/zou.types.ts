@@ -129,6 +129,13 @@ export interface ZouPerson {
   updated_at: string;
 }
 
+/**
+ * A member of a project team as `GET /data/projects/:id/team` gives it: the person (minimal record
+ * for non-managers) plus the per-project role, null when the global role applies.
+ */
+export type ZouTeamMember = Pick<ZouPerson, 'id' | 'full_name' | 'role' | 'active' | 'is_bot'> &
+  Partial<ZouPerson> & { project_role: ZouRole | null };
+
 export type ZouTaskTypeFor = 'Asset' | 'Shot' | 'Sequence' | 'Episode' | 'Edit' | 'Concept';
 
 export interface ZouTaskType {

@@ -3,7 +3,7 @@ import { AppConfig } from '../../config/app.config';
 import { ProducerConnection } from '../../queues/producer-connection';
 import type { Job, Queue } from 'bullmq';
 import { KitsuAction } from '../action.decorator';
-import type { ActionContext, ActionHandler, JobOf } from '../action.types';
+import type { ActionContext, ActionHandler, ActionJobBase, JobOf } from '../action.types';
 import { FARM_ADAPTER, FarmError } from '../../farms';
 import type { FarmAdapter } from '../../farms';
 import { JobQueues } from '../../queues/job-queues.service';
@@ -80,6 +80,8 @@ export class RenderCancelMarks {
   queue: 'render',
   entityTypes: ['shot', 'asset', 'edit'],
   ajax: true,
+  // Those who may launch renders may stop any; anyone else only the renders they launched.
+  rolesFrom: 'render',
 })
 export class RenderCancelAction implements ActionHandler<'render-cancel'> {
   constructor(
@@ -97,13 +99,24 @@ export class RenderCancelAction implements ActionHandler<'render-cancel'> {
     const done = new Set(job.data.canceled ?? []);
     const canceled: RenderCancelResult['canceled'] = [];
     const errors: RenderCancelResult['errors'] = [];
+    // Authorization found a role that may not render there: only the person's own renders (a
+    // render someone else launched after the click is left alone, and said so).
+    const ownOnly = new Set(job.data.authz?.ownWorkOnly ?? []);
+    for (const [taskId, farmJobs] of followed) {
+      if (!ownOnly.has(taskId)) continue;
+      for (const [farmJobId, launcher] of farmJobs) {
+        if (launcher === request.personId) continue;
+        farmJobs.delete(farmJobId);
+        errors.push({ taskId, farmJobId, reason: 'launched by someone else: not yours to cancel' });
+      }
+    }
     const statuses = new CurrentStatuses(this.zou, [...followed.keys()]);
     const person = await this.zou
       .getPerson(request.personId)
       .catch((error: unknown) => toUnrecoverable(error));
     const who = person.full_name || request.personEmail;
-    for (const [taskId, farmJobIds] of followed) {
-      for (const farmJobId of farmJobIds) {
+    for (const [taskId, farmJobs] of followed) {
+      for (const farmJobId of farmJobs.keys()) {
         if (!done.has(farmJobId)) {
           // Marked first: a tracking poll between the farm's cancel and the mark would see the
           // canceled state and comment on its own.
@@ -142,24 +155,33 @@ export class RenderCancelAction implements ActionHandler<'render-cancel'> {
     return { summary, canceled, notRunning, errors };
   }
 
-  /** Task id -> farm job ids that tracking polls still follow (waiting, delayed or running). */
+  /** Who launched the renders still followed, per task: asked by authorization at intake. */
+  async launchersOf(taskIds: string[]): Promise<Map<string, Set<string>>> {
+    const followed = await this.followedFarmJobs(
+      this.queues.get('render-tracking'),
+      new Set(taskIds),
+    );
+    return new Map([...followed].map(([taskId, farmJobs]) => [taskId, new Set(farmJobs.values())]));
+  }
+
+  /**
+   * Task id -> farm job id -> person who launched it, for the farm jobs tracking polls still
+   * follow (waiting, delayed or running). Each poll carries the render click's request.
+   */
   private async followedFarmJobs(
     tracking: Queue,
     wanted: Set<string>,
-  ): Promise<Map<string, Set<string>>> {
-    const jobs = (await tracking.getJobs([
-      'delayed',
-      'waiting',
-      'prioritized',
-      'active',
-    ])) as Job<RenderTrackData>[];
-    const followed = new Map<string, Set<string>>();
+  ): Promise<Map<string, Map<string, string>>> {
+    const jobs = (await tracking.getJobs(['delayed', 'waiting', 'prioritized', 'active'])) as Job<
+      RenderTrackData & Partial<ActionJobBase>
+    >[];
+    const followed = new Map<string, Map<string, string>>();
     for (const poll of jobs) {
       const track = poll?.data?.track;
       if (!track || !wanted.has(track.taskId)) continue;
-      const set = followed.get(track.taskId) ?? new Set<string>();
-      set.add(track.farmJobId);
-      followed.set(track.taskId, set);
+      const farmJobs = followed.get(track.taskId) ?? new Map<string, string>();
+      farmJobs.set(track.farmJobId, poll.data.request?.personId?.toLowerCase() ?? '');
+      followed.set(track.taskId, farmJobs);
     }
     return followed;
   }

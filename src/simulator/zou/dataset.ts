@@ -125,6 +125,11 @@ export interface SimulatorDataset {
   comments: Map<string, SimComment>;
   customActions: Map<string, ZouCustomAction>;
   timeSpents: Map<string, ZouTimeSpent>;
+  /**
+   * Per-project roles (Zou's team member role): project id -> person id -> role. Zou shows them
+   * only as `project_role` on `GET /data/projects/:id/team`; absent means the global role applies.
+   */
+  projectRoles: Map<string, Map<string, ZouRole>>;
 }
 
 export const SIM_PASSWORD = 'mysecretpassword';
@@ -221,6 +226,7 @@ export function generateDataset(options: DatasetOptions = {}): SimulatorDataset 
     comments: new Map(),
     customActions: new Map(),
     timeSpents: new Map(),
+    projectRoles: new Map(),
   };
 
   // --- people ---

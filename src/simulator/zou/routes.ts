@@ -9,6 +9,7 @@ import type {
   ZouPlaylistEntry,
   ZouPreviewFile,
   ZouProject,
+  ZouRole,
   ZouTask,
   ZouTaskFull,
 } from '../../zou/zou.types';
@@ -47,6 +48,27 @@ const RELATION_FIELDS: Record<string, string[]> = {
   Project: ['team', 'task_types', 'task_statuses', 'asset_types'],
   Person: ['departments'],
 };
+/** Roles Zou accepts as a per-project role (admin is global only). */
+const PROJECT_ROLES: readonly ZouRole[] = ['user', 'supervisor', 'manager', 'client', 'vendor'];
+/** The person record Zou gives non-managers (12 keys, no email). */
+function minimalPerson(person: ZouPerson): Record<string, unknown> {
+  const { id, type, first_name, last_name, full_name, active, departments, role, is_bot } = person;
+  const extra = person as unknown as Record<string, unknown>;
+  return {
+    id,
+    type,
+    first_name,
+    last_name,
+    full_name,
+    has_avatar: extra.has_avatar ?? false,
+    active,
+    departments,
+    studio_id: extra.studio_id ?? null,
+    role,
+    desktop_login: person.desktop_login,
+    is_bot,
+  };
+}
 const PLAYLIST_FOR = ['shot', 'asset', 'sequence', 'edit', 'episode'];
 /** Zou's paged lists default to 100 rows (NB_RECORDS_PER_PAGE). */
 const DEFAULT_PAGE_SIZE = 100;
@@ -303,6 +325,44 @@ export function registerZouRoutes(
   router.add('GET', '/data/projects/:id', ({ params, person }) => {
     find(store.projects, params.id, 'Project');
     return checkProjectAccess(person!, params.id);
+  });
+
+  // Team with per-project roles: the only place Zou shows them (`project_role`, null = global
+  // role). Managers get full person records, others the minimal one (recorded on Zou 1.0.67).
+  router.add('GET', '/data/projects/:id/team', ({ params, person }) => {
+    const project = checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
+    const roles = store.projectRoles.get(project.id);
+    return project.team.flatMap((id) => {
+      const member = store.persons.get(id);
+      if (!member) return [];
+      const record = isManager(person!) ? { ...member } : minimalPerson(member);
+      return [{ ...record, project_role: roles?.get(id) ?? null }];
+    });
+  });
+
+  router.add('PUT', '/data/projects/:id/team/:personId', ({ params, body, person }) => {
+    const project = find(store.projects, params.id, 'Project');
+    if (!isManager(person!)) throw forbidden();
+    checkProjectAccess(person!, project.id);
+    const role = (body as { role?: unknown } | null)?.role ?? null;
+    if (role !== null && !PROJECT_ROLES.includes(role as ZouRole)) {
+      throw badRequest('Validation error.', {
+        errors: [
+          {
+            field: 'role',
+            message: "Input should be 'user', 'supervisor', 'manager', 'client' or 'vendor'",
+          },
+        ],
+      });
+    }
+    const member = find(store.persons, params.personId, 'Person');
+    if (!project.team.includes(member.id))
+      throw badRequest('Person is not a member of the project team', null);
+    const roles = store.projectRoles.get(project.id) ?? new Map<string, ZouRole>();
+    if (role === null) roles.delete(member.id);
+    else roles.set(member.id, role as ZouRole);
+    store.projectRoles.set(project.id, roles);
+    return { project_id: project.id, person_id: member.id, role };
   });
 
   router.add('GET', '/data/projects/:id/tasks', ({ params, query, person }) => {
