@@ -9,7 +9,11 @@ const WHENS: readonly FeedbackWhen[] = ['never', 'failure', 'always'];
 export const DEFAULT_MAX_TASKS = 50;
 
 /** Variables of this area that are not FEEDBACK_<ACTION>. */
-export const FEEDBACK_SETTINGS = ['FEEDBACK_MAX_TASKS', 'FEEDBACK_READONLY'] as const;
+export const FEEDBACK_SETTINGS = [
+  'FEEDBACK_MAX_TASKS',
+  'FEEDBACK_READONLY',
+  'FEEDBACK_REFUSALS',
+] as const;
 
 /** What an action says about its own outcome comment. */
 export interface FeedbackWish {
@@ -31,6 +35,8 @@ export class FeedbackConfig {
     private readonly perAction: ReadonlyMap<string, FeedbackWhen>,
     readonly maxTasks: number,
     readonly readOnlyComments: boolean,
+    /** A person refused over AJAX is told why in Kitsu (FEEDBACK_REFUSALS, default on). */
+    readonly refusalNotices: boolean,
   ) {}
 
   static fromEnv(env: Record<string, string | undefined>): FeedbackConfig {
@@ -38,6 +44,7 @@ export class FeedbackConfig {
     const perAction = new Map<string, FeedbackWhen>();
     let maxTasks = DEFAULT_MAX_TASKS;
     let readOnlyComments = false;
+    let refusalNotices = true;
     for (const [name, raw] of Object.entries(env)) {
       if (!name.startsWith('FEEDBACK_') || raw === undefined || raw === '') continue;
       const value = raw.trim().toLowerCase();
@@ -48,9 +55,10 @@ export class FeedbackConfig {
         else maxTasks = parsed;
         continue;
       }
-      if (name === 'FEEDBACK_READONLY') {
+      if (name === 'FEEDBACK_READONLY' || name === 'FEEDBACK_REFUSALS') {
         if (value !== 'on' && value !== 'off') problems.push(`${name}: must be on or off`);
-        else readOnlyComments = value === 'on';
+        else if (name === 'FEEDBACK_READONLY') readOnlyComments = value === 'on';
+        else refusalNotices = value === 'on';
         continue;
       }
       if (!(WHENS as readonly string[]).includes(value)) {
@@ -60,7 +68,7 @@ export class FeedbackConfig {
       perAction.set(name.slice('FEEDBACK_'.length), value as FeedbackWhen);
     }
     if (problems.length) throw new ConfigError(problems);
-    return new FeedbackConfig(perAction, maxTasks, readOnlyComments);
+    return new FeedbackConfig(perAction, maxTasks, readOnlyComments, refusalNotices);
   }
 
   static envName(action: string): string {
