@@ -98,7 +98,7 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
       .getTasksByIds(pending)
       .then(({ tasks }) => new Map(tasks.map((task) => [task.id, task.task_status_id])))
       .catch(() => new Map<string, string>());
-    let retryable: unknown = null;
+    const unanswered: Error[] = [];
     for (let start = 0; start < pending.length; start += BATCH) {
       const batch = pending.slice(start, start + BATCH);
       const results = await Promise.allSettled(
@@ -113,7 +113,7 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
       );
       results.forEach((result, index) => {
         if (result.status === 'fulfilled') done.add(batch[index]);
-        else if (isTransient(result.reason)) retryable ??= result.reason;
+        else if (isTransient(result.reason)) unanswered.push(asError(result.reason));
         else {
           // Refused for good (task deleted, no right): trying again would not help.
           done.add(batch[index]);
@@ -126,7 +126,7 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
       await this.remember(job, done);
     }
     // Some went unanswered: the job is retried and only those are tried again (after a look).
-    if (retryable) throw retryable;
+    if (unanswered.length) throw unanswered[0];
   }
 
   /** The comment text for an outcome; exported through the service for tests and previews. */
@@ -187,6 +187,10 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
     if (done.size === (job.data.outcomeCommented?.length ?? 0)) return;
     await job.updateData({ ...job.data, outcomeCommented: [...done] });
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function isTransient(error: unknown): boolean {
