@@ -41,7 +41,18 @@ export interface ActionJobBase {
    * the tasks' real entity types, and the tasks where only the person's own work may be touched.
    */
   authz?: { entityTypes: string[] | null; ownWorkOnly: string[] };
+  /**
+   * Recorded by the worker when the work ended and something is to be written about it (the
+   * outcome comment): a retry skips the work and finishes the writing.
+   */
+  outcome?: JobOutcome;
+  /** Tasks the outcome comment is known to be on (recorded after each batch). */
+  outcomeCommented?: string[];
 }
+
+/** How a job's work ended: its result, or the reason it failed for good. */
+export type JobOutcome =
+  { state: 'completed'; result: unknown } | { state: 'failed'; reason: string };
 
 /**
  * Per-action job data and results. Each action extends these maps in its own file:
@@ -84,6 +95,12 @@ export interface ActionHandler<N extends ActionName = ActionName> {
    * created with 12 shots"); without it the result's `summary` field is used.
    */
   describeOutcome?(result: ResultOf<N>): string;
+  /**
+   * Tasks this job has commented on itself (notify's note, render's "submitted", playlist's "added
+   * to"): the outcome comment leaves them alone, since a second comment would repeat the first.
+   * `result` is null when the job failed.
+   */
+  tasksCommented?(data: JobOf<N>['data'], result: ResultOf<N> | null): readonly string[];
   /** Sub-actions this handler serves (launchers, forwarders); absent when it has none. */
   variants?(): string[];
   /**
@@ -144,6 +161,11 @@ export interface KitsuActionOptions {
    * themselves (the handler's `launchersOf`).
    */
   rolesFrom?: string;
+  /**
+   * Only reads Kitsu (inspect, stats): its outcome is written back only when the studio asks
+   * (FEEDBACK_READONLY=on or FEEDBACK_<ACTION>), since every comment notifies the task's assignees.
+   */
+  readOnly?: boolean;
   /** Follow-up work (e.g. render tracking) that runs on a queue but cannot be asked for over HTTP. */
   internal?: boolean;
 }

@@ -5,6 +5,7 @@ import { NotifyModule } from './custom/notify/notify.action';
 import { InspectModule } from './inspect/inspect.action';
 import { LaunchModule } from './launch/launch.action';
 import { PlaylistModule } from './playlist/playlist.action';
+import { RefusalNoticeModule } from './refusal-notice/refusal-notice.action';
 import { RenderModule } from './render/render.action';
 import { StatsModule } from './stats/stats.action';
 
@@ -22,6 +23,7 @@ import { StatsModule } from './stats/stats.action';
     ForwardModule,
     FarmsModule,
     RenderModule,
+    RefusalNoticeModule,
   ],
 })
 export class ActionsModule {}

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { JOB_OUTCOME_LISTENER } from '../worker/job-outcome';
+import { JOB_OUTCOME_STEP } from '../worker/job-outcome';
 import { JobFeedback } from './job-feedback.service';
 import { JobViewTokens } from '../jobs/job-view-token';
 
@@ -8,8 +8,8 @@ import { JobViewTokens } from '../jobs/job-view-token';
   providers: [
     JobFeedback,
     JobViewTokens,
-    { provide: JOB_OUTCOME_LISTENER, useExisting: JobFeedback },
+    { provide: JOB_OUTCOME_STEP, useExisting: JobFeedback },
   ],
-  exports: [JobFeedback, JOB_OUTCOME_LISTENER],
+  exports: [JobFeedback, JOB_OUTCOME_STEP],
 })
 export class FeedbackModule {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { ActionRegistry } from '../actions/action-registry.service';
-import type { ActionJobBase } from '../actions/action.types';
+import type { ActionJobBase, JobOutcome } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
 import { ENV, type Env } from '../config/config.module';
 import { ConfigError } from '../config/validate-env';
@@ -10,22 +10,29 @@ import { JobViewTokens } from '../jobs/job-view-token';
 import { plainReason } from '../jobs/job-page';
 import { summaryOf } from '../jobs/result-renderers';
 import { jobLogFields } from '../logging/job-log';
-import type { JobOutcomeListener } from '../worker/job-outcome';
+import type { JobOutcomeStep } from '../worker/job-outcome';
+import { mapBounded } from '../zou/call-limiter';
 import { ZouClient } from '../zou/zou.client';
-import { FeedbackConfig } from './feedback.config';
+import { ZouError } from '../zou/zou.errors';
+import { FEEDBACK_SETTINGS, FeedbackConfig } from './feedback.config';
 
 const MAX_TEXT = 600;
+/** Comments posted together; the tasks done are recorded on the job after each batch. */
+const BATCH = 10;
 
 /**
  * Writes a job's outcome back into Kitsu as a comment on each selected task, credited to the
- * person who ran it, with a link to the job page. Which outcomes are written is set per action
- * (FEEDBACK_<ACTION>); the text is the handler's `describeOutcome(result)` or the result's
- * `summary`. A comment that cannot be posted is logged: feedback never fails a job.
+ * person who ran it, with a link to the job page. It is the job's last step (see JobOutcomeStep):
+ * a worker killed before or while posting leaves the job to the next worker, which posts what is
+ * missing and nothing twice. Which outcomes are written is set per action (FEEDBACK_<ACTION>,
+ * FEEDBACK_READONLY); the text is the handler's `describeOutcome(result)` or the result's `summary`.
+ * Tasks the action commented on itself are left alone (ActionHandler.tasksCommented).
  */
 @Injectable()
-export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
+export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
   private readonly logger = new Logger('Feedback');
   readonly config: FeedbackConfig;
+  private readonly env: Env;
 
   constructor(
     private readonly zou: ZouClient,
@@ -38,8 +45,6 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
     this.env = env;
   }
 
-  private readonly env: Env;
-
   /** After every module's init, so the registry knows all actions. */
   onApplicationBootstrap(): void {
     const env = this.env;
@@ -48,7 +53,7 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
     const unknown = Object.keys(env).filter(
       (name) =>
         name.startsWith('FEEDBACK_') &&
-        name !== 'FEEDBACK_MAX_TASKS' &&
+        !(FEEDBACK_SETTINGS as readonly string[]).includes(name) &&
         env[name] &&
         !known.has(name),
     );
@@ -58,78 +63,136 @@ export class JobFeedback implements JobOutcomeListener, OnApplicationBootstrap {
       this.logger.warn('No ZOU_URL: job outcomes are not written back to Kitsu as comments');
   }
 
-  async onCompleted(job: Job<ActionJobBase>, result: unknown): Promise<void> {
-    await this.write(job, 'completed', this.describe(job, result));
+  wants(job: Job<ActionJobBase>, outcome: JobOutcome): boolean {
+    // Without Zou there is nowhere to write: a failing call per job would cost more than the job.
+    if (!this.zou.isConfigured) return false;
+    const registered = this.registry.get(job.data.action);
+    // Follow-up jobs (render tracking) and notices post their own comments.
+    if (!registered || registered.options.internal) return false;
+    const wish = {
+      preferred: registered.handler.commentWanted?.(job.data) ? ('always' as const) : undefined,
+      readOnly: registered.options.readOnly,
+    };
+    const { action, request } = job.data;
+    if (!this.config.shouldComment(action, request.format, outcome.state, wish)) return false;
+    return this.targets(job, outcome).length > 0;
   }
 
-  async onFinalFailure(job: Job<ActionJobBase>, error: Error): Promise<void> {
-    const reason = error.message || job.failedReason || 'no reason recorded';
-    const plain = plainReason(reason);
-    await this.write(job, 'failed', plain ? `${plain} (${reason})` : reason);
+  async write(job: Job<ActionJobBase>, outcome: JobOutcome, resumed: boolean): Promise<void> {
+    const comment = this.commentText(job, outcome);
+    const done = new Set(job.data.outcomeCommented ?? []);
+    let pending = this.targets(job, outcome).filter((taskId) => !done.has(taskId));
+    // A run killed between Zou's answer and the record may have posted some: look before posting.
+    if (resumed && pending.length) {
+      const found = await this.alreadyPosted(pending, comment);
+      if (found.length) {
+        for (const taskId of found) done.add(taskId);
+        await this.remember(job, done);
+        pending = pending.filter((taskId) => !done.has(taskId));
+      }
+    }
+    if (!pending.length) return;
+    // A comment keeps the task's status: one bulk read for all of them rather than one per
+    // comment. If it fails, each comment reads its own.
+    const statusOf = await this.zou
+      .getTasksByIds(pending)
+      .then(({ tasks }) => new Map(tasks.map((task) => [task.id, task.task_status_id])))
+      .catch(() => new Map<string, string>());
+    const unanswered: Error[] = [];
+    for (let start = 0; start < pending.length; start += BATCH) {
+      const batch = pending.slice(start, start + BATCH);
+      const results = await Promise.allSettled(
+        batch.map((taskId) => {
+          const taskStatusId = statusOf.get(taskId);
+          return this.zou.commentTask(taskId, {
+            comment,
+            personId: job.data.request.personId || undefined,
+            ...(taskStatusId ? { taskStatusId } : {}),
+          });
+        }),
+      );
+      results.forEach((result, index) => {
+        if (result.status === 'fulfilled') done.add(batch[index]);
+        else if (isTransient(result.reason)) unanswered.push(asError(result.reason));
+        else {
+          // Refused for good (task deleted, no right): trying again would not help.
+          done.add(batch[index]);
+          this.logger.warn({
+            ...jobLogFields(job),
+            msg: `outcome comment refused on task ${batch[index]}: ${String(result.reason)}`,
+          });
+        }
+      });
+      await this.remember(job, done);
+    }
+    // Some went unanswered: the job is retried and only those are tried again (after a look).
+    if (unanswered.length) throw unanswered[0];
   }
 
   /** The comment text for an outcome; exported through the service for tests and previews. */
-  commentText(job: Job<ActionJobBase>, outcome: 'completed' | 'failed', detail: string): string {
+  commentText(job: Job<ActionJobBase>, outcome: JobOutcome): string {
     const label = this.registry.get(job.data.action)?.options.label ?? job.data.action;
     const jobId = formatJobId(job.queueName, job.id!);
     const link = `${this.app.publicUrl}/jobs/${jobId}${this.viewTokens.commentQuery(jobId)}`;
+    const detail = this.detail(job, outcome);
     const trimmed = detail.length > MAX_TEXT ? `${detail.slice(0, MAX_TEXT - 1)}…` : detail;
-    const head = outcome === 'completed' ? `${label}: ${trimmed}` : `${label} failed: ${trimmed}`;
+    const head =
+      outcome.state === 'completed' ? `${label}: ${trimmed}` : `${label} failed: ${trimmed}`;
     return `${head}\n\nDetails: ${link}`;
   }
 
-  private describe(job: Job<ActionJobBase>, result: unknown): string {
+  /** Selected tasks to comment on: the first FEEDBACK_MAX_TASKS the action left uncommented. */
+  private targets(job: Job<ActionJobBase>, outcome: JobOutcome): string[] {
+    const handler = this.registry.get(job.data.action)?.handler;
+    const result = outcome.state === 'completed' ? outcome.result : null;
+    let commented: ReadonlySet<string> = new Set();
+    try {
+      commented = new Set(handler?.tasksCommented?.(job.data as never, result as never) ?? []);
+    } catch (error) {
+      this.logger.warn(`tasksCommented of ${job.data.action} threw: ${String(error)}`);
+    }
+    const left = job.data.request.taskIds.filter((taskId) => !commented.has(taskId));
+    return left.slice(0, this.config.maxTasks);
+  }
+
+  private detail(job: Job<ActionJobBase>, outcome: JobOutcome): string {
+    if (outcome.state === 'failed') {
+      const plain = plainReason(outcome.reason);
+      return plain ? `${plain} (${outcome.reason})` : outcome.reason;
+    }
     const handler = this.registry.get(job.data.action)?.handler;
     try {
-      const described = handler?.describeOutcome?.(result as never);
+      const described = handler?.describeOutcome?.(outcome.result as never);
       if (described) return described;
     } catch (error) {
       this.logger.warn(`describeOutcome of ${job.data.action} threw: ${String(error)}`);
     }
-    return summaryOf(result) ?? 'done.';
+    return summaryOf(outcome.result) ?? 'done.';
   }
 
-  private async write(
-    job: Job<ActionJobBase>,
-    outcome: 'completed' | 'failed',
-    detail: string,
-  ): Promise<void> {
-    const { request } = job.data;
-    // Follow-up jobs (render tracking) post their own comments; a generic one would repeat them.
-    // Without Zou there is nowhere to write: a failing call per job would cost more than the job.
-    if (!this.zou.isConfigured) return;
-    const registered = this.registry.get(job.data.action);
-    if (registered?.options.internal) return;
-    const preferred = registered?.handler.commentWanted?.(job.data) ? 'always' : undefined;
-    if (!this.config.shouldComment(job.data.action, request.format, outcome, preferred)) return;
-    const taskIds = request.taskIds.slice(0, this.config.maxTasks);
-    if (taskIds.length < request.taskIds.length)
-      this.logger.log({
-        ...jobLogFields(job),
-        msg: `commenting on the first ${taskIds.length} of ${request.taskIds.length} tasks (FEEDBACK_MAX_TASKS)`,
+  /** Tasks that already carry this exact comment (its text holds this job's own link). */
+  private async alreadyPosted(taskIds: string[], comment: string): Promise<string[]> {
+    const found = await mapBounded(taskIds, 4, async (taskId) => {
+      const comments = await this.zou.getTaskComments(taskId).catch((error: unknown) => {
+        // A task gone from Kitsu gets no comment: count it as done.
+        if (error instanceof ZouError && !error.isTransient) return null;
+        throw error;
       });
-    const comment = this.commentText(job, outcome, detail);
-    // A comment keeps the task's status: one bulk read for all of them rather than one per
-    // comment. If it fails, each comment reads its own.
-    const statusOf = await this.zou
-      .getTasksByIds(taskIds)
-      .then(({ tasks }) => new Map(tasks.map((task) => [task.id, task.task_status_id])))
-      .catch(() => new Map<string, string>());
-    const results = await Promise.allSettled(
-      taskIds.map((taskId) => {
-        const taskStatusId = statusOf.get(taskId);
-        return this.zou.commentTask(taskId, {
-          comment,
-          personId: request.personId || undefined,
-          ...(taskStatusId ? { taskStatusId } : {}),
-        });
-      }),
-    );
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length)
-      this.logger.warn({
-        ...jobLogFields(job),
-        msg: `${failed.length} of ${taskIds.length} outcome comment(s) not posted: ${String(failed[0].reason)}`,
-      });
+      return comments === null || comments.some((c) => c.text === comment) ? taskId : null;
+    });
+    return found.filter((taskId): taskId is string => taskId !== null);
   }
+
+  private async remember(job: Job<ActionJobBase>, done: Set<string>): Promise<void> {
+    if (done.size === (job.data.outcomeCommented?.length ?? 0)) return;
+    await job.updateData({ ...job.data, outcomeCommented: [...done] });
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function isTransient(error: unknown): boolean {
+  return !(error instanceof ZouError) || error.isTransient;
 }

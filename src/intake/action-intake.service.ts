@@ -15,6 +15,7 @@ import { isSecretParam } from '../http/redact';
 import { JobViewTokens } from '../jobs/job-view-token';
 import { IntakeService } from './intake.service';
 import { parseKitsuRequest } from './kitsu-request';
+import { RefusalNotices } from './refusal-notices';
 
 /**
  * One click as received, whichever HTTP layer read it: the Nest route (every format) or the
@@ -67,6 +68,7 @@ export class ActionIntake {
     private readonly rateLimiter: ActionRateLimiter,
     private readonly authz: ActionAuthorizer,
     private readonly viewTokens: JobViewTokens,
+    private readonly refusals: RefusalNotices,
   ) {}
 
   async accept(call: IntakeCall): Promise<IntakeOutcome> {
@@ -99,7 +101,11 @@ export class ActionIntake {
       );
     }
     // Then whether that person may run this action on these tasks (403 names the rule).
-    const decision = await this.authz.authorize(request, action);
+    // Over AJAX the 403 reaches nobody: an identified person is told in Kitsu (through a job).
+    const decision = await this.authz.authorize(request, action).catch(async (error: unknown) => {
+      await this.refusals.afterRefusal(error, request, action, call.requestId);
+      throw error;
+    });
     const { jobId, duplicate } = await this.intake.enqueue({
       action,
       variant: call.variant,

@@ -14,6 +14,8 @@ export const QUEUE_NAMES = [
   'launch',
   'forward',
   'custom',
+  // Internal: refusal notices the intake leaves for the worker (see RefusalNotices).
+  'notices',
 ] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 

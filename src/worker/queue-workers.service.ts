@@ -8,7 +8,14 @@ import {
 } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ActionRegistry } from '../actions/action-registry.service';
-import type { ActionContext, ActionJobBase, JobOf, ActionName } from '../actions/action.types';
+import type {
+  ActionContext,
+  ActionJobBase,
+  ActionName,
+  JobOf,
+  JobOutcome,
+  RegisteredAction,
+} from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
 import { ENV, type Env } from '../config/config.module';
 import { ConfigError, validateEnv } from '../config/validate-env';
@@ -19,7 +26,7 @@ import { loadRedisConfig, type RedisConfig } from '../queues/redis.config';
 import { logNonOutageErrors } from '../queues/redis-outage';
 import { jobLogFields } from '../logging/job-log';
 import { WorkerMetrics } from '../metrics/worker-metrics.service';
-import { JOB_OUTCOME_LISTENER, type JobOutcomeListener } from './job-outcome';
+import { JOB_OUTCOME_STEP, type JobOutcomeStep } from './job-outcome';
 import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
 
 /**
@@ -41,8 +48,8 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly producer: ProducerConnection,
     @Inject(ENV) env: Env,
     @Optional()
-    @Inject(JOB_OUTCOME_LISTENER)
-    private readonly outcomes: JobOutcomeListener | null = null,
+    @Inject(JOB_OUTCOME_STEP)
+    private readonly outcomes: JobOutcomeStep | null = null,
     // Explicit token: a `| null` type is emitted as Object in the constructor's metadata.
     @Optional() @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics | null = null,
   ) {
@@ -106,40 +113,36 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       const final =
         error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
       this.metrics?.observe(job, final ? 'failed' : 'retrying');
-      if (this.outcomes) this.tell(job, (l) => this.finalFailure(job, error, l));
+      if (final) this.failedOutsideRun(job, error);
     });
-    worker.on('completed', (job, result) => {
-      this.metrics?.observe(job, 'completed');
-      if (this.outcomes) this.tell(job, (l) => l.onCompleted(job, result));
-    });
+    worker.on('completed', (job) => this.metrics?.observe(job, 'completed'));
     logNonOutageErrors(worker, this.logger, `${queue} worker`);
     this.workers.push(worker);
   }
 
-  /** A retried attempt is not an outcome: only a job left in `failed` is told. */
-  private async finalFailure(
-    job: Job<ActionJobBase>,
-    error: Error,
-    listener: JobOutcomeListener,
-  ): Promise<void> {
-    if (await job.isFailed()) await listener.onFinalFailure(job, error);
-  }
-
-  private tell(
-    job: Job<ActionJobBase>,
-    call: (listener: JobOutcomeListener) => Promise<void>,
-  ): void {
-    const listener = this.outcomes;
-    if (!listener) return;
-    const pending = call(listener).catch((error: unknown) =>
-      this.logger.warn({ ...jobLogFields(job), msg: `outcome listener: ${String(error)}` }),
-    );
+  /**
+   * A job BullMQ failed without running it (stalled too often): its outcome step never ran, so
+   * it is written here, once, by the worker that saw the failure. A job whose run recorded an
+   * outcome has written (or is retrying) its own.
+   */
+  private failedOutsideRun(job: Job<ActionJobBase>, error: Error): void {
+    const step = this.outcomes;
+    if (!step || job.data.outcome || this.ranHere.has(job)) return;
+    const outcome: JobOutcome = { state: 'failed', reason: error.message || 'no reason recorded' };
+    if (!step.wants(job, outcome)) return;
+    const pending = step
+      .write(job, outcome, false)
+      .catch((failure: unknown) =>
+        this.logger.warn({ ...jobLogFields(job), msg: `outcome step: ${String(failure)}` }),
+      );
     // Shutdown waits for these so a comment in flight is not cut off.
     this.pendingOutcomes.add(pending);
     void pending.finally(() => this.pendingOutcomes.delete(pending));
   }
 
   private readonly pendingOutcomes = new Set<Promise<unknown>>();
+  /** Jobs whose run decided their outcome (so the failed event has nothing left to write). */
+  private readonly ranHere = new WeakSet<Job<ActionJobBase>>();
 
   private async process(job: Job<ActionJobBase>): Promise<unknown> {
     const action = this.registry.get(job.name);
@@ -159,7 +162,60 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       attempt: job.attemptsMade + 1,
       msg: `${job.queueName}.${job.id} ${job.name} started`,
     });
-    return action.handler.handle(job as unknown as JobOf<ActionName>, context);
+    const recorded = job.data.outcome;
+    if (recorded)
+      await context.log('Work already done by an earlier run: writing its outcome to Kitsu');
+    const run = recorded ? { outcome: recorded } : await this.work(action, job, context);
+    this.ranHere.add(job);
+    const step = this.outcomes;
+    if (step?.wants(job, run.outcome)) {
+      // Recorded before anything is written: a run killed while writing leaves the job active,
+      // and the next run skips the work and finishes the writing.
+      if (!recorded) await job.updateData({ ...job.data, outcome: run.outcome });
+      await this.writeOutcome(step, job, run.outcome, Boolean(recorded));
+    }
+    if (run.outcome.state === 'completed') return run.outcome.result;
+    throw run.error ?? new UnrecoverableError(run.outcome.reason);
+  }
+
+  /** The action's work: its result, or a failure that no attempt is left to fix. */
+  private async work(
+    action: RegisteredAction,
+    job: Job<ActionJobBase>,
+    context: ActionContext,
+  ): Promise<{ outcome: JobOutcome; error?: Error }> {
+    try {
+      const result = await action.handler.handle(job as unknown as JobOf<ActionName>, context);
+      return { outcome: { state: 'completed', result } };
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      // A failure that will be retried is not an outcome yet.
+      if (!isFinalFailure(job, failure)) throw failure;
+      const reason = failure.message || 'no reason recorded';
+      return { outcome: { state: 'failed', reason }, error: failure };
+    }
+  }
+
+  /**
+   * A transient write error retries the job while it has attempts left (the work is not run
+   * again); on its last attempt the outcome stands and the error is only logged, so a comment
+   * never turns a finished job into a failed one or hides the real failure reason.
+   */
+  private async writeOutcome(
+    step: JobOutcomeStep,
+    job: Job<ActionJobBase>,
+    outcome: JobOutcome,
+    resumed: boolean,
+  ): Promise<void> {
+    try {
+      await step.write(job, outcome, resumed);
+    } catch (error) {
+      if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error;
+      this.logger.warn({
+        ...jobLogFields(job),
+        msg: `outcome not fully written, no attempt left: ${String(error)}`,
+      });
+    }
   }
 
   /**
@@ -187,4 +243,12 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     ]);
     for (const connection of this.connections) connection.disconnect();
   }
+}
+
+/** UnrecoverableError, or the last attempt: BullMQ will leave the job failed. */
+function isFinalFailure(job: Job, error: Error): boolean {
+  if (error instanceof UnrecoverableError || error.name === 'UnrecoverableError') return true;
+  // BullMQ's own signals (delay, wait for children, rate limit) are not failures.
+  if (/^(DelayedError|WaitingError|WaitingChildrenError)$/.test(error.name)) return false;
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

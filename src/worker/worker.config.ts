@@ -73,4 +73,5 @@ export const DEFAULT_CONCURRENCY: Record<string, number> = {
   launch: 10,
   forward: 10,
   custom: 4,
+  notices: 2,
 };

@@ -108,6 +108,63 @@ describe('workers killed or stopped mid-job', () => {
     await killWorker(second, 'SIGTERM');
   });
 
+  describe('killed between the work and its outcome comment', () => {
+    // Inspect writes nothing to Kitsu but its outcome comment (read-only actions need this on).
+    const commenting = { WORKERS: 'inspect', FEEDBACK_READONLY: 'on' };
+
+    async function inspect(selection: ZouTask[]): Promise<string> {
+      const person = zou.data.people.supervisor;
+      const accepted = await request(stack.url)
+        .post('/actions/inspect')
+        .send({
+          userid: person.id,
+          useremail: person.email,
+          productionid: selection[0].project_id,
+          selection: selection.map((t) => t.id),
+        })
+        .expect(202);
+      return accepted.body.jobId as string;
+    }
+
+    function outcomeComments(jobId: string): Map<string, number> {
+      const counts = new Map<string, number>();
+      for (const comment of zou.data.comments.values()) {
+        if (comment.text.includes(`/jobs/${jobId}`))
+          counts.set(comment.object_id, (counts.get(comment.object_id) ?? 0) + 1);
+      }
+      return counts;
+    }
+
+    it.each([
+      ['before Zou has the comment', false],
+      ['after Zou wrote it, before its answer', true],
+    ])(
+      'SIGKILL %s: the next worker posts what is missing, each task once',
+      async (_when, afterWrite) => {
+        const selection = afterWrite ? tasks.slice(0, 3) : tasks.slice(3, 6);
+        const first = worker(commenting);
+        await first.waitForLine(/Consuming queues: inspect/);
+        // The first outcome comment is held by Zou: the work is done, the job not yet ended.
+        const held = zou.holdNext('POST', '/comment', { afterWrite });
+        const jobId = await inspect(selection);
+        await held;
+        await killWorker(first, 'SIGKILL');
+        expect(await stateOf(jobId)).toBe('active');
+
+        const second = worker(commenting);
+        await pollUntil(
+          'the job to complete',
+          async () => (await stateOf(jobId)) === 'completed',
+          30_000,
+        );
+        const counts = outcomeComments(jobId);
+        expect([...counts.keys()].sort()).toEqual(selection.map((t) => t.id).sort());
+        expect([...counts.values()]).toEqual(Array(selection.length).fill(1));
+        await killWorker(second, 'SIGTERM');
+      },
+    );
+  });
+
   it('SIGTERM mid-job: the worker finishes the active job within the grace period, then exits', async () => {
     const text = `term test ${Date.now()}`;
     const selection = tasks.slice(6, 10);

@@ -59,6 +59,7 @@ declare module '../action.types' {
   queue: 'inspect',
   entityTypes: 'all',
   ajax: false,
+  readOnly: true,
 })
 export class InspectAction implements ActionHandler<'inspect'> {
   constructor(private readonly resolver: SelectionResolver) {}

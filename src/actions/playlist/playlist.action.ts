@@ -88,6 +88,11 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     this.config = loadPlaylistConfig(env);
   }
 
+  /** Each added task has its "Added to playlist" comment; the others hear the outcome. */
+  tasksCommented(data: JobOf<'playlist'>['data']): readonly string[] {
+    return Object.values(data.playlistRun ?? {}).flatMap((group) => group.commented);
+  }
+
   async handle(job: JobOf<'playlist'>, context: ActionContext): Promise<PlaylistResult> {
     const { request } = job.data;
     await context.progress(5, `Reading ${request.taskIds.length} task(s) from Kitsu`);

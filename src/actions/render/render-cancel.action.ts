@@ -91,6 +91,14 @@ export class RenderCancelAction implements ActionHandler<'render-cancel'> {
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
   ) {}
 
+  /** Each canceled render's task has its "canceled by" comment already. */
+  tasksCommented(
+    _data: JobOf<'render-cancel'>['data'],
+    result: RenderCancelResult | null,
+  ): readonly string[] {
+    return result?.canceled.map((entry) => entry.taskId) ?? [];
+  }
+
   async handle(job: JobOf<'render-cancel'>, context: ActionContext): Promise<RenderCancelResult> {
     const { request } = job.data;
     const tracking = this.queues.get('render-tracking');

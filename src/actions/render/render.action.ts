@@ -284,6 +284,16 @@ export class RenderAction implements ActionHandler<'render'> {
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
   ) {}
 
+  /**
+   * A submitted task has its "submitted" comment and gets its "done" or "failed" one from
+   * tracking: an outcome comment would be a third. Tasks not submitted still hear why.
+   */
+  tasksCommented(data: JobOf<'render'>['data']): readonly string[] {
+    return Object.entries(data.submitted ?? {})
+      .filter(([, record]) => record.commented)
+      .map(([taskId]) => taskId);
+  }
+
   /** Each task as its tracking last saw it on the farm (the job itself ends at submission). */
   async liveResult(jobId: string, result: RenderResult): Promise<RenderResult> {
     if (!Array.isArray(result.tasks) || !result.tasks.some((t) => t.trackingJobId)) return result;

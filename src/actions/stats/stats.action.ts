@@ -42,6 +42,7 @@ declare module '../action.types' {
   queue: 'stats',
   entityTypes: 'all',
   ajax: false,
+  readOnly: true,
 })
 export class StatsAction implements ActionHandler<'stats'> {
   private readonly config: StatsConfig;

@@ -79,6 +79,12 @@ export interface ZouSimulator {
   /** Faults for the next requests (optionally only those whose path contains `path`), in order. */
   injectFaults(...faults: ScriptedFault[]): void;
   setLatency(ms: number): void;
+  /**
+   * Test hook: the next request to `method path` (path contains `path`) is never answered, as if
+   * its caller died waiting; with `afterWrite` its write is made first (the caller dies between
+   * Zou's write and its answer). Resolves when that request has arrived and been held.
+   */
+  holdNext(method: string, path: string, options?: { afterWrite?: boolean }): Promise<void>;
   /** Moves the simulator's clock forward: tokens issued before expire without waiting. */
   advanceClock(ms: number): void;
   /** Requests of the log that match (method and route template, e.g. 'GET /data/tasks'). */
@@ -107,6 +113,11 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
   const refreshLifetime = options.refreshLifetimeMs ?? 15 * DAY;
   const logBodies = options.logBodies ?? true;
   const log: RequestLog = [];
+  const holds: Array<{ method: string; path: string; afterWrite: boolean; held: () => void }> = [];
+  const takeHold = (method: string, path: string) => {
+    const index = holds.findIndex((h) => h.method === method && path.includes(h.path));
+    return index >= 0 ? holds.splice(index, 1)[0] : null;
+  };
 
   const sign = (person: ZouPerson, kind: TokenKind, lifetimeMs: number | null, jti?: string) => {
     const issuedAt = Math.floor(now() / 1000);
@@ -235,6 +246,11 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
     // A caller that gave up (timeout) is gone: do nothing, as a real server's write would fail.
     if (request.socket.destroyed) return;
 
+    const hold = takeHold(entry.method, entry.path);
+    if (hold && !hold.afterWrite) {
+      hold.held();
+      return;
+    }
     const fault = drawFault(entry.path);
     if (fault && 'drop' in fault) {
       request.socket.destroy();
@@ -270,6 +286,10 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
         body,
         person,
       });
+      if (hold) {
+        hold.held();
+        return;
+      }
       if (result instanceof Reply) send(result.status, result.body);
       else send(200, result);
     } catch (error) {
@@ -327,6 +347,10 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
     setLatency: (ms) => {
       latencyMs = ms;
     },
+    holdNext: (method, path, hold = {}) =>
+      new Promise<void>((held) => {
+        holds.push({ method, path, afterWrite: hold.afterWrite ?? false, held });
+      }),
     advanceClock: (ms) => {
       clockOffset += ms;
     },

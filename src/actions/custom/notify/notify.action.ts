@@ -50,6 +50,11 @@ declare module '../../action.types' {
 export class NotifyAction implements ActionHandler<'notify'> {
   constructor(private readonly zou: ZouClient) {}
 
+  /** Its own comment is the whole point: an outcome comment would only repeat it. */
+  tasksCommented(data: JobOf<'notify'>['data']): readonly string[] {
+    return data.done ?? [];
+  }
+
   async handle(job: JobOf<'notify'>, context: ActionContext): Promise<NotifyResult> {
     const { request, params } = job.data;
     const text = (params.text ?? '').trim() || DEFAULT_NOTIFY_TEXT;
