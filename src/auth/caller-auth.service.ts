@@ -162,7 +162,13 @@ export class CallerAuth implements OnModuleInit {
     const ttlS = Math.max(1, timestamp + this.config.SIGNING_TOLERANCE_S - nowS + 1);
     let first: string | null;
     try {
-      first = await this.producer.client.set(`${this.usedSignaturePrefix}:${hex}`, '1', 'EX', ttlS, 'NX');
+      first = await this.producer.client.set(
+        `${this.usedSignaturePrefix}:${hex}`,
+        '1',
+        'EX',
+        ttlS,
+        'NX',
+      );
     } catch (error) {
       // Without Redis nobody can tell a replay from a first use: refuse rather than guess.
       this.logger.warn(`Signature replay check failed: ${(error as Error).message}`);

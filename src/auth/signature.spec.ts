@@ -1,9 +1,4 @@
-import {
-  requestSignatureHeader,
-  signPayload,
-  signatureHeader,
-  verifySignature,
-} from './signature';
+import { requestSignatureHeader, signPayload, signatureHeader, verifySignature } from './signature';
 
 describe('signature', () => {
   const secret = 'test-secret';

@@ -41,7 +41,11 @@ describe('crossSiteRefusal', () => {
   });
 
   it.each<[string, IncomingHttpHeaders, RegExp]>([
-    ['another origin', { origin: 'https://evil.example' }, /Origin https:\/\/evil\.example is neither/],
+    [
+      'another origin',
+      { origin: 'https://evil.example' },
+      /Origin https:\/\/evil\.example is neither/,
+    ],
     ['Origin: null', { origin: 'null' }, /Origin is null/],
     ['another port of our host', { origin: 'https://actions.studio.example:8443' }, /neither/],
     [
