@@ -51,6 +51,8 @@ export function serviceEnv(redisUrl: string, prefix: string): Record<string, str
     RATE_LIMIT_PER_PERSON: '0',
     RATE_LIMIT_PER_IP: '0',
     ACTION_KEY: BENCH_ACTION_KEY,
+    // Production with shared-secret refuses to start without the job links' own key.
+    JOB_VIEW_SECRET: 'bench-job-view-secret-0123456789',
     LOG_LEVEL: 'info',
   };
 }

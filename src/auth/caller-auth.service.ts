@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  ConflictException,
   ForbiddenException,
   Inject,
   Injectable,
@@ -10,8 +11,10 @@ import {
 } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { KitsuActionRequest } from '../actions/action.types';
+import { AppConfig } from '../config/app.config';
 import { ENV, type Env } from '../config/config.module';
 import { ConfigError, validateEnv } from '../config/validate-env';
+import { ProducerConnection } from '../queues/producer-connection';
 import { ZouClient } from '../zou/zou.client';
 import { ZouError } from '../zou/zou.errors';
 import type { ZouPerson } from '../zou/zou.types';
@@ -53,6 +56,9 @@ export interface CallerCredentials {
   headers: IncomingHttpHeaders;
   /** The body as received, for `signed` mode. */
   rawBody?: Buffer;
+  /** The request method and target (path and query as on the request line), for `signed` mode. */
+  method: string;
+  target: string;
 }
 
 /** Kitsu's session JWT from its cookie (same-host deployment) or a Bearer header. */
@@ -79,11 +85,16 @@ export class CallerAuth implements OnModuleInit {
   private readonly logger = new Logger('Auth');
   readonly config: AuthConfig;
   private readonly verdicts = new Map<string, Verdict>();
+  /** Redis keys of the signatures already used, shared by every API replica. */
+  private readonly usedSignaturePrefix: string;
 
   constructor(
     private readonly zou: ZouClient,
+    private readonly producer: ProducerConnection,
+    app: AppConfig,
     @Inject(ENV) env: Env,
   ) {
+    this.usedSignaturePrefix = `${app.QUEUE_PREFIX}:signed-used`;
     this.config = validateEnv(AuthConfig, env);
     const problems = resolveAuthModes(this.config, env);
     if (problems.length) throw new ConfigError(problems);
@@ -101,7 +112,7 @@ export class CallerAuth implements OnModuleInit {
     for (const mode of this.config.modes) {
       if (mode === 'shared-secret') this.checkKey(req, action);
       if (mode === 'kitsu-session') await this.checkSession(req, request);
-      if (mode === 'signed') this.checkSignature(req);
+      if (mode === 'signed') await this.checkSignature(req);
     }
   }
 
@@ -114,26 +125,65 @@ export class CallerAuth implements OnModuleInit {
     if (!secretsMatch(given, expected)) throw new UnauthorizedException('The action key is wrong');
   }
 
-  private checkSignature(req: CallerCredentials): void {
+  private async checkSignature(req: CallerCredentials): Promise<void> {
     const header = (name: string) => {
       const value = req.headers[name];
       return typeof value === 'string' ? value : undefined;
     };
+    const signature = header(SIGNATURE_HEADER);
     const verdict = verifySignature({
       secret: this.config.SIGNING_SECRET!,
       timestampHeader: header(TIMESTAMP_HEADER),
-      signatureHeader: header(SIGNATURE_HEADER),
+      signatureHeader: signature,
       body: req.rawBody ?? '',
+      request: { method: req.method, target: req.target },
       toleranceS: this.config.SIGNING_TOLERANCE_S,
     });
     if (!verdict.ok) {
       const reasons = {
         missing: `The request must carry ${TIMESTAMP_HEADER} and ${SIGNATURE_HEADER}`,
-        malformed: `${SIGNATURE_HEADER} must look like v1=<hex>`,
+        malformed: `${SIGNATURE_HEADER} must look like v2=<hex> (v1, which signed the body only, is no longer accepted here)`,
         stale: 'The signed request is too old or from the future',
-        mismatch: 'The signature does not match the body',
+        mismatch: 'The signature does not match the method, path, query and body',
       };
       throw new UnauthorizedException(reasons[verdict.reason]);
+    }
+    await this.useSignatureOnce(signature!, verdict.timestamp);
+  }
+
+  /**
+   * A signature is good for one request: the first use claims it in Redis (SET NX) until its
+   * timestamp leaves the tolerance window, after which the timestamp alone refuses it. Redis
+   * holds the claim, so a replay to another API replica is refused too.
+   */
+  private async useSignatureOnce(signature: string, timestamp: number): Promise<void> {
+    // The hex digest alone (upper or lower case), so a re-cased header is the same signature.
+    const hex = signature.trim().split('=')[1].toLowerCase();
+    const nowS = Math.floor(Date.now() / 1000);
+    const ttlS = Math.max(1, timestamp + this.config.SIGNING_TOLERANCE_S - nowS + 1);
+    let first: string | null;
+    try {
+      first = await this.producer.client.set(
+        `${this.usedSignaturePrefix}:${hex}`,
+        '1',
+        'EX',
+        ttlS,
+        'NX',
+      );
+    } catch (error) {
+      // Without Redis nobody can tell a replay from a first use: refuse rather than guess.
+      this.logger.warn(`Signature replay check failed: ${(error as Error).message}`);
+      throw new ServiceUnavailableException({
+        message: 'Could not check that this signed request is new; try again shortly',
+        retryAfter: 5,
+      });
+    }
+    if (first !== 'OK') {
+      throw new ConflictException({
+        rule: 'signature-replay',
+        message:
+          'This signed request was already received (replay refused): sign every request afresh, with a new timestamp',
+      });
     }
   }
 

@@ -10,6 +10,7 @@ import type { RegisteredAction, RequestFormat } from '../actions/action.types';
 import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
+import { CrossSiteGuard } from '../edge/cross-site';
 import { ActionRateLimiter } from '../edge/rate-limiter';
 import { isSecretParam } from '../http/redact';
 import { JobViewTokens } from '../jobs/job-view-token';
@@ -33,6 +34,9 @@ export interface IntakeCall {
   headers: IncomingHttpHeaders;
   /** The body as received, for `signed` mode. */
   rawBody?: Buffer;
+  /** The method and the path with its query as on the request line, for `signed` mode. */
+  method: string;
+  target: string;
   /** The caller's address as TRUST_PROXY resolves it. */
   ip: string | undefined;
   requestId: string;
@@ -53,7 +57,7 @@ export interface IntakeOutcome {
 }
 
 /**
- * What happens to a click, in order: the action must exist, the body must be a valid Kitsu
+ * What happens to a click, in order: it must not come from another site's page, the action must exist, the body must be a valid Kitsu
  * request, the caller must prove who they are, stay within the rate limits and be allowed to
  * run this action on these tasks; then the job is stored and its link handed back. Every
  * refusal is an HttpException or a KitsuRequestError, which both HTTP layers answer alike.
@@ -69,9 +73,12 @@ export class ActionIntake {
     private readonly authz: ActionAuthorizer,
     private readonly viewTokens: JobViewTokens,
     private readonly refusals: RefusalNotices,
+    private readonly crossSite: CrossSiteGuard,
   ) {}
 
   async accept(call: IntakeCall): Promise<IntakeOutcome> {
+    // A page on another origin posting with the person's cookies stops here, before anything runs.
+    this.crossSite.check(call);
     const action = this.findAction(call.action, call.variant);
     if (!call.format) {
       throw new UnsupportedMediaTypeException(

@@ -95,6 +95,8 @@ export class IntakeFastLane {
           query: parseQuery(queryString),
           headers: req.headers,
           rawBody: raw,
+          method: 'POST',
+          target: req.url ?? '',
           ip: this.options.clientIp(req),
           requestId,
         })

@@ -61,6 +61,8 @@ export class IntakeController {
       query: req.query,
       headers: req.headers,
       rawBody: req.rawBody,
+      method: req.method,
+      target: req.originalUrl,
       ip: req.ip,
       requestId: req.requestId,
     });

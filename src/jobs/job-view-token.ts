@@ -2,22 +2,18 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { IsIn, IsOptional, IsString, MinLength } from 'class-validator';
 import { ENV, type Env } from '../config/config.module';
-import { validateEnv } from '../config/validate-env';
+import { ConfigError, validateEnv } from '../config/validate-env';
 
 export class JobViewConfig {
-  /** Key of the job links handed out at intake; shared by every API replica. */
+  /**
+   * Key of the job links handed out at intake; shared by every API replica and the workers. Its
+   * own secret: never derived from ACTION_KEY or SIGNING_SECRET, which Kitsu users can read in
+   * the action URLs or scripts hold.
+   */
   @IsOptional()
   @IsString()
   @MinLength(16)
   JOB_VIEW_SECRET?: string;
-
-  @IsOptional()
-  @IsString()
-  ACTION_KEY?: string;
-
-  @IsOptional()
-  @IsString()
-  SIGNING_SECRET?: string;
 
   /**
    * The job link in Kitsu comments: `read-only` carries a token that opens the page (no retry) for
@@ -45,19 +41,27 @@ export class JobViewTokens {
 
   constructor(@Inject(ENV) env: Env) {
     const config = validateEnv(JobViewConfig, env);
-    const configured = config.JOB_VIEW_SECRET ?? config.ACTION_KEY ?? config.SIGNING_SECRET;
-    this.shared = Boolean(configured);
+    this.shared = Boolean(config.JOB_VIEW_SECRET);
     this.commentLinks = config.JOB_COMMENT_LINKS;
-    if (configured) {
-      this.key = createHmac('sha256', configured).update('kitsu-actions job view').digest();
-    } else {
-      // Links then work on this process only: fine for one API, stated for several.
-      this.key = randomBytes(32);
-      if (env.NODE_ENV === 'production')
-        new Logger('JobView').warn(
-          'No JOB_VIEW_SECRET: job links are valid on this API process only until it restarts',
-        );
+    if (config.JOB_VIEW_SECRET) {
+      this.key = createHmac('sha256', config.JOB_VIEW_SECRET)
+        .update('kitsu-actions job view')
+        .digest();
+      return;
     }
+    // Where no Kitsu session reaches us, the view token is the only way back to a job: in
+    // production it must work on every replica and survive restarts, so it needs its own key.
+    const modes = (env.AUTH_MODE ?? '').split(',').map((mode) => mode.trim());
+    if (env.NODE_ENV === 'production' && modes.some((m) => m === 'shared-secret' || m === 'signed'))
+      throw new ConfigError([
+        'JOB_VIEW_SECRET: set it (16+ random characters, its own secret) when NODE_ENV=production and AUTH_MODE includes shared-secret or signed',
+      ]);
+    // Links then work on this process only, until it restarts: fine for one API, stated for several.
+    this.key = randomBytes(32);
+    if (env.NODE_ENV === 'production')
+      new Logger('JobView').warn(
+        'No JOB_VIEW_SECRET: job links are valid on this API process only until it restarts',
+      );
   }
 
   /** The clicker's token: view and retry. */

@@ -17,6 +17,7 @@ import {
 import type { Request, Response } from 'express';
 import { ForwarderHealth, type ForwarderState } from '../actions/forward/forwarder-health';
 import { AppConfig } from '../config/app.config';
+import { CrossSiteGuard } from '../edge/cross-site';
 import { wantsHtml } from '../http/http-errors';
 import { parseJobId } from './job-id';
 import { JobViewTokens } from './job-view-token';
@@ -37,6 +38,7 @@ export class JobsController {
     private readonly forwarders: ForwarderHealth,
     // Absent in the worker role (no AuthModule), where no page is served.
     @Optional() @Inject(JobViewTokens) private readonly viewTokens?: JobViewTokens,
+    @Optional() @Inject(CrossSiteGuard) private readonly crossSite?: CrossSiteGuard,
   ) {}
 
   private get kitsuUrl(): string | null {
@@ -171,6 +173,8 @@ export class JobsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ jobId: string; status: string; statusUrl: string } | void> {
+    // Before the job is even looked up: a forged retry learns nothing and costs no Zou call.
+    this.crossSite?.check(req);
     const view = await this.visibleJob(id, req);
     if (!(await this.access.canRetry(req, view)))
       throw new ForbiddenException('You may not retry this job');

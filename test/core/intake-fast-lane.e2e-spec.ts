@@ -173,7 +173,8 @@ describe('intake fast lane', () => {
       400,
     ],
     ['an allowed origin', { headers: { origin: ORIGIN } }, 202],
-    ['another origin', { headers: { origin: 'https://evil.example' } }, 202],
+    ['another origin', { headers: { origin: 'https://evil.example' } }, 403],
+    ['a cross-site browser request', { headers: { 'sec-fetch-site': 'cross-site' } }, 403],
     ['a credential in the URL is not echoed', { path: `/actions/nope?key=${KEY}&token=t0p` }, 404],
   ])('answers %s the same way', async (_name, call, status) => {
     const result = await both(call);

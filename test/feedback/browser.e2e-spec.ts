@@ -37,7 +37,6 @@ describe('job page in a browser', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    stack = await startStack({ extra: [EchoModule], workers: false });
     kitsu = http.createServer((req, res) => {
       const query = new URL(req.url ?? '/', 'http://x').searchParams.get('q') ?? '';
       res.setHeader('Content-Type', 'text/html');
@@ -45,6 +44,8 @@ describe('job page in a browser', () => {
     });
     await new Promise<void>((resolve) => kitsu.listen(0, '127.0.0.1', resolve));
     kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;
+    // The page that posts the click plays Kitsu: its origin is the one cross-site checks trust.
+    stack = await startStack({ extra: [EchoModule], workers: false, env: { KITSU_URL: kitsuUrl } });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [

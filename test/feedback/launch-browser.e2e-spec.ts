@@ -49,6 +49,8 @@ describe('launch in form mode, in a browser', () => {
       env: {
         ZOU_URL: zou.url,
         ZOU_TOKEN: zou.tokens.bot,
+        // The page that posts the click plays Kitsu: its origin is the one cross-site checks trust.
+        KITSU_URL: siteUrl,
         LAUNCHERS: JSON.stringify([
           { name: 'review', label: 'Review tool', url: `${siteUrl}/landing?shot={shot}` },
         ]),

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { signatureHeader } from '../../src/auth/signature';
+import { requestSignatureHeader } from '../../src/auth/signature';
 import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
 import { startStack, type TestStack } from '../support/stack';
 
@@ -116,6 +116,9 @@ describe('caller authentication', () => {
     try {
       const raw = JSON.stringify(body());
       const now = Math.floor(Date.now() / 1000);
+      const target = { method: 'POST', target: '/actions/inspect' };
+      const signatureHeader = (key: string, ts: number, signed: string) =>
+        requestSignatureHeader(key, ts, target, signed);
       const post = (timestamp: number, signature: string, payload = raw) =>
         request(signed.url)
           .post('/actions/inspect')
@@ -130,7 +133,8 @@ describe('caller authentication', () => {
         taskId,
         taskId.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')),
       );
-      const res = await post(now, signatureHeader(secret, now, raw), tampered).expect(401);
+      // Signed a second later, so it is not refused as a replay of the first.
+      const res = await post(now + 1, signatureHeader(secret, now + 1, raw), tampered).expect(401);
       expect(res.body.message).toMatch(/does not match/);
       await request(signed.url).post('/actions/inspect').send(body()).expect(401);
     } finally {

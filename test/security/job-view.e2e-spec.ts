@@ -17,6 +17,8 @@ describe('job links carry a view token', () => {
         ZOU_TOKEN: zou.tokens.bot,
         AUTH_MODE: 'shared-secret',
         ACTION_KEY: KEY,
+        // Comment links carry a read-only token only when every process shares the key.
+        JOB_VIEW_SECRET: 'job-view-secret-0123456789abcdef',
       },
     });
   });
