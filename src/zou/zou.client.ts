@@ -355,30 +355,43 @@ export class ZouClient {
     return answers.flat();
   }
 
-  getPlaylists(projectId: string): Promise<ZouPlaylist[]> {
-    return this.walk<ZouPlaylist>('/data/playlists', { project_id: projectId });
+  async getPlaylists(projectId: string): Promise<ZouPlaylist[]> {
+    const playlists = await this.walk<ZouPlaylist>('/data/playlists', { project_id: projectId });
+    return playlists.map(withShotList);
   }
 
-  getPlaylist(id: string): Promise<ZouPlaylist> {
-    return this.http.request({ method: 'GET', route: '/data/playlists/:id', params: { id } });
+  async getPlaylist(id: string): Promise<ZouPlaylist> {
+    return withShotList(
+      await this.http.request({ method: 'GET', route: '/data/playlists/:id', params: { id } }),
+    );
   }
 
-  /** Fails with ZouBadRequestError when (name, project, episode) is taken. */
-  createPlaylist(input: ZouPlaylistInput): Promise<ZouPlaylist> {
-    return this.http.request({
-      method: 'POST',
-      route: '/data/playlists',
-      body: { for_client: false, for_entity: 'shot', is_for_all: false, ...input },
-    });
+  /**
+   * Fails with ZouBadRequestError when (name, project, episode) is taken; Zou enforces that only
+   * when episode_id is set (NULL never equals NULL), so callers look for the name first.
+   */
+  async createPlaylist(input: ZouPlaylistInput): Promise<ZouPlaylist> {
+    return withShotList(
+      await this.http.request({
+        method: 'POST',
+        route: '/data/playlists',
+        body: { for_client: false, for_entity: 'shot', is_for_all: false, ...input },
+      }),
+    );
   }
 
-  updatePlaylist(id: string, changes: Partial<ZouPlaylistInput> & { shots?: ZouPlaylistEntry[] }) {
-    return this.http.request<ZouPlaylist>({
-      method: 'PUT',
-      route: '/data/playlists/:id',
-      params: { id },
-      body: changes,
-    });
+  async updatePlaylist(
+    id: string,
+    changes: Partial<ZouPlaylistInput> & { shots?: ZouPlaylistEntry[] },
+  ): Promise<ZouPlaylist> {
+    return withShotList(
+      await this.http.request<ZouPlaylist>({
+        method: 'PUT',
+        route: '/data/playlists/:id',
+        params: { id },
+        body: changes,
+      }),
+    );
   }
 
   /**
@@ -400,7 +413,7 @@ export class ZouClient {
           idempotent: true, // Zou skips couples already in the playlist
         });
         this.playlistMode = 'bulk';
-        return playlist;
+        return withShotList(playlist);
       } catch (error) {
         if (!(error instanceof ZouNotFoundError)) throw error;
         await this.getPlaylist(playlistId); // a missing playlist is a 404 too: tell them apart
@@ -439,7 +452,7 @@ export class ZouClient {
         throw error;
       }
     }
-    return playlist ?? this.getPlaylist(playlistId);
+    return playlist ? withShotList(playlist) : this.getPlaylist(playlistId);
   }
 
   /** Oldest Zou: read the list, append new couples (resolving latest previews), write it back. */
@@ -646,4 +659,10 @@ export function createZouClient(
   hooks?: ZouClientHooks,
 ): ZouClient {
   return new ZouClient(config, logger, hooks);
+}
+
+/** Zou stores a new playlist's `shots` as NULL: the client always hands out a list. */
+function withShotList(playlist: ZouPlaylist): ZouPlaylist {
+  const shots = (playlist as { shots: ZouPlaylist['shots'] | null }).shots;
+  return Array.isArray(shots) ? playlist : { ...playlist, shots: [] };
 }

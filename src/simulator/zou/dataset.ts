@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type {
   ZouComment,
   ZouCustomAction,
@@ -125,6 +126,8 @@ export interface SimulatorDataset {
   comments: Map<string, SimComment>;
   customActions: Map<string, ZouCustomAction>;
   timeSpents: Map<string, ZouTimeSpent>;
+  /** Per-project roles, `projectId/personId` -> role (absent: the global role applies). */
+  projectRoles: Map<string, ZouRole>;
 }
 
 export const SIM_PASSWORD = 'mysecretpassword';
@@ -221,6 +224,7 @@ export function generateDataset(options: DatasetOptions = {}): SimulatorDataset 
     comments: new Map(),
     customActions: new Map(),
     timeSpents: new Map(),
+    projectRoles: new Map(),
   };
 
   // --- people ---
@@ -724,4 +728,49 @@ function shotName(index: number): string {
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+export interface PublishPreviewOptions {
+  /** `mp4` for a movie, `png` for a picture, anything else for a file Kitsu only offers to download. */
+  extension?: string;
+  /** Default: one more than the task's latest. */
+  revision?: number;
+  personId?: string | null;
+}
+
+/**
+ * Adds a preview file to a task as an upload through Kitsu would (tests arrange previews with
+ * it): the task's and its entity's latest preview become this one.
+ */
+export function publishPreview(
+  store: SimulatorDataset,
+  task: ZouTask,
+  options: PublishPreviewOptions = {},
+): SimPreviewFile {
+  const entity = store.entities.get(task.entity_id);
+  const revisions = [...store.previewFiles.values()]
+    .filter((preview) => preview.task_id === task.id)
+    .map((preview) => preview.revision);
+  const revision = options.revision ?? Math.max(0, ...revisions) + 1;
+  const extension = options.extension ?? 'mp4';
+  const fps = typeof entity?.data?.fps === 'number' ? entity.data.fps : 24;
+  const preview: SimPreviewFile = {
+    id: randomUUID(),
+    revision,
+    original_name: `${entity?.name ?? 'preview'}_v${pad(revision, 3)}`,
+    extension,
+    width: 1920,
+    height: 1080,
+    duration: extension === 'mp4' ? round2((entity?.nb_frames ?? 48) / fps) : 0,
+    status: 'ready',
+    task_id: task.id,
+    created_at: zouDateTime(new Date()),
+    annotations: [],
+    previews: [],
+    person_id: options.personId ?? task.assignees[0] ?? null,
+  };
+  store.previewFiles.set(preview.id, preview);
+  task.last_preview_file_id = preview.id;
+  if (entity) entity.preview_file_id = preview.id;
+  return preview;
 }
