@@ -119,7 +119,11 @@ export interface ZouPerson {
   first_name: string;
   last_name: string;
   full_name: string;
-  email: string;
+  /**
+   * Absent from the minimal record Zou 1.0.67 gives callers without the right to read it: the
+   * person list for non-admins, single reads for non-managers (see ZouClient.hasEmail).
+   */
+  email?: string;
   role: ZouRole;
   active: boolean;
   is_bot: boolean;
@@ -128,6 +132,9 @@ export interface ZouPerson {
   created_at: string;
   updated_at: string;
 }
+
+/** A member of `GET /data/projects/:id/team`: null project_role = the global role applies. */
+export type ZouTeamMember = ZouPerson & { project_role: ZouRole | null };
 
 export type ZouTaskTypeFor = 'Asset' | 'Shot' | 'Sequence' | 'Episode' | 'Edit' | 'Concept';
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou/server';
 import {
+  hasEmail,
   IDS_PER_CALL,
   createZouClient,
   type ZouClient,
@@ -132,6 +133,30 @@ describe('ZouClient against the simulator', () => {
       expect(await zou.getPersons()).toHaveLength(sim.data.persons.size);
       const wanted = [sim.data.people.manager.id, sim.data.people.client.id];
       expect((await zou.getPersonsByIds(wanted)).map((p) => p.id)).toEqual(wanted);
+    });
+
+    it('persons: emails a manager may read come from the project team, hidden ones stay absent', async () => {
+      const assignees = [...new Set(tasksOf(tv).flatMap((task) => task.assignees))].slice(0, 6);
+      const fresh = clientFor();
+      // Zou 1.0.67 leaves email out of the person list for everyone but admins.
+      expect((await fresh.getPersonsByIds(assignees)).some(hasEmail)).toBe(false);
+      sim.resetLog();
+      const withEmails = await clientFor().getPersonsWithEmails(assignees, [tv]);
+      expect(withEmails.map((p) => [p.id, p.email])).toEqual(
+        assignees.map((id) => [id, sim.data.persons.get(id)!.email]),
+      );
+      expect(sim.calls('GET /data/projects/:id/team')).toHaveLength(1);
+      expect(sim.calls('GET /data/persons/:id')).toHaveLength(0);
+
+      // A user account gets minimal records everywhere: one look at the team and one person
+      // read tell it so, then it stops asking.
+      sim.resetLog();
+      const asUser = clientFor({ ZOU_TOKEN: sim.tokens.artist });
+      const hidden = await asUser.getPersonsWithEmails(assignees, [tv]);
+      expect(hidden.map((p) => p.id)).toEqual(assignees);
+      expect(hidden.some(hasEmail)).toBe(false);
+      expect(sim.calls('GET /data/projects/:id/team')).toHaveLength(1);
+      expect(sim.calls('GET /data/persons/:id')).toHaveLength(1);
     });
 
     it('task types and statuses come from a cache', async () => {

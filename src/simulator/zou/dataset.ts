@@ -88,17 +88,20 @@ export interface SimProjectStatus {
   color: string;
 }
 
+/** A person as stored: Zou always has an address, only some callers are not shown it. */
+export type SimPerson = ZouPerson & { email: string };
+
 /** The people tests log in as. */
 export interface NamedPeople {
-  admin: ZouPerson;
-  bot: ZouPerson;
-  manager: ZouPerson;
-  supervisor: ZouPerson;
-  artist: ZouPerson;
-  client: ZouPerson;
-  vendor: ZouPerson;
+  admin: SimPerson;
+  bot: SimPerson;
+  manager: SimPerson;
+  supervisor: SimPerson;
+  artist: SimPerson;
+  client: SimPerson;
+  vendor: SimPerson;
   /** Active, role user, in no project team. */
-  outsider: ZouPerson;
+  outsider: SimPerson;
 }
 
 /**
@@ -114,7 +117,7 @@ export interface SimulatorDataset {
   people: NamedPeople;
   projectIds: { tvShow: string; film: string };
   projectStatuses: Map<string, SimProjectStatus>;
-  persons: Map<string, ZouPerson>;
+  persons: Map<string, SimPerson>;
   projects: Map<string, ZouProject>;
   entityTypes: Map<string, ZouEntityType>;
   entities: Map<string, ZouEntity>;
@@ -229,7 +232,7 @@ export function generateDataset(options: DatasetOptions = {}): SimulatorDataset 
 
   // --- people ---
   const person = (first: string, last: string, email: string, role: ZouRole, isBot = false) => {
-    const row: ZouPerson = {
+    const row: SimPerson = {
       id: rng.uuid(),
       type: 'Person',
       first_name: first,
@@ -543,7 +546,7 @@ export function generateDataset(options: DatasetOptions = {}): SimulatorDataset 
     projectRow.team
       .map((id) => store.persons.get(id))
       .filter(
-        (member): member is ZouPerson =>
+        (member): member is SimPerson =>
           !!member && (member.role === 'user' || member.role === 'vendor'),
       );
   const artistsByProject = new Map([
