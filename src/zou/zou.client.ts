@@ -449,6 +449,11 @@ export class ZouClient {
     );
   }
 
+  /** `DELETE /data/playlists/:id` (204). */
+  async deletePlaylist(id: string): Promise<void> {
+    await this.http.request({ method: 'DELETE', route: '/data/playlists/:id', params: { id } });
+  }
+
   /**
    * Adds (entity, preview) couples; a missing preview means the latest one of the playlist's task
    * type. Uses the bulk route; an older Zou without it gets add-entity one by one, and one without
