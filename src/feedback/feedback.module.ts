@@ -5,11 +5,7 @@ import { JobViewTokens } from '../jobs/job-view-token';
 
 /** Worker-role write-back of job outcomes into Kitsu. */
 @Module({
-  providers: [
-    JobFeedback,
-    JobViewTokens,
-    { provide: JOB_OUTCOME_STEP, useExisting: JobFeedback },
-  ],
+  providers: [JobFeedback, JobViewTokens, { provide: JOB_OUTCOME_STEP, useExisting: JobFeedback }],
   exports: [JobFeedback, JOB_OUTCOME_STEP],
 })
 export class FeedbackModule {}

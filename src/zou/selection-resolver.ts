@@ -22,6 +22,7 @@ export interface ResolvedTask {
   project: ZouProject;
   taskType: ZouTaskType;
   taskStatus: ZouTaskStatus;
+  /** With `email` when the service account may read it (see ZouClient.getPersonsWithEmails). */
   assignees: ZouPerson[];
 }
 
@@ -38,7 +39,8 @@ const SELECTABLE = new Set<string>(['Shot', 'Asset', 'Sequence', 'Episode', 'Edi
  * Turns a selection of task ids into everything an action needs about each task, in bulk:
  * the number of Zou calls grows with ids / IDS_PER_CALL and with projects, not with tasks.
  * For 1,000 tasks of one project: ~13 task reads, a few entity reads, the project, the cached
- * task types and statuses, and one read of the assignees.
+ * task types and statuses, and one read of the assignees (plus one team read per project when
+ * Zou hides their addresses from the person list, as it does for non-admins).
  */
 @Injectable()
 export class SelectionResolver {
@@ -63,7 +65,10 @@ export class SelectionResolver {
     const [entities, projects, persons] = await Promise.all([
       this.loadEntitiesWithParents(tasks.map((task) => task.entity_id)),
       mapBounded(projectIds, 4, (id) => this.zou.getProject(id)),
-      this.zou.getPersonsByIds(tasks.flatMap((task) => task.assignees ?? [])),
+      this.zou.getPersonsWithEmails(
+        tasks.flatMap((task) => task.assignees ?? []),
+        projectIds,
+      ),
     ]);
     const projectById = byId(projects);
     const personById = byId(persons);

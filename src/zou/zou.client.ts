@@ -2,7 +2,7 @@ import type { CallGate } from './shared-rate-gate';
 import { mapBounded } from './call-limiter';
 import { TtlCache } from './ttl-cache';
 import type { ZouConfig } from './zou.config';
-import { ZouNotAuthenticatedError, ZouNotFoundError } from './zou.errors';
+import { ZouForbiddenError, ZouNotAuthenticatedError, ZouNotFoundError } from './zou.errors';
 import {
   ZouTransport,
   type QueryValue,
@@ -308,6 +308,60 @@ export class ZouClient {
     return unique.flatMap((id) => cached.get(id) ?? []);
   }
 
+  /**
+   * The team of a project, each member with `project_role`. Zou sends managers full records
+   * (with email) and everyone else the minimal record (no email); non-members get a 403.
+   */
+  getProjectTeam(projectId: string): Promise<ZouTeamMember[]> {
+    return this.http.request({
+      method: 'GET',
+      route: '/data/projects/:id/team',
+      params: { id: projectId },
+    });
+  }
+
+  /**
+   * Persons by id with their e-mail address wherever the service account may read it. Zou 1.0.67
+   * leaves `email` out of `GET /data/persons?id=[…]` for everyone but admins; a manager (the bot)
+   * reads it from the project team (`GET /data/projects/:id/team`, one call per project) or, for
+   * a person outside those teams, from `GET /data/persons/:id`. A person still without `email`
+   * has it hidden from this account (see hasEmail).
+   */
+  async getPersonsWithEmails(ids: string[], projectIds: string[]): Promise<ZouPerson[]> {
+    const persons = await this.getPersonsByIds(ids);
+    const withoutEmail = new Map(
+      persons.filter((person) => !hasEmail(person)).map((person) => [person.id, person]),
+    );
+    if (withoutEmail.size === 0) return persons;
+    const complete = (full: ZouPerson) => {
+      if (!hasEmail(full) || !withoutEmail.has(full.id)) return;
+      const { project_role: _role, ...person } = full as ZouTeamMember;
+      this.personCache.set(person.id, person);
+      withoutEmail.delete(person.id);
+      return person;
+    };
+    const completed = new Map<string, ZouPerson>();
+    for (const projectId of [...new Set(projectIds)]) {
+      if (withoutEmail.size === 0) break;
+      const team = await this.getProjectTeam(projectId).catch((error: unknown) => {
+        if (error instanceof ZouForbiddenError) return [];
+        throw error;
+      });
+      // The first member without email means this account gets minimal records: stop asking.
+      if (team.some((member) => !hasEmail(member))) break;
+      for (const member of team) {
+        const person = complete(member);
+        if (person) completed.set(person.id, person);
+      }
+    }
+    for (const id of [...withoutEmail.keys()]) {
+      const person = complete(await this.readPerson(id));
+      if (!person) break; // a minimal record: this account may not read addresses at all
+      completed.set(person.id, person);
+    }
+    return persons.map((person) => completed.get(person.id) ?? person);
+  }
+
   // --- reference data (cached 5 min) -----------------------------------------------------------
 
   getTaskTypes(): Promise<ZouTaskType[]> {
@@ -364,30 +418,48 @@ export class ZouClient {
     return answers.flat();
   }
 
-  getPlaylists(projectId: string): Promise<ZouPlaylist[]> {
-    return this.walk<ZouPlaylist>('/data/playlists', { project_id: projectId });
+  async getPlaylists(projectId: string): Promise<ZouPlaylist[]> {
+    const playlists = await this.walk<ZouPlaylist>('/data/playlists', { project_id: projectId });
+    return playlists.map(withShotList);
   }
 
-  getPlaylist(id: string): Promise<ZouPlaylist> {
-    return this.http.request({ method: 'GET', route: '/data/playlists/:id', params: { id } });
+  async getPlaylist(id: string): Promise<ZouPlaylist> {
+    return withShotList(
+      await this.http.request({ method: 'GET', route: '/data/playlists/:id', params: { id } }),
+    );
   }
 
-  /** Fails with ZouBadRequestError when (name, project, episode) is taken. */
-  createPlaylist(input: ZouPlaylistInput): Promise<ZouPlaylist> {
-    return this.http.request({
-      method: 'POST',
-      route: '/data/playlists',
-      body: { for_client: false, for_entity: 'shot', is_for_all: false, ...input },
-    });
+  /**
+   * Fails with ZouBadRequestError when (name, project, episode) is taken; Zou enforces that only
+   * when episode_id is set (NULL never equals NULL), so callers look for the name first.
+   */
+  async createPlaylist(input: ZouPlaylistInput): Promise<ZouPlaylist> {
+    return withShotList(
+      await this.http.request({
+        method: 'POST',
+        route: '/data/playlists',
+        body: { for_client: false, for_entity: 'shot', is_for_all: false, ...input },
+      }),
+    );
   }
 
-  updatePlaylist(id: string, changes: Partial<ZouPlaylistInput> & { shots?: ZouPlaylistEntry[] }) {
-    return this.http.request<ZouPlaylist>({
-      method: 'PUT',
-      route: '/data/playlists/:id',
-      params: { id },
-      body: changes,
-    });
+  async updatePlaylist(
+    id: string,
+    changes: Partial<ZouPlaylistInput> & { shots?: ZouPlaylistEntry[] },
+  ): Promise<ZouPlaylist> {
+    return withShotList(
+      await this.http.request<ZouPlaylist>({
+        method: 'PUT',
+        route: '/data/playlists/:id',
+        params: { id },
+        body: changes,
+      }),
+    );
+  }
+
+  /** `DELETE /data/playlists/:id` (204). */
+  async deletePlaylist(id: string): Promise<void> {
+    await this.http.request({ method: 'DELETE', route: '/data/playlists/:id', params: { id } });
   }
 
   /**
@@ -409,7 +481,7 @@ export class ZouClient {
           idempotent: true, // Zou skips couples already in the playlist
         });
         this.playlistMode = 'bulk';
-        return playlist;
+        return withShotList(playlist);
       } catch (error) {
         if (!(error instanceof ZouNotFoundError)) throw error;
         await this.getPlaylist(playlistId); // a missing playlist is a 404 too: tell them apart
@@ -448,7 +520,7 @@ export class ZouClient {
         throw error;
       }
     }
-    return playlist ?? this.getPlaylist(playlistId);
+    return playlist ? withShotList(playlist) : this.getPlaylist(playlistId);
   }
 
   /** Oldest Zou: read the list, append new couples (resolving latest previews), write it back. */
@@ -655,4 +727,15 @@ export function createZouClient(
   hooks?: ZouClientHooks,
 ): ZouClient {
   return new ZouClient(config, logger, hooks);
+}
+
+/** Zou stores a new playlist's `shots` as NULL: the client always hands out a list. */
+function withShotList(playlist: ZouPlaylist): ZouPlaylist {
+  const shots = (playlist as { shots: ZouPlaylist['shots'] | null }).shots;
+  return Array.isArray(shots) ? playlist : { ...playlist, shots: [] };
+}
+
+/** False for Zou's minimal person record, which leaves `email` out (caller lacks the right). */
+export function hasEmail(person: ZouPerson): boolean {
+  return typeof person.email === 'string';
 }

@@ -119,7 +119,11 @@ export interface ZouPerson {
   first_name: string;
   last_name: string;
   full_name: string;
-  email: string;
+  /**
+   * Absent from the minimal record Zou 1.0.67 gives callers without the right to read it: the
+   * person list for non-admins, single reads for non-managers (see ZouClient.hasEmail).
+   */
+  email?: string;
   role: ZouRole;
   active: boolean;
   is_bot: boolean;
@@ -129,12 +133,8 @@ export interface ZouPerson {
   updated_at: string;
 }
 
-/**
- * A member of a project team as `GET /data/projects/:id/team` gives it: the person (minimal record
- * for non-managers) plus the per-project role, null when the global role applies.
- */
-export type ZouTeamMember = Pick<ZouPerson, 'id' | 'full_name' | 'role' | 'active' | 'is_bot'> &
-  Partial<ZouPerson> & { project_role: ZouRole | null };
+/** A member of `GET /data/projects/:id/team`: null project_role = the global role applies. */
+export type ZouTeamMember = ZouPerson & { project_role: ZouRole | null };
 
 export type ZouTaskTypeFor = 'Asset' | 'Shot' | 'Sequence' | 'Episode' | 'Edit' | 'Concept';
 

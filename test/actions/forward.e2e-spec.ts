@@ -202,6 +202,14 @@ describe('forward action: signed deliveries to a studio service', () => {
     });
     expect(first.entity?.sequence?.name).toEqual(expect.any(String));
     expect(Array.isArray(first.assignees)).toBe(true);
+    // Emails Zou leaves out of the bot's person list come from the project team.
+    for (const assignee of payload.tasks.flatMap((t) => t.assignees ?? [])) {
+      expect(assignee).toEqual({
+        id: assignee.id,
+        name: expect.any(String),
+        email: zou.data.persons.get(assignee.id)!.email,
+      });
+    }
     // The body arrives byte for byte as signed: unicode and quotes included.
     expect(delivery.body).toContain('SH 010 \\"hero\\" — été 東京');
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { publishPreview, startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
 
@@ -67,6 +67,27 @@ describe('launch action against the Zou simulator', () => {
       zou.data.projects.get(shots[0].project_id)!.name,
     );
     expect(job.result.openUrl).toBe(urls[0]);
+  });
+
+  it('rv: a baked rvlink whose previews follow their kind (movie or picture)', async () => {
+    const [movieTask, pictureTask] = shots.slice(0, 2);
+    publishPreview(zou.data, movieTask, { extension: 'mp4' });
+    const picture = publishPreview(zou.data, pictureTask, { extension: 'png' });
+    const job = await launch('rv', [movieTask, pictureTask]);
+    expect(job.state).toBe('completed');
+    const [url] = job.result.urls as string[];
+    expect(url).toMatch(/^rvlink:\/\/baked\/[0-9a-f]+$/);
+    const commandLine = Buffer.from(url.slice('rvlink://baked/'.length), 'hex').toString();
+    expect(commandLine).toBe(
+      ' -l -play' +
+        ` https://kitsu.test/api/movies/originals/preview-files/${movieTask.last_preview_file_id}.mp4` +
+        ` https://kitsu.test/api/pictures/originals/preview-files/${picture.id}.png`,
+    );
+    // The links are the files Zou serves (with a token) for those previews.
+    const file = await fetch(`${zou.url}/pictures/originals/preview-files/${picture.id}.png`, {
+      headers: { Authorization: `Bearer ${zou.tokens.bot}` },
+    });
+    expect([file.status, file.headers.get('content-type')]).toEqual([200, 'image/png']);
   });
 
   it('wiki: links into the page with the task id', async () => {

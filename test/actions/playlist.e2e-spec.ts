@@ -186,6 +186,40 @@ describe('playlist action against the Zou simulator', () => {
     expect(playlistsCreatedSince(zou, before)).toHaveLength(2);
   });
 
+  it('keeps names unique in a project without episodes, where Zou accepts duplicates', async () => {
+    const film = zou.data.projectIds.film;
+    const animation = [...zou.data.taskTypes.values()].find((t) => t.name === 'Animation')!;
+    const selection = [...zou.data.tasks.values()]
+      .filter(
+        (t) =>
+          t.project_id === film &&
+          t.task_type_id === animation.id &&
+          t.last_preview_file_id &&
+          zou.data.entities.get(t.entity_id)!.type === 'Shot',
+      )
+      .slice(0, 2)
+      .map((t) => t.id);
+    const inFilm = (who: 'supervisor' | 'manager') => ({
+      ...click(zou, selection, who),
+      productionid: film,
+    });
+    const before = new Set(zou.data.playlists.keys());
+    // Two people click at once: whatever the interleaving, two playlists with two names.
+    const [first, second] = await Promise.all([
+      run(stack, inFilm('supervisor')),
+      run(stack, inFilm('manager')),
+    ]);
+    expect([first.job.state, second.job.state]).toEqual(['completed', 'completed']);
+    const created = playlistsCreatedSince(zou, before);
+    expect(created).toHaveLength(2);
+    expect(created.every((p) => p.project_id === film && p.episode_id === null)).toBe(true);
+    const names = created.map((p) => p.name).sort();
+    expect(names[1]).toBe(`${names[0]} (2)`);
+    // A third click looks first and takes the next free name.
+    const third = await run(stack, { ...inFilm('supervisor'), selection: selection.slice(0, 1) });
+    expect(third.job.result.playlists[0].name).toBe(`${names[0]} (3)`);
+  });
+
   it('reuses the playlist it created when adding failed, on the retry', async () => {
     const { byEpisode } = shotTasksByEpisode(zou, 'Compositing');
     const tasks = [...byEpisode.values()][1].filter((t) => t.last_preview_file_id).slice(0, 4);

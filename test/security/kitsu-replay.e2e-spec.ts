@@ -67,7 +67,7 @@ describe('replay of the requests the real Kitsu 1.0.54 sent', () => {
     data.projects.set(P, project(P, 'Seed Production'));
     data.projects.set(TV, project(TV, 'Realrun TV'));
     // As recorded: Alice has the project role supervisor on P, Bob none (his global role).
-    data.projectRoles.set(P, new Map([[ALICE.id, 'supervisor']]));
+    data.projectRoles.set(`${P}/${ALICE.id}`, 'supervisor');
     const shotType = [...data.taskTypes.values()].find((t) => t.for_entity === 'Shot')!;
     const animation: ZouTaskType = { ...shotType, id: ANIMATION, name: 'Animation' };
     data.taskTypes.set(ANIMATION, animation);

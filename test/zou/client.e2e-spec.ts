@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou/server';
 import {
+  hasEmail,
   IDS_PER_CALL,
   createZouClient,
   type ZouClient,
@@ -28,6 +29,8 @@ describe('ZouClient against the simulator', () => {
   let sim: ZouSimulator;
   let tv: string;
   let film: string;
+  /** An episode of the TV show: Zou keeps playlist names unique only within an episode. */
+  let episodeId: string;
 
   /** Fast backoff so retry tests take milliseconds. */
   const clientFor = (env: Record<string, string> = {}, hooks?: ZouClientHooks): ZouClient =>
@@ -51,6 +54,7 @@ describe('ZouClient against the simulator', () => {
     sim = await startZouSimulator({ seed: 23, size: 'medium' });
     tv = sim.data.projectIds.tvShow;
     film = sim.data.projectIds.film;
+    episodeId = [...sim.data.entities.values()].find((e) => e.type === 'Episode')!.id;
   });
 
   afterAll(() => sim.close());
@@ -82,7 +86,7 @@ describe('ZouClient against the simulator', () => {
 
     it('tasks: single, full, filtered list and by project', async () => {
       const task = tasksOf(tv)[0];
-      expect(await zou.getTask(task.id)).toEqual(task);
+      expect(await zou.getTask(task.id)).toMatchObject(task);
       const full = await zou.getTaskFull(task.id);
       expect(full).toMatchObject({
         id: task.id,
@@ -129,6 +133,30 @@ describe('ZouClient against the simulator', () => {
       expect(await zou.getPersons()).toHaveLength(sim.data.persons.size);
       const wanted = [sim.data.people.manager.id, sim.data.people.client.id];
       expect((await zou.getPersonsByIds(wanted)).map((p) => p.id)).toEqual(wanted);
+    });
+
+    it('persons: emails a manager may read come from the project team, hidden ones stay absent', async () => {
+      const assignees = [...new Set(tasksOf(tv).flatMap((task) => task.assignees))].slice(0, 6);
+      const fresh = clientFor();
+      // Zou 1.0.67 leaves email out of the person list for everyone but admins.
+      expect((await fresh.getPersonsByIds(assignees)).some(hasEmail)).toBe(false);
+      sim.resetLog();
+      const withEmails = await clientFor().getPersonsWithEmails(assignees, [tv]);
+      expect(withEmails.map((p) => [p.id, p.email])).toEqual(
+        assignees.map((id) => [id, sim.data.persons.get(id)!.email]),
+      );
+      expect(sim.calls('GET /data/projects/:id/team')).toHaveLength(1);
+      expect(sim.calls('GET /data/persons/:id')).toHaveLength(0);
+
+      // A user account gets minimal records everywhere: one look at the team and one person
+      // read tell it so, then it stops asking.
+      sim.resetLog();
+      const asUser = clientFor({ ZOU_TOKEN: sim.tokens.artist });
+      const hidden = await asUser.getPersonsWithEmails(assignees, [tv]);
+      expect(hidden.map((p) => p.id)).toEqual(assignees);
+      expect(hidden.some(hasEmail)).toBe(false);
+      expect(sim.calls('GET /data/projects/:id/team')).toHaveLength(1);
+      expect(sim.calls('GET /data/persons/:id')).toHaveLength(1);
     });
 
     it('task types and statuses come from a cache', async () => {
@@ -238,8 +266,8 @@ describe('ZouClient against the simulator', () => {
       const attempt =
         kind === '400'
           ? (async () => {
-              await zou.createPlaylist({ name: 'Twice', project_id: film });
-              return zou.createPlaylist({ name: 'Twice', project_id: film });
+              await zou.createPlaylist({ name: 'Twice', project_id: tv, episode_id: episodeId });
+              return zou.createPlaylist({ name: 'Twice', project_id: tv, episode_id: episodeId });
             })()
           : kind === '403'
             ? outsider.getProject(tv)
@@ -259,10 +287,9 @@ describe('ZouClient against the simulator', () => {
 
     it('400 carries Zou message', async () => {
       const zou = clientFor();
-      await zou.createPlaylist({ name: 'Dup', project_id: film });
-      await expect(zou.createPlaylist({ name: 'Dup', project_id: film })).rejects.toThrow(
-        'A record with the same unique values already exists.',
-      );
+      await zou.createPlaylist({ name: 'Dup', project_id: tv, episode_id: episodeId });
+      const again = zou.createPlaylist({ name: 'Dup', project_id: tv, episode_id: episodeId });
+      await expect(again).rejects.toThrow('A record with the same unique values already exists.');
     });
 
     it('401 for an expired bot token and 422 for a malformed one (no renewal possible)', async () => {

@@ -94,7 +94,8 @@ describe('Zou simulator', () => {
 
     it('answers 401 {msg} without a token or with an expired one, 422 for a malformed one', async () => {
       const missing = await call(sim, 'GET', '/data/projects', { token: null });
-      expect([missing.status, missing.body.msg]).toEqual([401, 'Missing Authorization Header']);
+      expect(missing.status).toBe(401);
+      expect(missing.body.msg).toMatch(/^Missing JWT in cookies or headers/);
       const expired = sim.issueToken(sim.data.people.artist.id, { expiresInMs: -1000 });
       const late = await call(sim, 'GET', '/data/projects', { token: expired });
       expect([late.status, late.body.msg]).toEqual([401, 'Token has expired']);
@@ -243,6 +244,7 @@ describe('Zou simulator', () => {
       expect((await call(sim, 'GET', '/data/tasks/nope')).body).toEqual({
         error: true,
         message: 'Malformed ID.',
+        data: null,
       });
     });
 
@@ -353,19 +355,27 @@ describe('Zou simulator', () => {
   });
 
   describe('playlists', () => {
-    it('creates (201), keeps (name, project, episode) unique with a 400, and needs a supervisor', async () => {
+    it('creates (201), keeps (name, project, episode) unique with a 400 only when episode_id is set, and needs a supervisor', async () => {
       const input = { name: 'Dailies', project_id: film, for_entity: 'shot' };
       const created = await call(sim, 'POST', '/data/playlists', { body: input });
       expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ shots: null, build_jobs: [] });
       expect(sim.data.playlists.get(created.body.id)).toMatchObject({ name: 'Dailies', shots: [] });
-      const again = await call(sim, 'POST', '/data/playlists', { body: input });
+      // As in Zou (SQL: NULL equals nothing), no episode means no uniqueness.
+      const twin = await call(sim, 'POST', '/data/playlists', { body: input });
+      expect(twin.status).toBe(201);
+      const [episode, otherEpisode] = [...sim.data.entities.values()].filter(
+        (e) => e.type === 'Episode',
+      );
+      const inEpisode = { name: 'Dailies', project_id: tv, episode_id: episode.id };
+      expect((await call(sim, 'POST', '/data/playlists', { body: inEpisode })).status).toBe(201);
+      const again = await call(sim, 'POST', '/data/playlists', { body: inEpisode });
       expect([again.status, again.body.message]).toEqual([
         400,
         'A record with the same unique values already exists.',
       ]);
-      const episode = [...sim.data.entities.values()].find((e) => e.type === 'Episode')!;
       const other = await call(sim, 'POST', '/data/playlists', {
-        body: { name: 'Dailies', project_id: tv, episode_id: episode.id },
+        body: { ...inEpisode, episode_id: otherEpisode.id },
       });
       expect(other.status).toBe(201);
       const artist = await call(sim, 'POST', '/data/playlists', {

@@ -1,4 +1,5 @@
 import type { ResolvedTask } from '../../zou/selection-resolver';
+import { hasEmail } from '../../zou/zou.client';
 import type { ActionJobBase } from '../action.types';
 import type { ForwardContextPart, Forwarder } from './forward.config';
 
@@ -23,7 +24,19 @@ export interface ForwardedTask extends Named {
     frame_out: number | null;
   };
   project?: Named;
-  assignees?: Array<{ id: string; name: string; email: string }>;
+  assignees?: ForwardedAssignee[];
+}
+
+/**
+ * An assignee. `email` is null when Zou does not show it to the service account (it shows
+ * addresses to admins and managers only); `email_hidden` then says so, so a receiver can tell
+ * "hidden" from "none".
+ */
+export interface ForwardedAssignee {
+  id: string;
+  name: string;
+  email: string | null;
+  email_hidden?: true;
 }
 
 /** The JSON body a forwarder's target receives. */
@@ -91,7 +104,8 @@ export function forwardedTask(
     out.assignees = resolved.assignees.map((person) => ({
       id: person.id,
       name: person.full_name || `${person.first_name} ${person.last_name}`.trim(),
-      email: person.email,
+      email: person.email ?? null,
+      ...(hasEmail(person) ? {} : { email_hidden: true as const }),
     }));
   }
   return out;

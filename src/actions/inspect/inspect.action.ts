@@ -3,6 +3,7 @@ import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, JobOf } from '../action.types';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { toUnrecoverable } from '../zou-failure';
+import { hasEmail } from '../../zou/zou.client';
 // The job page shows inspect results with this renderer.
 import './inspect.renderer';
 
@@ -24,7 +25,11 @@ export interface InspectedTask {
   };
   taskType: { id: string; name: string; forEntity: string | null };
   status: { id: string; name: string; shortName: string; isDone: boolean; isRetake: boolean };
-  assignees: Array<{ id: string; fullName: string; email: string | null }>;
+  /**
+   * `email` null with `emailHidden` true: Zou does not show this address to the service account
+   * (admins and managers only); null alone: the person has none.
+   */
+  assignees: Array<{ id: string; fullName: string; email: string | null; emailHidden?: true }>;
   estimationMinutes: number | null;
   durationMinutes: number | null;
   retakeCount: number;
@@ -121,6 +126,7 @@ export function describeTask(resolved: ResolvedTask): InspectedTask {
       id: person.id,
       fullName: person.full_name ?? `${person.first_name ?? ''} ${person.last_name ?? ''}`.trim(),
       email: person.email ?? null,
+      ...(hasEmail(person) ? {} : { emailHidden: true as const }),
     })),
     estimationMinutes: numberOrNull(task.estimation),
     durationMinutes: numberOrNull(task.duration),

@@ -99,12 +99,33 @@ export function fillPathTemplate(template: string, values: Partial<TaskValues>):
   );
 }
 
-/** Fills a URL template, every value URL-encoded so no name can change the URL's structure. */
+/**
+ * RV's "fully-baked" rvlink: `rvlink://baked/` then the RV command line hex-encoded (UTF-8), the
+ * form RV documents for browsers that mangle `rvlink:// -l -play …` (Chromium refuses it).
+ */
+export const RV_BAKED_PREFIX = 'rvlink://baked/';
+
+/**
+ * Fills a URL template, every value URL-encoded so no name can change the URL's structure. A
+ * template starting with `rvlink://baked/` is an RV command line: it is filled with the plain
+ * values (a selection field gives its values separated by spaces, as RV takes them) and then
+ * hex-encoded whole, so no value can change the URL either.
+ */
 export function fillUrlTemplate(
   compiled: CompiledTemplate,
   task: Partial<TaskValues>,
   selection: Record<SelectionField, string[]>,
 ): string {
+  if (compiled.template.toLowerCase().startsWith(RV_BAKED_PREFIX)) {
+    const commandLine = compiled.template
+      .slice(RV_BAKED_PREFIX.length)
+      .replace(FIELD_PATTERN, (_, field: string) =>
+        (SELECTION_FIELDS as readonly string[]).includes(field)
+          ? selection[field as SelectionField].join(' ')
+          : (task[field as TaskField] ?? ''),
+      );
+    return RV_BAKED_PREFIX + Buffer.from(commandLine, 'utf8').toString('hex');
+  }
   return compiled.template.replace(FIELD_PATTERN, (_, field: string) => {
     if ((SELECTION_FIELDS as readonly string[]).includes(field)) {
       return selection[field as SelectionField].map(encodeURIComponent).join('%20');

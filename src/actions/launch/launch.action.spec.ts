@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, validateEnv } from '../../config/validate-env';
 import type { ResolvedTask } from '../../zou/selection-resolver';
-import { buildLaunchUrls } from './launch.action';
+import { buildLaunchUrls, previewFileUrl } from './launch.action';
 import { LaunchConfig, type Launcher } from './launch.config';
 
 const EXAMPLES = readFileSync(join(__dirname, '../../../config/launchers.example.json'), 'utf8');
@@ -36,16 +36,58 @@ describe('launch templates', () => {
     expect([...shipped.keys()]).toEqual(['rv', 'blender', 'kabaret', 'wiki']);
   });
 
-  it('rv: one rvlink with the preview movies of the selected shots, in order', () => {
+  it("rv: one baked rvlink (hex command line) with the selected shots' previews, in order, each by its kind", () => {
     const urls = buildLaunchUrls(
       shipped.get('rv')!,
-      [shotTask(2, 'pv2'), shotTask(1, null), shotTask(3, 'pv3')],
+      [shotTask(2, 'pv2'), shotTask(1, null), shotTask(3, 'pv3'), shotTask(4, 'pv4')],
+      base,
+      'a@b.c',
+      new Map([
+        ['pv2', 'mp4'],
+        ['pv3', 'png'],
+        ['pv4', 'pdf'],
+      ]),
+    );
+    expect(urls).toHaveLength(1);
+    // A URL browsers hand to the rvlink handler: no space, nothing but hex after baked/.
+    expect(urls[0]).toMatch(/^rvlink:\/\/baked\/[0-9a-f]+$/);
+    const commandLine = Buffer.from(urls[0].slice('rvlink://baked/'.length), 'hex').toString();
+    expect(commandLine).toBe(
+      ' -l -play' +
+        ` ${base}/api/movies/originals/preview-files/pv2.mp4` +
+        ` ${base}/api/pictures/originals/preview-files/pv3.png` +
+        ` ${base}/api/pictures/originals/preview-files/pv4/download`,
+    );
+    // RV's own example (RV user manual, chapter C) encodes the same way.
+    const example = buildLaunchUrls(
+      launchers({
+        LAUNCHERS: JSON.stringify([
+          { name: 'x', label: 'x', url: 'rvlink://baked/ -l -play /path/to/my/movie.mov' },
+        ]),
+      }).get('x')!,
+      [shotTask(1, null)],
       base,
       'a@b.c',
     );
-    const movie = (id: string) =>
-      encodeURIComponent(`${base}/api/movies/originals/preview-files/${id}.mp4`);
-    expect(urls).toEqual([`rvlink:// -l -play ${movie('pv2')}%20${movie('pv3')}`]);
+    expect(example).toEqual([
+      'rvlink://baked/202d6c202d706c6179202f706174682f746f2f6d792f6d6f7669652e6d6f76',
+    ]);
+  });
+
+  it('preview_url follows the preview kind as Kitsu links it (movie, picture, other file)', () => {
+    expect(previewFileUrl(base, 'a', 'mp4')).toBe(
+      `${base}/api/movies/originals/preview-files/a.mp4`,
+    );
+    expect(previewFileUrl(base, 'b', 'PNG')).toBe(
+      `${base}/api/pictures/originals/preview-files/b.png`,
+    );
+    expect(previewFileUrl(base, 'c', 'jpg')).toBe(
+      `${base}/api/pictures/originals/preview-files/c.jpg`,
+    );
+    expect(previewFileUrl(base, 'd', 'pdf')).toBe(
+      `${base}/api/pictures/originals/preview-files/d/download`,
+    );
+    expect(previewFileUrl(base, 'e')).toBe(`${base}/api/movies/originals/preview-files/e.mp4`);
   });
 
   it('blender: the working file path, names neutralised then URL-encoded', () => {
@@ -64,10 +106,29 @@ describe('launch templates', () => {
     const params = new URL(url).searchParams;
     expect(Object.fromEntries(params)).toEqual({
       project: `L'été "Film" 1`,
+      episode: '',
+      sequence: 'SQ 01/../etc',
       shot: 'SH 01 «ça»',
       asset: '',
       task: 'Animação & Layout',
     });
+  });
+
+  it('kabaret: shots of the same name in different sequences keep a link each', () => {
+    const inSequence = (name: string): ResolvedTask => {
+      const task = shotTask(1, null);
+      return { ...task, sequence: { ...task.sequence!, id: name, name } };
+    };
+    const urls = buildLaunchUrls(
+      shipped.get('kabaret')!,
+      [inSequence('SQ010'), inSequence('SQ020')],
+      base,
+      'a@b.c',
+    );
+    expect(urls.map((url) => new URL(url).searchParams.get('sequence'))).toEqual([
+      'SQ010',
+      'SQ020',
+    ]);
   });
 
   it('wiki: one https URL per task, path segments encoded', () => {

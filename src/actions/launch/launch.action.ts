@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/app.config';
 import { ENV, type Env } from '../../config/config.module';
 import { validateEnv } from '../../config/validate-env';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import { ZouClient } from '../../zou/zou.client';
 import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, JobOf, MenuEntry } from '../action.types';
 import { toUnrecoverable } from '../zou-failure';
@@ -43,11 +44,30 @@ function numberText(value: unknown): string {
     : '';
 }
 
+/** Extensions Kitsu shows as pictures (it serves them under their own extension). */
+const PICTURE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif']);
+
+/**
+ * A preview's file as Kitsu's front end links it: movies at `/api/movies/originals/…/<id>.mp4`,
+ * pictures at `/api/pictures/originals/…/<id>.<extension>`, any other file (PDF, OBJ, ZIP...)
+ * through its download route `/api/pictures/originals/…/<id>/download`. An unknown extension
+ * (the preview could not be read) is taken for a movie, what most shot previews are.
+ */
+export function previewFileUrl(kitsuBase: string, previewId: string, extension?: string): string {
+  const ext = (extension ?? 'mp4').toLowerCase();
+  if (ext === 'mp4') return `${kitsuBase}/api/movies/originals/preview-files/${previewId}.mp4`;
+  if (PICTURE_EXTENSIONS.has(ext)) {
+    return `${kitsuBase}/api/pictures/originals/preview-files/${previewId}.${ext}`;
+  }
+  return `${kitsuBase}/api/pictures/originals/preview-files/${previewId}/download`;
+}
+
 /** The field values of one task; `kitsuBase` is the Kitsu web app URL without trailing slash. */
 export function taskValues(
   resolved: ResolvedTask,
   kitsuBase: string,
   personEmail: string,
+  previewExtensions: ReadonlyMap<string, string> = new Map(),
 ): Omit<TaskValues, 'working_file'> {
   const { task, entity, sequence, episode, project, taskType, taskStatus } = resolved;
   const data = (entity.data ?? {}) as Record<string, unknown>;
@@ -75,7 +95,7 @@ export function taskValues(
     frame_in: numberText(data.frame_in),
     frame_out: numberText(data.frame_out),
     preview_file_id: preview,
-    preview_url: preview ? `${kitsuBase}/api/movies/originals/preview-files/${preview}.mp4` : '',
+    preview_url: preview ? previewFileUrl(kitsuBase, preview, previewExtensions.get(preview)) : '',
     kitsu_url: `${kitsuBase}/productions/${project.id}${episodePart}/${section}/tasks/${task.id}`,
     person_email: personEmail,
   };
@@ -87,9 +107,10 @@ export function buildLaunchUrls(
   tasks: ResolvedTask[],
   kitsuBase: string,
   personEmail: string,
+  previewExtensions: ReadonlyMap<string, string> = new Map(),
 ): string[] {
   const values = tasks.map((t) => {
-    const base = taskValues(t, kitsuBase, personEmail);
+    const base = taskValues(t, kitsuBase, personEmail, previewExtensions);
     const working = launcher.pathTemplate ? fillPathTemplate(launcher.pathTemplate, base) : '';
     return { ...base, working_file: working };
   });
@@ -121,9 +142,17 @@ export class LaunchAction implements ActionHandler<'launch'> {
     @Inject(ENV) env: Env,
     private readonly app: AppConfig,
     private readonly resolver: SelectionResolver,
+    private readonly zou: ZouClient,
   ) {
     this.config = validateEnv(LaunchConfig, env);
     this.launchers = new Map(this.config.launchers.map((l) => [l.name, l]));
+  }
+
+  private previewExtensions(
+    launcher: Launcher,
+    tasks: ResolvedTask[],
+  ): Promise<Map<string, string>> {
+    return readPreviewExtensions(this.zou, launcher, tasks);
   }
 
   variants(): string[] {
@@ -153,7 +182,10 @@ export class LaunchAction implements ActionHandler<'launch'> {
     const usable = selection.tasks.filter(fits);
     const skipped = selection.tasks.filter((t) => !fits(t)).map((t) => t.task.id);
     const kitsuBase = (this.app.KITSU_URL ?? `https://${originServer}`).replace(/\/+$/, '');
-    const urls = usable.length ? buildLaunchUrls(launcher, usable, kitsuBase, personEmail) : [];
+    const extensions = await this.previewExtensions(launcher, usable).catch(toUnrecoverable);
+    const urls = usable.length
+      ? buildLaunchUrls(launcher, usable, kitsuBase, personEmail, extensions)
+      : [];
     // Values are encoded, so the scheme cannot change; checked again so a bug cannot leak one.
     for (const url of urls) {
       const scheme = schemeOf(url);
@@ -183,6 +215,22 @@ export class LaunchAction implements ActionHandler<'launch'> {
       missing: selection.missing,
     };
   }
+}
+
+/** Whether a preview's URL depends on its kind: only then are the previews read. */
+const PREVIEW_URL_FIELDS = ['preview_url', 'preview_urls'];
+
+/** Preview id -> extension for the tasks' latest previews, when the template links them. */
+export async function readPreviewExtensions(
+  zou: ZouClient,
+  launcher: Launcher,
+  tasks: ResolvedTask[],
+): Promise<Map<string, string>> {
+  const linked = launcher.compiled.fields.some((field) => PREVIEW_URL_FIELDS.includes(field));
+  const withPreview = tasks.filter((t) => t.task.last_preview_file_id);
+  if (!linked || withPreview.length === 0) return new Map();
+  const previews = await zou.getPreviewFilesOfTasks(withPreview.map((t) => t.task.id));
+  return new Map(previews.map((preview) => [preview.id, preview.extension]));
 }
 
 @Module({ providers: [LaunchAction] })

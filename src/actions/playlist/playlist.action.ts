@@ -203,7 +203,14 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     return chosen;
   }
 
-  /** Creates the group's playlist; a name Zou already has gets ` (2)`, ` (3)`... */
+  /**
+   * Creates the group's playlist under a name no playlist of the same project and episode has:
+   * ` (2)`, ` (3)`... otherwise. Zou enforces (name, project, episode) only when the episode is
+   * set (its unique index never matches NULLs), so the names are read first; a 400 (another
+   * click won the name in an episode) or a twin found right after creating (two clicks raced
+   * without an episode, where Zou accepts both) sends us to the next free name, the younger
+   * twin deleting itself.
+   */
   private async create(group: PlaylistGroup, at: Date): Promise<ZouPlaylist> {
     const base = playlistName(this.config.PLAYLIST_NAME_TEMPLATE, {
       taskType: group.taskTypeNames.join(', '),
@@ -213,10 +220,11 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
       at,
       timeZone: this.config.PLAYLIST_TIMEZONE,
     });
-    let name = base;
     for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
+      const name = freeName(base, await this.namesTaken(group));
+      let created: ZouPlaylist;
       try {
-        return await this.zou.createPlaylist({
+        created = await this.zou.createPlaylist({
           name,
           project_id: group.projectId,
           episode_id: group.episodeId,
@@ -225,17 +233,27 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
         });
       } catch (error) {
         if (!(error instanceof ZouBadRequestError)) throw error;
-        // A 400 is a clash only if the name is really taken there; otherwise it is another fault.
-        const taken = new Set(
-          (await this.zou.getPlaylists(group.projectId))
-            .filter((playlist) => (playlist.episode_id ?? null) === group.episodeId)
-            .map((playlist) => playlist.name),
-        );
-        if (!taken.has(name)) throw error;
-        name = freeName(base, taken, 2);
+        // A 400 is a clash only if the name is taken now; otherwise it is another fault.
+        if (!(await this.namesTaken(group)).has(name)) throw error;
+        continue;
       }
+      const twins = (await this.playlistsOf(group)).filter((p) => p.name === name);
+      const eldest = twins.reduce((first, p) => (olderPlaylist(p, first) ? p : first), created);
+      if (eldest.id === created.id) return created;
+      await this.zou.deletePlaylist(created.id);
     }
     throw new UnrecoverableError(`No free playlist name after ${MAX_NAME_ATTEMPTS} tries: ${base}`);
+  }
+
+  /** The project's playlists in the group's episode (no episode: those without one). */
+  private async playlistsOf(group: PlaylistGroup): Promise<ZouPlaylist[]> {
+    return (await this.zou.getPlaylists(group.projectId)).filter(
+      (playlist) => (playlist.episode_id ?? null) === group.episodeId,
+    );
+  }
+
+  private async namesTaken(group: PlaylistGroup): Promise<Set<string>> {
+    return new Set((await this.playlistsOf(group)).map((playlist) => playlist.name));
   }
 
   private async comment(
@@ -290,3 +308,9 @@ function summarize(
 
 @Module({ providers: [PlaylistAction] })
 export class PlaylistModule {}
+
+/** Creation order as Zou records it (second precision), the id breaking ties the same everywhere. */
+function olderPlaylist(a: ZouPlaylist, b: ZouPlaylist): boolean {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at;
+  return a.id < b.id;
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type {
   ZouComment,
   ZouCustomAction,
@@ -87,17 +88,20 @@ export interface SimProjectStatus {
   color: string;
 }
 
+/** A person as stored: Zou always has an address, only some callers are not shown it. */
+export type SimPerson = ZouPerson & { email: string };
+
 /** The people tests log in as. */
 export interface NamedPeople {
-  admin: ZouPerson;
-  bot: ZouPerson;
-  manager: ZouPerson;
-  supervisor: ZouPerson;
-  artist: ZouPerson;
-  client: ZouPerson;
-  vendor: ZouPerson;
+  admin: SimPerson;
+  bot: SimPerson;
+  manager: SimPerson;
+  supervisor: SimPerson;
+  artist: SimPerson;
+  client: SimPerson;
+  vendor: SimPerson;
   /** Active, role user, in no project team. */
-  outsider: ZouPerson;
+  outsider: SimPerson;
 }
 
 /**
@@ -113,7 +117,7 @@ export interface SimulatorDataset {
   people: NamedPeople;
   projectIds: { tvShow: string; film: string };
   projectStatuses: Map<string, SimProjectStatus>;
-  persons: Map<string, ZouPerson>;
+  persons: Map<string, SimPerson>;
   projects: Map<string, ZouProject>;
   entityTypes: Map<string, ZouEntityType>;
   entities: Map<string, ZouEntity>;
@@ -125,11 +129,8 @@ export interface SimulatorDataset {
   comments: Map<string, SimComment>;
   customActions: Map<string, ZouCustomAction>;
   timeSpents: Map<string, ZouTimeSpent>;
-  /**
-   * Per-project roles (Zou's team member role): project id -> person id -> role. Zou shows them
-   * only as `project_role` on `GET /data/projects/:id/team`; absent means the global role applies.
-   */
-  projectRoles: Map<string, Map<string, ZouRole>>;
+  /** Per-project roles, `projectId/personId` -> role (absent: the global role applies). */
+  projectRoles: Map<string, ZouRole>;
 }
 
 export const SIM_PASSWORD = 'mysecretpassword';
@@ -231,7 +232,7 @@ export function generateDataset(options: DatasetOptions = {}): SimulatorDataset 
 
   // --- people ---
   const person = (first: string, last: string, email: string, role: ZouRole, isBot = false) => {
-    const row: ZouPerson = {
+    const row: SimPerson = {
       id: rng.uuid(),
       type: 'Person',
       first_name: first,
@@ -545,7 +546,7 @@ export function generateDataset(options: DatasetOptions = {}): SimulatorDataset 
     projectRow.team
       .map((id) => store.persons.get(id))
       .filter(
-        (member): member is ZouPerson =>
+        (member): member is SimPerson =>
           !!member && (member.role === 'user' || member.role === 'vendor'),
       );
   const artistsByProject = new Map([
@@ -730,4 +731,49 @@ function shotName(index: number): string {
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+export interface PublishPreviewOptions {
+  /** `mp4` for a movie, `png` for a picture, anything else for a file Kitsu only offers to download. */
+  extension?: string;
+  /** Default: one more than the task's latest. */
+  revision?: number;
+  personId?: string | null;
+}
+
+/**
+ * Adds a preview file to a task as an upload through Kitsu would (tests arrange previews with
+ * it): the task's and its entity's latest preview become this one.
+ */
+export function publishPreview(
+  store: SimulatorDataset,
+  task: ZouTask,
+  options: PublishPreviewOptions = {},
+): SimPreviewFile {
+  const entity = store.entities.get(task.entity_id);
+  const revisions = [...store.previewFiles.values()]
+    .filter((preview) => preview.task_id === task.id)
+    .map((preview) => preview.revision);
+  const revision = options.revision ?? Math.max(0, ...revisions) + 1;
+  const extension = options.extension ?? 'mp4';
+  const fps = typeof entity?.data?.fps === 'number' ? entity.data.fps : 24;
+  const preview: SimPreviewFile = {
+    id: randomUUID(),
+    revision,
+    original_name: `${entity?.name ?? 'preview'}_v${pad(revision, 3)}`,
+    extension,
+    width: 1920,
+    height: 1080,
+    duration: extension === 'mp4' ? round2((entity?.nb_frames ?? 48) / fps) : 0,
+    status: 'ready',
+    task_id: task.id,
+    created_at: zouDateTime(new Date()),
+    annotations: [],
+    previews: [],
+    person_id: options.personId ?? task.assignees[0] ?? null,
+  };
+  store.previewFiles.set(preview.id, preview);
+  task.last_preview_file_id = preview.id;
+  if (entity) entity.preview_file_id = preview.id;
+  return preview;
 }

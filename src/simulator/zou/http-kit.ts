@@ -14,14 +14,22 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string, data?: unknown) =>
-  new HttpError(
-    400,
-    data === undefined ? { error: true, message } : { error: true, message, data },
-  );
-export const forbidden = (message = 'You are not allowed to perform this action.') =>
-  new HttpError(403, { error: true, message });
-export const notFound = (message: string) => new HttpError(404, { error: true, message });
+/** Zou's (werkzeug's) words for a 404 and a 403, whatever was missing or refused. */
+export const NOT_FOUND_MESSAGE =
+  '404 Not Found: The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.';
+export const FORBIDDEN_MESSAGE =
+  "You don't have the permission to access the requested resource. It is either read-protected or not readable by the server.";
+
+/** A business error (WrongParameterException): `data` is null unless given. */
+export const badRequest = (message: string, data: unknown = null) =>
+  new HttpError(400, { error: true, message, data });
+/** Zou's request validation error, naming each field. */
+export const validationError = (errors: Array<{ field: string; message: string }>) =>
+  new HttpError(400, { error: true, message: 'Validation error.', data: { errors } });
+export const forbidden = () => new HttpError(403, { error: true, message: FORBIDDEN_MESSAGE });
+/** Zou answers every unknown id with the generic 404; the label only documents the call site. */
+export const notFound = (_label?: string) =>
+  new HttpError(404, { error: true, message: NOT_FOUND_MESSAGE });
 
 export type Query = Record<string, string>;
 
@@ -41,6 +49,8 @@ export class Reply {
   constructor(
     readonly status: number,
     readonly body?: unknown,
+    /** For a binary body (a Buffer): its content type. */
+    readonly contentType?: string,
   ) {}
 }
 

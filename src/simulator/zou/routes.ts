@@ -7,7 +7,6 @@ import type {
   ZouPerson,
   ZouPlaylist,
   ZouPlaylistEntry,
-  ZouPreviewFile,
   ZouProject,
   ZouRole,
   ZouTask,
@@ -24,12 +23,15 @@ import {
   forbidden,
   HttpError,
   isUuid,
+  UUID_PATTERN,
   notFound,
   Reply,
+  validationError,
   type Query,
   type RequestContext,
   type Router,
 } from './http-kit';
+import * as Z from './serialise';
 import { episodeStats, openTaskStats, retakeStats } from './stats';
 
 export interface RouteOptions {
@@ -46,30 +48,18 @@ const LIST_PARAMETERS = new Set(['page', 'limit', 'relations', 'fields']);
 const RELATION_FIELDS: Record<string, string[]> = {
   Task: ['assignees'],
   Project: ['team', 'task_types', 'task_statuses', 'asset_types'],
-  Person: ['departments'],
 };
-/** Roles Zou accepts as a per-project role (admin is global only). */
-const PROJECT_ROLES: readonly ZouRole[] = ['user', 'supervisor', 'manager', 'client', 'vendor'];
-/** The person record Zou gives non-managers (12 keys, no email). */
-function minimalPerson(person: ZouPerson): Record<string, unknown> {
-  const { id, type, first_name, last_name, full_name, active, departments, role, is_bot } = person;
-  const extra = person as unknown as Record<string, unknown>;
-  return {
-    id,
-    type,
-    first_name,
-    last_name,
-    full_name,
-    has_avatar: extra.has_avatar ?? false,
-    active,
-    departments,
-    studio_id: extra.studio_id ?? null,
-    role,
-    desktop_login: person.desktop_login,
-    is_bot,
-  };
-}
 const PLAYLIST_FOR = ['shot', 'asset', 'sequence', 'edit', 'episode'];
+/** Roles a team member may hold in one project (PUT /data/projects/:id/team/:person). */
+const PROJECT_ROLES: readonly string[] = ['user', 'supervisor', 'manager', 'client', 'vendor'];
+/** Preview file routes: picture sizes Zou makes of every preview, movie files of movies only. */
+const PICTURE_SIZES = ['originals', 'thumbnails', 'thumbnails-square', 'previews'];
+const MOVIE_SIZES = ['originals', 'previews', 'lowdef'];
+/** A 1x1 transparent PNG: what the simulator serves for every picture. */
+const PNG_PIXEL = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 /** Zou's paged lists default to 100 rows (NB_RECORDS_PER_PAGE). */
 const DEFAULT_PAGE_SIZE = 100;
 
@@ -147,8 +137,8 @@ export function registerZouRoutes(
       if (!person.active) throw new HttpError(401, { login: false, message: 'User is inactive' });
       return {
         login: true,
-        user: person,
-        organisation: store.organisation,
+        user: Z.personFull(person),
+        organisation: Z.organisation(store.organisation, isAdmin(person)),
         ...options.issueTokens(person),
       };
     },
@@ -167,8 +157,8 @@ export function registerZouRoutes(
 
   router.add('GET', '/auth/authenticated', (context) => ({
     authenticated: true,
-    user: me(context),
-    organisation: store.organisation,
+    user: Z.personAuthenticated(me(context)),
+    organisation: Z.organisation(store.organisation, isAdmin(me(context))),
   }));
 
   // --- tasks ---
@@ -182,7 +172,7 @@ export function registerZouRoutes(
   };
 
   router.add('GET', '/data/tasks', ({ query, person }) =>
-    crudList('Task', visibleTasks(person!, query), query),
+    crudList('Task', visibleTasks(person!, query), query, Z.task),
   );
 
   router.add('GET', '/data/tasks/open-tasks/stats', ({ person }) => {
@@ -200,10 +190,12 @@ export function registerZouRoutes(
   router.add('GET', '/data/tasks/:id', ({ params, person }) => {
     const task = find(store.tasks, params.id, 'Task');
     checkTaskRead(person!, task);
-    return task;
+    return Z.task(task);
   });
 
   router.add('GET', '/data/tasks/:id/full', ({ params, person }) => {
+    // Zou's /full route does not validate the id: a malformed one is simply not found.
+    if (!isUuid(params.id)) throw notFound();
     const task = find(store.tasks, params.id, 'Task');
     checkTaskRead(person!, task);
     return fullTask(task);
@@ -215,26 +207,26 @@ export function registerZouRoutes(
     return [...store.comments.values()]
       .filter((comment) => comment.object_id === task.id)
       .reverse()
-      .map(withCommentRelations);
+      .map((comment) => ({
+        ...Z.comment(comment),
+        person: Z.personOfCommentList(store.persons.get(comment.person_id)!),
+        task_status: Z.taskStatusOfCommentList(store.taskStatuses.get(comment.task_status_id)!),
+      }));
   });
 
   router.add('POST', '/actions/tasks/:id/comment', ({ params, body, person }) => {
     const task = find(store.tasks, params.id, 'Task');
     const input = (body ?? {}) as Record<string, unknown>;
     if (typeof input.task_status_id !== 'string' || input.task_status_id === '') {
-      throw badRequest('task_status_id: Field required', [
-        { field: 'task_status_id', message: 'Field required' },
-      ]);
+      throw validationError([{ field: 'task_status_id', message: 'Field required' }]);
     }
     if (input.comment !== undefined && typeof input.comment !== 'string') {
-      throw badRequest('comment: Input should be a valid string', [
-        { field: 'comment', message: 'Input should be a valid string' },
-      ]);
+      throw validationError([{ field: 'comment', message: 'Input should be a valid string' }]);
     }
     checkTaskAction(person!, task);
     const status = find(store.taskStatuses, input.task_status_id, 'Task status');
     if ((person!.role === 'user' || person!.role === 'vendor') && !status.is_artist_allowed) {
-      throw forbidden('You are not allowed to set this status.');
+      throw forbidden();
     }
     if (person!.role === 'client' && !status.is_client_allowed) throw forbidden();
     // person_id is only honoured for managers and admins; others always comment as themselves.
@@ -266,47 +258,56 @@ export function registerZouRoutes(
     }
     task.last_comment_date = now;
     task.updated_at = now;
-    return new Reply(201, withCommentRelations(comment));
+    return new Reply(201, withCommentRelations(comment, person!));
   });
 
   function checkTaskAction(person: ZouPerson, task: ZouTask): void {
     const project = checkProjectAccess(person, task.project_id);
     if (isAdmin(person) || person.role === 'manager' || person.role === 'supervisor') return;
-    if ((person.role === 'user' || person.role === 'vendor') && task.assignees.includes(person.id))
-      return;
+    // A user of the team may comment any task of the project (Zou 1.0.67); a vendor only his own.
+    if (person.role === 'user') return;
+    if (person.role === 'vendor' && task.assignees.includes(person.id)) return;
     if (person.role === 'client' && inTeam(person, project)) return;
     throw forbidden();
   }
 
-  function withCommentRelations(comment: SimComment): ZouComment {
+  /**
+   * The POST answer embeds the full author (email included; departments only when a manager
+   * posts) and the full status.
+   */
+  function withCommentRelations(comment: SimComment, caller: ZouPerson): ZouComment {
+    const author = store.persons.get(comment.person_id)!;
     return {
-      ...comment,
-      task_status: store.taskStatuses.get(comment.task_status_id)!,
-      person: store.persons.get(comment.person_id)!,
-    };
+      ...Z.comment(comment),
+      task_status: Z.taskStatus(store.taskStatuses.get(comment.task_status_id)!),
+      person: isManager(caller) ? Z.personFull(author) : Z.personFullWithoutDepartments(author),
+    } as unknown as ZouComment;
   }
 
   function fullTask(task: ZouTask): ZouTaskFull {
     const entity = store.entities.get(task.entity_id)!;
-    const full: ZouTaskFull = {
-      ...task,
-      entity,
-      entity_type: store.entityTypes.get(entity.entity_type_id)!,
-      project: store.projects.get(task.project_id)!,
-      task_type: store.taskTypes.get(task.task_type_id)!,
-      task_status: store.taskStatuses.get(task.task_status_id)!,
-      persons: task.assignees.flatMap((id) => store.persons.get(id) ?? []),
+    const full = {
+      ...Z.task(task),
+      entity: Z.entity(entity),
+      entity_type: Z.entityType(store.entityTypes.get(entity.entity_type_id)!),
+      project: Z.projectWithoutRelations(store.projects.get(task.project_id)!),
+      task_type: Z.taskType(store.taskTypes.get(task.task_type_id)!),
+      task_status: Z.taskStatus(store.taskStatuses.get(task.task_status_id)!),
+      persons: task.assignees.flatMap((id) => {
+        const assignee = store.persons.get(id);
+        return assignee ? [Z.personFullWithoutDepartments(assignee)] : [];
+      }),
       is_subscribed: false,
       type: 'Task',
-    };
+    } as unknown as ZouTaskFull;
     const assigner = task.assigner_id ? store.persons.get(task.assigner_id) : undefined;
-    if (assigner) full.assigner = assigner;
-    if (entity.parent_id && (entity.type === 'Shot' || entity.type === 'Sequence')) {
-      const sequence = entity.type === 'Sequence' ? entity : store.entities.get(entity.parent_id);
+    if (assigner) full.assigner = Z.personFull(assigner) as unknown as ZouPerson;
+    if (entity.parent_id && entity.type === 'Shot') {
+      const sequence = store.entities.get(entity.parent_id);
       if (sequence) {
-        full.sequence = sequence;
+        full.sequence = Z.entity(sequence) as unknown as ZouEntity;
         const episode = sequence.parent_id ? store.entities.get(sequence.parent_id) : undefined;
-        if (episode) full.episode = episode;
+        if (episode) full.episode = Z.entity(episode) as unknown as ZouEntity;
       }
     }
     return full;
@@ -319,49 +320,50 @@ export function registerZouRoutes(
       'Project',
       [...store.projects.values()].filter((project) => visible.has(project.id)),
       query,
+      Z.project,
     );
   });
 
   router.add('GET', '/data/projects/:id', ({ params, person }) => {
     find(store.projects, params.id, 'Project');
-    return checkProjectAccess(person!, params.id);
+    const project = checkProjectAccess(person!, params.id);
+    return {
+      ...Z.project(project),
+      project_status_name: store.projectStatuses.get(project.project_status_id)?.name ?? null,
+    };
   });
 
-  // Team with per-project roles: the only place Zou shows them (`project_role`, null = global
-  // role). Managers get full person records, others the minimal one (recorded on Zou 1.0.67).
+  // The team with each member's per-project role (null: the global role applies). Managers see
+  // full records, others the minimal one.
   router.add('GET', '/data/projects/:id/team', ({ params, person }) => {
     const project = checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
-    const roles = store.projectRoles.get(project.id);
     return project.team.flatMap((id) => {
       const member = store.persons.get(id);
       if (!member) return [];
-      const record = isManager(person!) ? { ...member } : minimalPerson(member);
-      return [{ ...record, project_role: roles?.get(id) ?? null }];
+      const shaped = isManager(person!) ? Z.personFull(member) : Z.personMinimal(member);
+      return [{ ...shaped, project_role: store.projectRoles.get(`${project.id}/${id}`) ?? null }];
     });
   });
 
   router.add('PUT', '/data/projects/:id/team/:personId', ({ params, body, person }) => {
     const project = find(store.projects, params.id, 'Project');
     if (!isManager(person!)) throw forbidden();
-    checkProjectAccess(person!, project.id);
+    if (!isAdmin(person!)) checkProjectAccess(person!, project.id);
     const role = (body as { role?: unknown } | null)?.role ?? null;
-    if (role !== null && !PROJECT_ROLES.includes(role as ZouRole)) {
-      throw badRequest('Validation error.', {
-        errors: [
-          {
-            field: 'role',
-            message: "Input should be 'user', 'supervisor', 'manager', 'client' or 'vendor'",
-          },
-        ],
-      });
+    if (role !== null && (typeof role !== 'string' || !PROJECT_ROLES.includes(role))) {
+      throw validationError([
+        {
+          field: 'role',
+          message: "Input should be 'user', 'supervisor', 'manager', 'client' or 'vendor'",
+        },
+      ]);
     }
     const member = find(store.persons, params.personId, 'Person');
     if (!project.team.includes(member.id))
-      throw badRequest('Person is not a member of the project team', null);
-    const roles = store.projectRoles.get(project.id) ?? new Map<string, ZouRole>();
-    if (role === null) roles.delete(member.id);
-    else roles.set(member.id, role as ZouRole);
-    store.projectRoles.set(project.id, roles);
+      throw badRequest('Person is not a member of the project team');
+    const key = `${project.id}/${member.id}`;
+    if (role === null) store.projectRoles.delete(key);
+    else store.projectRoles.set(key, role as ZouRole);
     return { project_id: project.id, person_id: member.id, role };
   });
 
@@ -385,7 +387,10 @@ export function registerZouRoutes(
 
   router.add('GET', '/data/projects/:id/task-types', ({ params, person }) => {
     const project = checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
-    return project.task_types.flatMap((id) => store.taskTypes.get(id) ?? []);
+    return project.task_types.flatMap((id) => {
+      const type = store.taskTypes.get(id);
+      return type ? [Z.taskType(type)] : [];
+    });
   });
 
   for (const [kind, type] of [
@@ -396,7 +401,8 @@ export function registerZouRoutes(
   ] as const) {
     router.add('GET', `/data/projects/:id/${kind}`, ({ params, person }) => {
       checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
-      return entityList(type, { project_id: params.id });
+      // Zou sends the plain rows here, without the names /data/shots adds.
+      return entityList(type, { project_id: params.id }).map((row) => Z.entity(row));
     });
     router.add('GET', `/data/${kind}`, ({ query, person }) => {
       if (query.project_id) {
@@ -407,7 +413,7 @@ export function registerZouRoutes(
       return entityList(type, query).filter((entity) => visible.has(entity.project_id));
     });
     router.add('GET', `/data/${kind}/:id`, ({ params, person }) =>
-      entityOfType(params.id, type, person!),
+      entityDetail(entityOfType(params.id, type, person!)),
     );
   }
   router.add('GET', '/data/edits/:id', ({ params, person }) =>
@@ -460,6 +466,43 @@ export function registerZouRoutes(
       });
   }
 
+  /** Single reads of /data/shots|assets|sequences|episodes/:id, with the extras each adds. */
+  function entityDetail(entity: ZouEntity): Record<string, unknown> {
+    const projectName = store.projects.get(entity.project_id)?.name ?? null;
+    const tasksOf = () =>
+      [...store.tasks.values()].filter((task) => task.entity_id === entity.id).map(Z.taskOfEntity);
+    if (entity.type === 'Shot') {
+      const sequence = entity.parent_id ? store.entities.get(entity.parent_id) : undefined;
+      const episode = sequence?.parent_id ? store.entities.get(sequence.parent_id) : undefined;
+      const data = entity.data ?? {};
+      return {
+        ...Z.entityWithLinks(entity),
+        project_name: projectName,
+        sequence_id: sequence?.id ?? null,
+        sequence_name: sequence?.name ?? '',
+        episode_id: episode?.id ?? null,
+        episode_name: episode?.name ?? '',
+        fps: data.fps ?? null,
+        frame_in: data.frame_in ?? null,
+        frame_out: data.frame_out ?? null,
+        tasks: tasksOf(),
+      };
+    }
+    if (entity.type === 'Asset') {
+      const { nb_frames: _frames, source_id: source, ...rest } = Z.entityWithLinks(entity);
+      return {
+        ...rest,
+        project_name: projectName,
+        asset_type_id: entity.entity_type_id,
+        asset_type_name: store.entityTypes.get(entity.entity_type_id)?.name ?? null,
+        episode_id: source ?? '',
+        casting_episode_ids: [],
+        tasks: tasksOf(),
+      };
+    }
+    return { ...Z.entity(entity), project_name: projectName };
+  }
+
   // --- entities ---
   router.add('GET', '/data/entities', ({ query, person }) => {
     const visible = visibleProjectIds(person!);
@@ -467,13 +510,14 @@ export function registerZouRoutes(
       'Entity',
       candidates(store.entities, query).filter((entity) => visible.has(entity.project_id)),
       query,
+      (row) => Z.entity(row),
     );
   });
 
   router.add('GET', '/data/entities/:id', ({ params, person }) => {
     const entity = find(store.entities, params.id, 'Entity');
     checkProjectAccess(person!, entity.project_id);
-    return entity;
+    return Z.entityWithLinks(entity);
   });
 
   router.add('GET', '/data/entity-types', ({ query }) =>
@@ -481,18 +525,27 @@ export function registerZouRoutes(
   );
 
   // --- people and reference data ---
-  router.add('GET', '/data/persons', ({ query }) =>
-    crudList('Person', candidates(store.persons, query), query),
+  // Only admins get full records (with email) from the list; managers get them one by one.
+  router.add('GET', '/data/persons', ({ query, person }) =>
+    crudList(
+      'Person',
+      candidates(store.persons, query),
+      query,
+      isAdmin(person!) ? Z.personFull : Z.personMinimal,
+    ),
   );
-  router.add('GET', '/data/persons/:id', ({ params }) => find(store.persons, params.id, 'Person'));
+  router.add('GET', '/data/persons/:id', ({ params, person }) => {
+    const row = find(store.persons, params.id, 'Person');
+    return isManager(person!) ? Z.personFull(row) : Z.personMinimal(row);
+  });
   router.add('GET', '/data/task-types', ({ query }) =>
-    crudList('TaskType', [...store.taskTypes.values()], query),
+    crudList('TaskType', [...store.taskTypes.values()], query, Z.taskType),
   );
   router.add('GET', '/data/task-types/:id', ({ params }) =>
     find(store.taskTypes, params.id, 'Task type'),
   );
   router.add('GET', '/data/task-status', ({ query }) =>
-    crudList('TaskStatus', [...store.taskStatuses.values()], query),
+    crudList('TaskStatus', [...store.taskStatuses.values()], query, Z.taskStatus),
   );
   router.add('GET', '/data/task-status/:id', ({ params }) =>
     find(store.taskStatuses, params.id, 'Task status'),
@@ -506,7 +559,7 @@ export function registerZouRoutes(
       (playlist) =>
         visible.has(playlist.project_id) && (person!.role !== 'client' || playlist.for_client),
     );
-    return crudList('Playlist', rows, query);
+    return crudList('Playlist', rows, query, (row) => Z.playlist(row, false));
   });
 
   router.add('POST', '/data/playlists', ({ body, person }) => {
@@ -516,11 +569,14 @@ export function registerZouRoutes(
         'Data are empty. Please verify that you sent JSON data and that you set the right headers.',
       );
     }
-    if (typeof input.name !== 'string' || input.name.trim() === '') {
-      throw new HttpError(400, { message: 'A required field is missing.' });
+    // Zou's generic POST names a missing key as Python's KeyError does.
+    for (const key of ['name', 'project_id']) {
+      if (input[key] === undefined || input[key] === null)
+        throw new HttpError(400, { message: `'${key}'` });
     }
-    if (!isUuid(input.project_id))
-      throw new HttpError(400, { message: 'A required field is missing.' });
+    if (typeof input.name !== 'string' || input.name.trim() === '')
+      throw validationError([{ field: 'name', message: 'Input should be a valid string' }]);
+    if (!isUuid(input.project_id)) throw badRequest('Malformed ID.');
     checkSupervisorAccess(person!, input.project_id);
     if (input.for_entity !== undefined && !PLAYLIST_FOR.includes(asText(input.for_entity))) {
       throw badRequest(`for_entity must be one of ${PLAYLIST_FOR.join(', ')}`);
@@ -530,12 +586,16 @@ export function registerZouRoutes(
         ? null
         : asText(input.episode_id);
     const taskTypeId = isUuid(input.task_type_id) ? input.task_type_id : null;
-    const taken = [...store.playlists.values()].some(
-      (playlist) =>
-        playlist.name === input.name &&
-        playlist.project_id === input.project_id &&
-        playlist.episode_id === episodeId,
-    );
+    // Zou's unique constraint is on (name, project_id, episode_id): in SQL NULL equals nothing,
+    // so without an episode the same name is accepted again.
+    const taken =
+      episodeId !== null &&
+      [...store.playlists.values()].some(
+        (playlist) =>
+          playlist.name === input.name &&
+          playlist.project_id === input.project_id &&
+          playlist.episode_id === episodeId,
+      );
     if (taken)
       throw new HttpError(400, { message: 'A record with the same unique values already exists.' });
     const now = stamp();
@@ -555,14 +615,14 @@ export function registerZouRoutes(
       updated_at: now,
     };
     store.playlists.set(playlist.id, playlist);
-    return new Reply(201, playlist);
+    return new Reply(201, Z.playlist(playlist, true));
   });
 
   router.add('GET', '/data/playlists/:id', ({ params, person }) => {
     const playlist = find(store.playlists, params.id, 'Playlist');
     checkProjectAccess(person!, playlist.project_id);
     if (person!.role === 'vendor') throw forbidden();
-    return playlist;
+    return Z.playlist(playlist, true);
   });
 
   router.add('PUT', '/data/playlists/:id', ({ params, body, person }) => {
@@ -577,7 +637,8 @@ export function registerZouRoutes(
       throw badRequest(`for_entity must be one of ${PLAYLIST_FOR.join(', ')}`);
     }
     Object.assign(playlist, changes, { updated_at: stamp() });
-    return playlist;
+    if (!Array.isArray(playlist.shots)) playlist.shots = [];
+    return Z.playlist(playlist, false);
   });
 
   router.add('DELETE', '/data/playlists/:id', ({ params, person }) => {
@@ -596,11 +657,9 @@ export function registerZouRoutes(
         !Array.isArray(entities) ||
         entities.some((entry) => !isUuid((entry as ZouPlaylistEntry)?.entity_id))
       ) {
-        throw badRequest('entities: Field required', [
-          { field: 'entities', message: 'A list of {entity_id, preview_file_id?} is required' },
-        ]);
+        throw validationError([{ field: 'entities', message: 'Field required' }]);
       }
-      return addCouples(playlist, entities as ZouPlaylistEntry[]);
+      return Z.playlist(addCouples(playlist, entities as ZouPlaylistEntry[]), false);
     });
 
     router.add('POST', '/actions/playlists/:id/add-entity', ({ params, body, person }) => {
@@ -608,11 +667,9 @@ export function registerZouRoutes(
       const playlist = find(store.playlists, params.id, 'Playlist');
       checkSupervisorAccess(person!, playlist.project_id);
       if (!isUuid(entry?.entity_id)) {
-        throw badRequest('entity_id: Field required', [
-          { field: 'entity_id', message: 'Field required' },
-        ]);
+        throw validationError([{ field: 'entity_id', message: 'Field required' }]);
       }
-      return addCouples(playlist, [entry]);
+      return Z.playlist(addCouples(playlist, [entry]), false);
     });
   }
 
@@ -627,8 +684,45 @@ export function registerZouRoutes(
         (person!.role !== 'vendor' || task.assignees.includes(person!.id))
       );
     });
-    return crudList('PreviewFile', rows, query);
+    return crudList('PreviewFile', rows, query, Z.previewFile);
   });
+
+  router.add('GET', '/data/preview-files/:id', ({ params, person }) => {
+    const preview = find(store.previewFiles, params.id, 'Preview file');
+    const task = store.tasks.get(preview.task_id);
+    if (task) checkTaskRead(person!, task);
+    const comments = [...store.comments.values()]
+      .filter((comment) => comment.object_id === preview.task_id)
+      .map((comment) => comment.id);
+    return { ...Z.previewFile(preview), comments };
+  });
+
+  // Files: a picture of every size for every preview (Zou makes thumbnails of movies too, the
+  // original picture only for pictures); movie files only for movies. The simulator serves a
+  // one-pixel PNG and an empty MP4.
+  for (const size of PICTURE_SIZES) {
+    router.add('GET', `/pictures/${size}/preview-files/:file`, ({ params, person }) => {
+      const preview = previewOfFile(params.file, 'png', person!);
+      if (size === 'originals' && preview.extension !== 'png') throw notFound();
+      return new Reply(200, PNG_PIXEL, 'image/png');
+    });
+  }
+  for (const size of MOVIE_SIZES) {
+    router.add('GET', `/movies/${size}/preview-files/:file`, ({ params, person }) => {
+      const preview = previewOfFile(params.file, 'mp4', person!);
+      if (preview.extension !== 'mp4') throw notFound();
+      return new Reply(200, Buffer.alloc(0), 'video/mp4');
+    });
+  }
+
+  function previewOfFile(file: string, extension: string, person: ZouPerson): SimPreviewFile {
+    const id = file.endsWith(`.${extension}`) ? file.slice(0, -extension.length - 1) : '';
+    const preview = isUuid(id) ? store.previewFiles.get(id.toLowerCase()) : undefined;
+    if (!preview) throw notFound();
+    const task = store.tasks.get(preview.task_id);
+    if (task) checkTaskRead(person, task);
+    return preview;
+  }
 
   router.add('GET', '/data/playlists/entities/:id/preview-files', ({ params, person }) => {
     const entity = find(store.entities, params.id, 'Entity');
@@ -684,22 +778,21 @@ export function registerZouRoutes(
   }
 
   function previewsOf(entityId: string): ZouEntityPreviews {
-    const grouped: ZouEntityPreviews = {};
+    const grouped: Record<string, unknown[]> = {};
     const rows = previewRowsOf(entityId).sort(
       (a, b) => b.revision - a.revision || a.created_at.localeCompare(b.created_at),
     );
     for (const row of rows) {
       const taskTypeId = store.tasks.get(row.task_id)!.task_type_id;
-      const { person_id: _author, ...preview } = row;
-      (grouped[taskTypeId] ??= []).push(preview satisfies ZouPreviewFile);
+      (grouped[taskTypeId] ??= []).push(Z.previewOfEntity(row));
     }
-    return grouped;
+    return grouped as unknown as ZouEntityPreviews;
   }
 
   // --- custom actions ---
   router.add('GET', '/data/custom-actions', ({ query, person }) => {
     if (person!.role === 'vendor') throw forbidden();
-    return crudList('CustomAction', [...store.customActions.values()], query);
+    return crudList('CustomAction', [...store.customActions.values()], query, Z.customAction);
   });
 
   router.add('POST', '/data/custom-actions', ({ body, person }) => {
@@ -781,7 +874,12 @@ function candidates<T>(map: Map<string, T>, query: Query): T[] {
  * with `[` as a JSON list), leaves out unknown names, pages when `page` is given (sorted by
  * update time), and sends collection fields only with `relations=true`.
  */
-export function crudList<T extends object>(model: string, rows: T[], query: Query): T[] | object {
+export function crudList<T extends object>(
+  model: string,
+  rows: T[],
+  query: Query,
+  present: (row: T) => object = (row) => row,
+): object[] | object {
   const columns = rows.length > 0 ? new Set(Object.keys(rows[0])) : new Set<string>();
   let result = rows;
   for (const [key, raw] of Object.entries(query)) {
@@ -798,12 +896,11 @@ export function crudList<T extends object>(model: string, rows: T[], query: Quer
       }
     }
     const values = wanted ?? [raw.toLowerCase()];
-    if (
-      (isIdColumn || key === 'assignees' || key === 'team') &&
-      values.some((value) => !isUuid(value))
-    ) {
-      throw badRequest('One of the value of the filter has not the proper format: invalid UUID');
-    }
+    const malformed =
+      isIdColumn || key === 'assignees' || key === 'team'
+        ? values.find((value) => !UUID_PATTERN.test(value))
+        : undefined;
+    if (malformed !== undefined) throw badRequest(`Invalid UUID value: ${malformed}`);
     const accepted = new Set(values);
     if (key === 'name' && !wanted) {
       const pattern = likeToRegExp(raw);
@@ -822,14 +919,15 @@ export function crudList<T extends object>(model: string, rows: T[], query: Quer
   const fields = query.fields
     ? new Set(['id', 'type', ...query.fields.split(',').map((f) => f.trim())])
     : null;
-  const shape = (row: T): T => {
-    if (hidden.length === 0 && !fields) return row;
+  const shape = (row: T): object => {
+    const presented = present(row);
+    if (hidden.length === 0 && !fields) return presented;
     const copy: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(row)) {
+    for (const [key, value] of Object.entries(presented)) {
       if (hidden.includes(key) || (fields && !fields.has(key))) continue;
       copy[key] = value;
     }
-    return copy as T;
+    return copy;
   };
   const page = intParameter(query, 'page', -1);
   if (page === -1 && query.page === undefined) return result.map(shape);

@@ -7,7 +7,7 @@ import {
   type NamedPeople,
   type SimulatorDataset,
 } from './dataset';
-import { HttpError, Reply, Router, type Query } from './http-kit';
+import { HttpError, NOT_FOUND_MESSAGE, Reply, Router, type Query } from './http-kit';
 import { SeededRandom } from './random';
 import { registerZouRoutes } from './routes';
 import { TokenError, TokenSigner, type TokenKind } from './tokens';
@@ -164,7 +164,12 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
         request.headers.cookie,
         kind === 'access' ? 'access_token_cookie' : 'refresh_token_cookie',
       );
-    if (!token) throw new HttpError(401, { msg: 'Missing Authorization Header' });
+    if (!token) {
+      const cookieName = kind === 'access' ? 'access_token_cookie' : 'refresh_token_cookie';
+      throw new HttpError(401, {
+        msg: `Missing JWT in cookies or headers (Missing cookie "${cookieName}"; Missing Authorization Header)`,
+      });
+    }
     try {
       const claims = signer.verify(token, kind, now());
       const person = store.persons.get(claims.sub);
@@ -200,10 +205,15 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
       at: Date.now(),
     };
     log.push(entry);
-    const send = (status: number, body: unknown) => {
+    const send = (status: number, body: unknown, contentType?: string) => {
       entry.status = status;
       if (status === 204 || body === undefined) {
         response.writeHead(status).end();
+        return;
+      }
+      if (Buffer.isBuffer(body)) {
+        response.writeHead(status, { 'Content-Type': contentType ?? 'application/octet-stream' });
+        response.end(body);
         return;
       }
       const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -268,7 +278,7 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
       if (zouPath !== null && router.hasPath(zouPath)) {
         send(405, { message: 'The method is not allowed for the requested URL.' });
       } else {
-        send(404, { error: true, message: 'The requested URL was not found on the server.' });
+        send(404, { error: true, message: NOT_FOUND_MESSAGE });
       }
       return;
     }
@@ -290,7 +300,7 @@ export async function startZouSimulator(options: ZouSimulatorOptions = {}): Prom
         hold.held();
         return;
       }
-      if (result instanceof Reply) send(result.status, result.body);
+      if (result instanceof Reply) send(result.status, result.body, result.contentType);
       else send(200, result);
     } catch (error) {
       if (error instanceof HttpError) send(error.status, error.body);

@@ -38,6 +38,7 @@ export class TokenSigner {
     const parts = token.split('.');
     if (parts.length !== 3) throw new TokenError(422, 'Not enough segments');
     const [header, payload, signature] = parts;
+    if (!isJsonSegment(header)) throw new TokenError(422, 'Invalid header padding');
     const expected = Buffer.from(this.signature(`${header}.${payload}`));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
@@ -70,4 +71,15 @@ export class TokenSigner {
 
 function base64url(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
+}
+
+/** PyJWT reads the header before the signature: a header that is not base64url JSON fails first. */
+function isJsonSegment(segment: string): boolean {
+  if (!/^[A-Za-z0-9_-]+$/.test(segment) || segment.length % 4 === 1) return false;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null;
+  } catch {
+    return false;
+  }
 }
