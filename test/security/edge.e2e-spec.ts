@@ -172,3 +172,54 @@ describe('secrets never stored in Redis', () => {
     }
   });
 });
+
+describe('the address limit comes before authentication', () => {
+  let zou: ZouSimulator;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    zou = await startZouSimulator({ seed: 18, size: 'small' });
+    stack = await startStack({
+      workers: false,
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        AUTH_MODE: 'kitsu-session',
+        RATE_LIMIT_PER_IP: '20',
+        RATE_LIMIT_PER_PERSON: '0',
+        RATE_LIMIT_WINDOW_S: '600',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await zou.close();
+  });
+
+  it('lets a flood of made-up sessions from one address cost at most the budget in Zou checks (both intake paths)', async () => {
+    zou.resetLog();
+    const statuses: Record<string, number[]> = { ajax: [], form: [] };
+    for (let i = 0; i < 200; i++) {
+      const cookie = `access_token_cookie=forged-${randomUUID()}`;
+      const person = randomUUID();
+      // AJAX JSON takes the fast lane, a form post the Nest route: alternate the two.
+      const answer =
+        i % 2 === 0
+          ? await request(stack.url)
+              .post('/actions/inspect')
+              .set('Cookie', cookie)
+              .send(click(person))
+          : await request(stack.url)
+              .post('/actions/inspect')
+              .set('Cookie', cookie)
+              .type('form')
+              .send({ personid: person, personemail: 'a@studio.example', selection: randomUUID() });
+      statuses[i % 2 === 0 ? 'ajax' : 'form'].push(answer.status);
+    }
+    expect(zou.calls('GET /auth/authenticated').length).toBeLessThanOrEqual(20);
+    for (const path of ['ajax', 'form']) {
+      expect(statuses[path].slice(0, 10).every((status) => status === 401)).toBe(true);
+      expect(statuses[path].slice(10).every((status) => status === 429)).toBe(true);
+    }
+  });
+});
