@@ -15,6 +15,7 @@ import { AppConfig, loadAppConfig } from './config/app.config';
 import type { Env } from './config/config.module';
 import { ConfigError } from './config/validate-env';
 import { mountDashboard } from './dashboard/dashboard';
+import { guardHttpServer } from './edge/connection-guard';
 import { loadEdgeConfig } from './edge/edge.config';
 import { configureHttp } from './http/configure-http';
 import { mountOpenApi } from './http/openapi';
@@ -50,10 +51,19 @@ export async function createHttpApp(
   const corsHeaders = CORS_ORIGINS.length
     ? [cors({ origin: CORS_ORIGINS, credentials: true, methods: ['GET', 'POST'], maxAge: 600 })]
     : [];
-  const http = configureHttp(app, config, loadEdgeConfig(env ?? process.env), corsHeaders);
+  const edge = loadEdgeConfig(env ?? process.env);
+  const http = configureHttp(app, config, edge, corsHeaders);
   mountDashboard(app, env ?? process.env);
   mountOpenApi(app);
   if (config.INTAKE_FAST_LANE) installIntakeFastLane(app, config, http.clientIp, http.headers);
+  // In front of both intake paths and every route: body size, slow senders, connections per peer.
+  guardHttpServer(app.getHttpServer(), {
+    edge,
+    bodyLimit: config.bodyLimitBytes,
+    trustsPeer: http.trustsPeer,
+    headers: http.headers,
+    log: () => PinoLogger.root,
+  });
   return app;
 }
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  BadRequestException,
   ConflictException,
   ForbiddenException,
   Inject,
@@ -69,10 +70,22 @@ export function sessionToken(req: Pick<CallerCredentials, 'headers'>): string | 
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
       const value = part.slice(eq + 1).trim();
-      return value ? decodeURIComponent(value) : null;
+      return value ? decodeCookieValue(value) : null;
     }
   }
   return null;
+}
+
+/** A cookie value's percent-escapes decoded; a malformed one is the caller's 400, not a URIError. */
+function decodeCookieValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new BadRequestException({
+      message: `The ${SESSION_COOKIE} cookie is not valid percent-encoded UTF-8`,
+      errors: [{ field: `cookie ${SESSION_COOKIE}`, reason: 'is not valid percent-encoded UTF-8' }],
+    });
+  }
 }
 
 /**

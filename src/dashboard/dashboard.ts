@@ -1,20 +1,23 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import { AppConfig } from '../config/app.config';
 import type { Env } from '../config/config.module';
 import { addressAllowed, loadEdgeConfig } from '../edge/edge.config';
+import { reasonPhrase, sendError } from '../http/http-errors';
+import { BoardLogin, type BoardVerdict } from './board-login';
 import { JobQueues } from '../queues/job-queues.service';
 
 export const BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board for the pipeline team: every queue, behind basic auth. Production refuses to
- * start without a password (see AppConfig); elsewhere an unset password leaves it open, loudly.
+ * Bull Board for the pipeline team: every queue, behind basic auth (BoardLogin, which slows
+ * guessing). Production refuses to start without a password (see AppConfig); elsewhere an unset
+ * password leaves it open, loudly.
  */
 export function mountDashboard(app: INestApplication, env: Env = process.env): void {
   const config = app.get(AppConfig);
@@ -26,25 +29,23 @@ export function mountDashboard(app: INestApplication, env: Env = process.env): v
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Kitsu Actions' } },
   });
-  const password = config.BOARD_PASSWORD;
-  if (!password) {
+  if (!config.BOARD_PASSWORD) {
     new Logger('Dashboard').warn(
       `Bull Board at ${BOARD_PATH} is open to anyone: set BOARD_USER and BOARD_PASSWORD`,
     );
   }
-  const guard = password ? basicAuth(config.BOARD_USER ?? 'admin', password) : passThrough;
   const allowList = loadEdgeConfig(env).boardAllowList;
   const byAddress = allowList ? onlyFrom(allowList) : passThrough;
-  app.use(BOARD_PATH, byAddress, guard, serverAdapter.getRouter());
+  app.use(BOARD_PATH, byAddress, boardAuth(app.get(BoardLogin)), serverAdapter.getRouter());
 }
 
 /** BOARD_ALLOW_IPS: other addresses get a 403 before the credentials are even asked for. */
 function onlyFrom(list: BlockList) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (addressAllowed(list, req.ip)) return next();
-    res.status(403).json({
+    sendError(req, res, {
       statusCode: 403,
-      error: 'Forbidden',
+      error: reasonPhrase(403),
       message: 'The dashboard is not open to this address (BOARD_ALLOW_IPS)',
     });
   };
@@ -54,21 +55,38 @@ function passThrough(_req: Request, _res: Response, next: NextFunction): void {
   next();
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+/** Basic auth through BoardLogin: failures are counted per address (429 past the budget) and logged. */
+export function boardAuth(login: BoardLogin) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    login.check(req, req.ip).then(
+      (verdict) => {
+        if (verdict.kind === 'open' || verdict.kind === 'granted') return next();
+        answerBoardRefusal(req, res, verdict);
+      },
+      (error: unknown) => next(error),
+    );
+  };
 }
 
-export function basicAuth(user: string, password: string) {
-  const expected = digest(`${user}:${password}`);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header);
-    const given = match ? Buffer.from(match[1], 'base64').toString('utf8') : '';
-    // Hashing first gives equal lengths, so the comparison takes the same time for any guess.
-    if (match && timingSafeEqual(digest(given), expected)) return next();
-    res.setHeader('WWW-Authenticate', 'Basic realm="Kitsu Actions dashboard", charset="UTF-8"');
-    res
-      .status(401)
-      .json({ statusCode: 401, error: 'Unauthorized', message: 'Dashboard credentials required' });
-  };
+/** 401 with the basic-auth challenge, or 429 with Retry-After for a locked-out address. */
+export function answerBoardRefusal(
+  req: IncomingMessage,
+  res: ServerResponse,
+  verdict: Exclude<BoardVerdict, { kind: 'open' | 'granted' }>,
+): void {
+  if (verdict.kind === 'locked') {
+    sendError(req, res, {
+      statusCode: 429,
+      error: reasonPhrase(429),
+      message: 'Too many failed dashboard logins from this address; try again later',
+      retryAfter: verdict.retryAfterS,
+    });
+    return;
+  }
+  res.setHeader('WWW-Authenticate', 'Basic realm="Kitsu Actions dashboard", charset="UTF-8"');
+  sendError(req, res, {
+    statusCode: 401,
+    error: reasonPhrase(401),
+    message: 'Dashboard credentials required',
+  });
 }

@@ -44,11 +44,56 @@ export class EdgeConfig {
   @Matches(/^[0-9A-Za-z:./, ]+$/, { message: 'loopback, true, false, a hop count or CIDRs' })
   TRUST_PROXY = 'loopback';
 
+  /**
+   * Time a client has to send a whole request, headers and body, before it is answered 408 and
+   * disconnected (Node's own default is 300 s, which lets slow senders hold connections).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS = 10_000;
+
+  /** Time a client has to send the request line and headers (at most REQUEST_TIMEOUT_MS). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  HEADERS_TIMEOUT_MS = 10_000;
+
+  /**
+   * Open connections per TCP peer address (0 = no cap). A peer that TRUST_PROXY trusts as a proxy
+   * is not capped: its connections carry many clients, so cap at that proxy instead.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  MAX_CONNECTIONS_PER_IP = 100;
+
+  /** Failed Bull Board logins (wrong user or password) per address per window before 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  BOARD_LOGIN_MAX_FAILURES = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  BOARD_LOGIN_WINDOW_S = 900;
+
   /** The board allowlist, parsed once. */
   boardAllowList: BlockList | null = null;
 
   crossCheck(): string[] {
     const problems: string[] = [];
+    if (this.HEADERS_TIMEOUT_MS > this.REQUEST_TIMEOUT_MS) {
+      problems.push(
+        `HEADERS_TIMEOUT_MS: ${this.HEADERS_TIMEOUT_MS} is longer than REQUEST_TIMEOUT_MS (${this.REQUEST_TIMEOUT_MS}), which covers the headers too`,
+      );
+    }
     if (this.BOARD_ALLOW_IPS.length > 0) {
       const list = new BlockList();
       for (const entry of this.BOARD_ALLOW_IPS) {

@@ -13,8 +13,10 @@ export interface RateVerdict {
 }
 
 /**
- * Fixed-window counters in Redis, per person and per client address, so the limits hold across
- * API replicas. Both counters are bumped and read in one round trip. If Redis cannot answer, the
+ * Fixed-window counters in Redis, per client address and per person, so the limits hold across
+ * API replicas. The address is counted first, before the caller is authenticated, so a flood of
+ * made-up credentials costs at most the address budget in Zou session checks; the person is
+ * counted once known, so nobody can spend another person's budget. If Redis cannot answer, the
  * request goes on: the enqueue that follows answers 503 on its own.
  */
 @Injectable()
@@ -32,34 +34,31 @@ export class ActionRateLimiter {
     this.prefix = `${app.QUEUE_PREFIX}:rate`;
   }
 
-  async check(personId: string, ip: string | undefined): Promise<RateVerdict> {
-    const { RATE_LIMIT_PER_PERSON: perPerson, RATE_LIMIT_PER_IP: perIp } = this.config;
-    if (!this.config.rateLimited) return { allowed: true };
+  /** Every request to /actions from this address, refused ones included. */
+  checkAddress(ip: string | undefined): Promise<RateVerdict> {
+    return this.count('ip', `ip:${ip ?? 'unknown'}`, this.config.RATE_LIMIT_PER_IP);
+  }
+
+  /** Every authenticated click of this person. */
+  checkPerson(personId: string): Promise<RateVerdict> {
+    return this.count('person', `p:${personId}`, this.config.RATE_LIMIT_PER_PERSON);
+  }
+
+  private async count(limit: 'person' | 'ip', subject: string, max: number): Promise<RateVerdict> {
+    if (max <= 0) return { allowed: true };
     const windowMs = this.config.RATE_LIMIT_WINDOW_S * 1000;
     const window = Math.floor(Date.now() / windowMs);
-    const personKey = `${this.prefix}:p:${personId}:${window}`;
-    const ipKey = `${this.prefix}:ip:${ip ?? 'unknown'}:${window}`;
+    const key = `${this.prefix}:${subject}:${window}`;
     let replies: Array<[Error | null, unknown]> | null;
     try {
-      replies = await this.producer.client
-        .multi()
-        .incr(personKey)
-        .pexpire(personKey, windowMs)
-        .incr(ipKey)
-        .pexpire(ipKey, windowMs)
-        .exec();
+      replies = await this.producer.client.multi().incr(key).pexpire(key, windowMs).exec();
     } catch (error) {
       this.logger.warn(`Rate limits not checked: ${(error as Error).message}`);
       return { allowed: true };
     }
-    const personCount = Number(replies?.[0]?.[1] ?? 0);
-    const ipCount = Number(replies?.[2]?.[1] ?? 0);
+    const count = Number(replies?.[0]?.[1] ?? 0);
+    if (count <= max) return { allowed: true };
     const retryAfterS = Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
-    if (perPerson > 0 && personCount > perPerson) {
-      return { allowed: false, limit: 'person', max: perPerson, retryAfterS };
-    }
-    if (perIp > 0 && ipCount > perIp)
-      return { allowed: false, limit: 'ip', max: perIp, retryAfterS };
-    return { allowed: true };
+    return { allowed: false, limit, max, retryAfterS };
   }
 }

@@ -1,10 +1,13 @@
 import {
   Controller,
   Get,
+  HttpException,
   Inject,
   Optional,
+  Req,
   Res,
   ServiceUnavailableException,
+  UnauthorizedException,
 } from '@nestjs/common';
 import {
   HealthCheck,
@@ -13,9 +16,13 @@ import {
   type HealthCheckResult,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import type { BlockList } from 'node:net';
 import { ForwarderHealth } from '../actions/forward/forwarder-health';
 import { ActionAuthorizer } from '../auth/authz.service';
+import { ENV, type Env } from '../config/config.module';
+import { BoardLogin } from '../dashboard/board-login';
+import { addressAllowed, loadEdgeConfig } from '../edge/edge.config';
 import { FARM_ADAPTER } from '../farms/farms.module';
 import type { FarmAdapter } from '../farms/farm.types';
 import { ProducerConnection } from '../queues/producer-connection';
@@ -40,8 +47,14 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly forwarders: ForwarderHealth,
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
+    private readonly boardLogin: BoardLogin,
+    @Inject(ENV) env: Env,
     @Optional() private readonly authz?: ActionAuthorizer,
-  ) {}
+  ) {
+    this.boardAllowList = loadEdgeConfig(env).boardAllowList;
+  }
+
+  private readonly boardAllowList: BlockList | null;
 
   /** 200 while Redis answers, 503 otherwise: intake cannot accept work without it. */
   @Get()
@@ -60,12 +73,21 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: Redis answers, and Zou answers and accepts our credentials (when configured). */
+  /**
+   * Readiness: Redis answers, and Zou answers and accepts our credentials (when configured).
+   * Anyone sees up or down per dependency; the details (service account, farm kind, errors,
+   * forwarders) need the Bull Board credentials, checked and counted like the board's own.
+   */
   @Get('ready')
   @HealthCheck()
-  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
+  async ready(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<HealthCheckResult> {
+    const detailed = await this.mayReadDetails(req, res);
+    let report: HealthCheckResult;
     try {
-      return await this.health.check([
+      report = await this.health.check([
         () => this.redis(),
         () => this.zouReady(),
         () => this.farmReady(),
@@ -75,8 +97,29 @@ export class HealthController {
       // Terminus reports failure by throwing; answer its report as is rather than the error shape.
       if (!(error instanceof ServiceUnavailableException)) throw error;
       res.status(503);
-      return error.getResponse() as HealthCheckResult;
+      report = error.getResponse() as HealthCheckResult;
     }
+    return detailed ? report : statusesOnly(report);
+  }
+
+  /** Board users (and everyone while the board is open) see the details; wrong credentials do not pass. */
+  private async mayReadDetails(req: Request, res: Response): Promise<boolean> {
+    if (this.boardAllowList && !addressAllowed(this.boardAllowList, req.ip)) return false;
+    const verdict = await this.boardLogin.check(req, req.ip);
+    if (verdict.kind === 'locked') {
+      throw new HttpException(
+        {
+          message: 'Too many failed dashboard logins from this address; try again later',
+          retryAfter: verdict.retryAfterS,
+        },
+        429,
+      );
+    }
+    if (verdict.kind === 'denied') {
+      res.setHeader('WWW-Authenticate', 'Basic realm="Kitsu Actions dashboard", charset="UTF-8"');
+      throw new UnauthorizedException('Wrong dashboard credentials (BOARD_USER / BOARD_PASSWORD)');
+    }
+    return verdict.kind !== 'anonymous';
   }
 
   private async redis(): Promise<HealthIndicatorResult<'redis'>> {
@@ -140,6 +183,20 @@ export class HealthController {
       failuresInARow: Object.fromEntries(states.map((s) => [s.name, s.failuresInARow])),
     });
   }
+}
+
+/** The report with only `status` left in each dependency's entry. */
+function statusesOnly(report: HealthCheckResult): HealthCheckResult {
+  const strip = (section: Partial<HealthIndicatorResult> | undefined): HealthIndicatorResult =>
+    Object.fromEntries(
+      Object.entries(section ?? {}).map(([name, entry]) => [name, { status: entry!.status }]),
+    );
+  return {
+    status: report.status,
+    info: strip(report.info),
+    error: strip(report.error),
+    details: strip(report.details),
+  };
 }
 
 function within<T>(work: Promise<T>, ms: number): Promise<T> {

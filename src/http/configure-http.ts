@@ -62,8 +62,12 @@ export function configureHttp(
   app.enableShutdownHooks();
   const trust = (express_.getHttpAdapter().getInstance() as express.Application).get(
     'trust proxy fn',
-  ) as Parameters<typeof proxyAddr>[1];
-  return { headers, clientIp: (req) => proxyAddr(req, trust) };
+  ) as (address: string, hop: number) => boolean;
+  return {
+    headers,
+    clientIp: (req) => proxyAddr(req, trust),
+    trustsPeer: (address) => trust(address, 0),
+  };
 }
 
 /** What the intake fast lane shares with Express: the same headers and the same idea of `req.ip`. */
@@ -71,6 +75,8 @@ export interface ConfiguredHttp {
   /** helmet, then CORS when configured, in the order Express runs them. */
   headers: HeaderMiddleware[];
   clientIp: (req: IncomingMessage) => string | undefined;
+  /** Whether TRUST_PROXY trusts a TCP peer as a proxy (whose X-Forwarded-For is believed). */
+  trustsPeer: (address: string) => boolean;
 }
 
 /**

@@ -11,7 +11,7 @@ import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
 import { CrossSiteGuard } from '../edge/cross-site';
-import { ActionRateLimiter } from '../edge/rate-limiter';
+import { ActionRateLimiter, type RateVerdict } from '../edge/rate-limiter';
 import { isSecretParam } from '../http/redact';
 import { JobViewTokens } from '../jobs/job-view-token';
 import { IntakeService } from './intake.service';
@@ -79,6 +79,9 @@ export class ActionIntake {
   async accept(call: IntakeCall): Promise<IntakeOutcome> {
     // A page on another origin posting with the person's cookies stops here, before anything runs.
     this.crossSite.check(call);
+    // The address is counted before anything else, authentication above all: a flood of made-up
+    // sessions from one address costs at most RATE_LIMIT_PER_IP session checks against Zou.
+    this.refuseOverLimit(await this.rateLimiter.checkAddress(call.ip));
     const action = this.findAction(call.action, call.variant);
     if (!call.format) {
       throw new UnsupportedMediaTypeException(
@@ -92,21 +95,7 @@ export class ActionIntake {
     // Who is asking is checked before anything is stored.
     await this.auth.verify(call, request, action.options.name);
     // Counted once the caller is known, so nobody can spend another person's budget.
-    const rate = await this.rateLimiter.check(request.personId, call.ip);
-    if (!rate.allowed) {
-      const window = this.rateLimiter.config.RATE_LIMIT_WINDOW_S;
-      throw new HttpException(
-        {
-          message:
-            rate.limit === 'person'
-              ? `Too many actions from this person: at most ${rate.max} per ${window} s`
-              : `Too many actions from this address: at most ${rate.max} per ${window} s`,
-          limit: rate.limit,
-          retryAfter: rate.retryAfterS,
-        },
-        429,
-      );
-    }
+    this.refuseOverLimit(await this.rateLimiter.checkPerson(request.personId));
     // Then whether that person may run this action on these tasks (403 names the rule).
     // Over AJAX the 403 reaches nobody: an identified person is told in Kitsu (through a job).
     const decision = await this.authz.authorize(request, action).catch(async (error: unknown) => {
@@ -133,6 +122,22 @@ export class ActionIntake {
         statusUrl: `${this.config.publicUrl}${jobPath}`,
       },
     };
+  }
+
+  private refuseOverLimit(rate: RateVerdict): void {
+    if (rate.allowed) return;
+    const window = this.rateLimiter.config.RATE_LIMIT_WINDOW_S;
+    throw new HttpException(
+      {
+        message:
+          rate.limit === 'person'
+            ? `Too many actions from this person: at most ${rate.max} per ${window} s`
+            : `Too many actions from this address: at most ${rate.max} per ${window} s`,
+        limit: rate.limit,
+        retryAfter: rate.retryAfterS,
+      },
+      429,
+    );
   }
 
   /** The actions a caller may name (internal ones, such as render tracking, are not). */

@@ -119,3 +119,41 @@ describe('plainlyValid, the fast path of request validation', () => {
     );
   });
 });
+
+describe('parseKitsuRequest and broken Unicode', () => {
+  it.each(['useremail', 'userid', 'originurl', 'originserver', 'entitytype', 'productionid'])(
+    'refuses a lone surrogate in %s with a 400 naming the field, never a URIError',
+    (field) => {
+      const body: Record<string, unknown> = {
+        userid: UUID,
+        useremail: 'artist@studio.example',
+        selection: [UUID],
+        [field]: field === 'useremail' ? 'a\ud800b@example.com' : 'x\udc00',
+      };
+      let thrown: unknown;
+      try {
+        parseKitsuRequest(body, { maxSelection: 10, format: 'ajax' });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({
+        status: 400,
+        problems: [{ field, reason: 'is not valid Unicode text (a lone surrogate)' }],
+      });
+    },
+  );
+
+  it('refuses a lone surrogate inside the selection and keeps a proper pair', () => {
+    expect(() =>
+      parseKitsuRequest(
+        { userid: UUID, useremail: 'a@b.co', selection: [UUID, '\ud83d'] },
+        { maxSelection: 10, format: 'ajax' },
+      ),
+    ).toThrow(/selection: is not valid Unicode text/);
+    const ok = parseKitsuRequest(
+      { userid: UUID, useremail: 'a@b.co', selection: [UUID], originurl: '/x\ud83d\ude00' },
+      { maxSelection: 10, format: 'ajax' },
+    );
+    expect(ok.originPath).toBe('/x\ud83d\ude00');
+  });
+});

@@ -102,10 +102,19 @@ export function parseKitsuRequest(body: unknown, options: ParseOptions): KitsuAc
   const problems: FieldProblem[] = [];
   const sentAs: Partial<Record<Property, string>> = {};
   const plain: Partial<Record<Property, unknown>> = {};
+  /** Fields already refused before validation, so class-validator does not add "is required". */
+  const refused = new Set<string>();
 
   for (const property of Object.keys(FIELD_NAMES) as Property[]) {
     const present = FIELD_NAMES[property].filter((name) => Object.hasOwn(source, name));
     if (present.length === 0) continue;
+    // validator.js throws a URIError on a lone surrogate (JSON's "\ud800"): refused here first.
+    const broken = present.find((name) => hasLoneSurrogate(source[name]));
+    if (broken) {
+      problems.push({ field: broken, reason: 'is not valid Unicode text (a lone surrogate)' });
+      refused.add(property);
+      continue;
+    }
     const values = present.map((name) => normalizeValue(property, source[name]));
     if (values.length > 1 && values.some((v) => JSON.stringify(v) !== JSON.stringify(values[0]))) {
       problems.push({
@@ -142,7 +151,11 @@ export function parseKitsuRequest(body: unknown, options: ParseOptions): KitsuAc
     }
     dto = plainToInstance(KitsuActionRequestDto, plain);
     const errors = validateSync(dto, { forbidUnknownValues: false });
-    problems.push(...errors.flatMap((error) => describe(error, sentAs)));
+    problems.push(
+      ...errors
+        .filter((error) => !refused.has(error.property))
+        .flatMap((error) => describe(error, sentAs)),
+    );
   }
 
   if (Array.isArray(dto.taskIds) && dto.taskIds.length > options.maxSelection) {
@@ -197,6 +210,15 @@ export function plainlyValid(plain: Partial<Record<Property, unknown>>): boolean
     (entityType === null || (ENTITY_TYPES as readonly unknown[]).includes(entityType))
   );
 }
+
+/** A string (or list of strings) holding half of a UTF-16 surrogate pair on its own. */
+function hasLoneSurrogate(value: unknown): boolean {
+  const items: unknown[] = Array.isArray(value) ? value : [value];
+  return items.some((item) => typeof item === 'string' && LONE_SURROGATE.test(item));
+}
+
+/** With the u flag a well-formed pair is one code point, so only a lone half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function normalizeValue(property: Property, value: unknown): unknown {
   if (property === 'taskIds') return normalizeSelection(value);

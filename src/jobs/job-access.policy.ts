@@ -1,8 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Request } from 'express';
 import { ActionAuthorizer } from '../auth/authz.service';
-import { CallerAuth, secretsMatch } from '../auth/caller-auth.service';
-import { AppConfig } from '../config/app.config';
+import { CallerAuth } from '../auth/caller-auth.service';
+import { BoardLogin } from '../dashboard/board-login';
 import { JobViewTokens } from './job-view-token';
 import type { JobView } from './jobs.service';
 
@@ -30,10 +30,10 @@ export class JobAccessPolicy {
   // Optional: the worker process builds JobsModule without the HTTP auth module; it serves no
   // job pages, so there the policy is never asked.
   constructor(
-    private readonly config: AppConfig,
     @Optional() private readonly auth?: CallerAuth,
     @Optional() private readonly authz?: ActionAuthorizer,
     @Optional() @Inject(JobViewTokens) private readonly viewTokens?: JobViewTokens,
+    @Optional() @Inject(BoardLogin) private readonly boardLogin?: BoardLogin,
   ) {}
 
   async canView(req: Request, job: JobView): Promise<boolean> {
@@ -70,7 +70,7 @@ export class JobAccessPolicy {
   private async viewer(req: Request): Promise<Viewer> {
     if (!this.auth || !this.authz || this.auth.config.modes.includes('none'))
       return { kind: 'anyone' };
-    if (this.isBoardUser(req)) return { kind: 'board' };
+    if (await this.isBoardUser(req)) return { kind: 'board' };
     const person = await this.auth.sessionPerson(req);
     if (!person) return { kind: 'nobody' };
     const role = (await this.authz.personRole(person.id)) ?? person.role;
@@ -81,16 +81,9 @@ export class JobAccessPolicy {
     };
   }
 
-  private isBoardUser(req: Request): boolean {
-    const password = this.config.BOARD_PASSWORD;
-    const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!password || !match) return false;
-    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return false;
-    return (
-      secretsMatch(decoded.slice(0, colon), this.config.BOARD_USER ?? 'admin') &&
-      secretsMatch(decoded.slice(colon + 1), password)
-    );
+  /** Bull Board credentials, checked (and failures counted) as the board itself checks them. */
+  private async isBoardUser(req: Request): Promise<boolean> {
+    if (!this.boardLogin || !req.headers.authorization?.startsWith('Basic ')) return false;
+    return (await this.boardLogin.check(req, req.ip)).kind === 'granted';
   }
 }

@@ -71,7 +71,8 @@ export class JobsService {
     const parsed = parseJobId(publicId);
     if (!parsed) return null;
     const job = await Job.fromId<ActionJobBase>(this.queues.get(parsed.queue), parsed.bullId);
-    return job ?? null;
+    // Only a job this service stored: anything else under that key is "no such job", not a 500.
+    return job && typeof job.data?.action === 'string' && job.data.request ? job : null;
   }
 
   async view(publicId: string): Promise<JobView | null> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
@@ -170,5 +171,168 @@ describe('secrets never stored in Redis', () => {
     } finally {
       await stack.close();
     }
+  });
+});
+
+describe('the address limit comes before authentication', () => {
+  let zou: ZouSimulator;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    zou = await startZouSimulator({ seed: 18, size: 'small' });
+    stack = await startStack({
+      workers: false,
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        AUTH_MODE: 'kitsu-session',
+        RATE_LIMIT_PER_IP: '20',
+        RATE_LIMIT_PER_PERSON: '0',
+        RATE_LIMIT_WINDOW_S: '600',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await zou.close();
+  });
+
+  it('lets a flood of made-up sessions from one address cost at most the budget in Zou checks (both intake paths)', async () => {
+    zou.resetLog();
+    const statuses: Record<string, number[]> = { ajax: [], form: [] };
+    for (let i = 0; i < 200; i++) {
+      const cookie = `access_token_cookie=forged-${randomUUID()}`;
+      const person = randomUUID();
+      // AJAX JSON takes the fast lane, a form post the Nest route: alternate the two.
+      const answer =
+        i % 2 === 0
+          ? await request(stack.url)
+              .post('/actions/inspect')
+              .set('Cookie', cookie)
+              .send(click(person))
+          : await request(stack.url)
+              .post('/actions/inspect')
+              .set('Cookie', cookie)
+              .type('form')
+              .send({ personid: person, personemail: 'a@studio.example', selection: randomUUID() });
+      statuses[i % 2 === 0 ? 'ajax' : 'form'].push(answer.status);
+    }
+    expect(zou.calls('GET /auth/authenticated').length).toBeLessThanOrEqual(20);
+    for (const path of ['ajax', 'form']) {
+      expect(statuses[path].slice(0, 10).every((status) => status === 401)).toBe(true);
+      expect(statuses[path].slice(10).every((status) => status === 429)).toBe(true);
+    }
+  });
+});
+
+describe('dashboard password guessing', () => {
+  const env = {
+    BOARD_USER: 'board',
+    BOARD_PASSWORD: 'board-password-1',
+    BOARD_LOGIN_MAX_FAILURES: '5',
+    BOARD_LOGIN_WINDOW_S: '600',
+  };
+  let stack: TestStack;
+  let warn: jest.SpyInstance;
+
+  beforeAll(async () => {
+    stack = await startStack({ workers: false, env });
+  });
+  beforeEach(() => {
+    warn = jest.spyOn(Logger.prototype, 'warn');
+  });
+  afterEach(() => warn.mockRestore());
+  afterAll(() => stack.close());
+
+  it('counts failed logins per address in Redis: 429 with Retry-After past the budget, each failure logged without the password', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const guess = `guess-${i}-secret`;
+      const res = await request(stack.url).get('/admin/queues').auth('guess-user', guess);
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const failures = warn.mock.calls.map((call) => String(call[0]));
+    expect(
+      failures.filter((line) =>
+        /Failed dashboard login from .*127\.0\.0\.1 as "guess-user"/.test(line),
+      ),
+    ).toHaveLength(5);
+    expect(failures.join('\n')).not.toMatch(/guess-\d-secret/);
+
+    const locked = await request(stack.url).get('/admin/queues').auth('guess-user', 'guess-5');
+    expect(locked.status).toBe(429);
+    const retryAfter = Number(locked.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(600);
+    expect(locked.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+    // Locked out, the right password is not checked either, so a right guess cannot show.
+    await request(stack.url).get('/admin/queues').auth('board', 'board-password-1').expect(429);
+    // Every replica sees the same count (Redis), and /health/ready's details share it.
+    const replica = await startStack({
+      workers: false,
+      env: { ...env, QUEUE_PREFIX: stack.env.QUEUE_PREFIX! },
+    });
+    try {
+      await request(replica.url).get('/admin/queues').auth('board', 'board-password-1').expect(429);
+      await request(replica.url).get('/health/ready').auth('board', 'board-password-1').expect(429);
+    } finally {
+      await replica.close();
+    }
+  });
+});
+
+describe('/health/ready for anonymous callers and board users', () => {
+  let zou: ZouSimulator;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    zou = await startZouSimulator({ seed: 19, size: 'small' });
+    stack = await startStack({
+      workers: false,
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        BOARD_USER: 'board',
+        BOARD_PASSWORD: 'board-password-1',
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await zou.close();
+  });
+
+  it('tells anyone only up or down per dependency', async () => {
+    const res = await request(stack.url).get('/health/ready').expect(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      info: {
+        redis: { status: 'up' },
+        zou: { status: 'up' },
+        farm: { status: 'up' },
+        forwarders: { status: 'up' },
+      },
+      error: {},
+      details: {
+        redis: { status: 'up' },
+        zou: { status: 'up' },
+        farm: { status: 'up' },
+        forwarders: { status: 'up' },
+      },
+    });
+    expect(res.text).not.toContain(zou.data.people.bot.email);
+  });
+
+  it('gives the details to board users, and refuses wrong credentials', async () => {
+    const res = await request(stack.url)
+      .get('/health/ready')
+      .auth('board', 'board-password-1')
+      .expect(200);
+    expect(res.body.details.zou).toEqual({ status: 'up', user: zou.data.people.bot.email });
+    expect(res.body.details.farm).toEqual({ status: 'up', kind: 'dry-run' });
+    const wrong = await request(stack.url).get('/health/ready').auth('board', 'wrong-password');
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toMatch(/^Basic /);
   });
 });

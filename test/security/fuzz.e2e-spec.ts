@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
+import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { JobQueues } from '../../src/queues/job-queues.service';
 import { startStack, type TestStack } from '../support/stack';
 
 /** A small seeded generator, so a failing case is the same case on every run. */
@@ -17,7 +19,7 @@ function seeded(seed: number): () => number {
 
 interface Hostile {
   name: string;
-  /** A request that is odd but valid (free text, optional fields): a 202 is right for it. */
+  /** A request that is odd but valid (free text, optional fields): a 2xx is right for it. */
   mayBeAccepted?: boolean;
   method: string;
   path: string;
@@ -182,6 +184,25 @@ function hostileRequests(random: () => number): Hostile[] {
       );
     }
   }
+  // Lone surrogates: JSON's "\ud800" escape in every field (validator.js threw a URIError on
+  // them), and the same as raw bytes, which decode to U+FFFD.
+  for (const field of FIELDS) {
+    const broken = field === 'useremail' ? 'a\ud800b@example.com' : 'x\udc00';
+    post(
+      `lone surrogate in ${field}`,
+      json({ ...validBody(), [field]: field === 'selection' ? [broken] : broken }),
+    );
+  }
+  post('lone surrogate escape as text', json('{"useremail":"a\\ud800b@example.com"}'));
+  const cesu = Buffer.from(JSON.stringify({ ...validBody(), originurl: '/x<here>' }));
+  const at = cesu.indexOf('<here>');
+  post(
+    'lone surrogate as raw bytes',
+    Buffer.concat([cesu.subarray(0, at), Buffer.from([0xed, 0xa0, 0x80]), cesu.subarray(at + 6)]),
+    jsonHeaders,
+    '/actions/inspect',
+    true,
+  );
   // Missing fields, both name sets disagreeing.
   for (const field of FIELDS) {
     const body = validBody();
@@ -340,6 +361,28 @@ function hostileRequests(random: () => number): Hostile[] {
   return list;
 }
 
+/** What is wrong with an answer to a hostile request: anything but a clean 4xx (or an allowed 202). */
+function findings(hostile: Hostile, answer: Answer): string[] {
+  const problems: string[] = [];
+  const accepted = hostile.mayBeAccepted && answer.status >= 200 && answer.status < 300;
+  if (!accepted && (answer.status < 400 || answer.status > 499))
+    problems.push(`status ${answer.status}`);
+  if (/\n\s+at |node_modules|\/work\/|\.ts:\d+|Error: /.test(answer.body))
+    problems.push('leaks internals');
+  if (answer.body.includes('fuzz-shared-key')) problems.push('echoes the secret');
+  if (answer.body.length > 20000) problems.push(`body of ${answer.body.length} bytes`);
+  if (!accepted && answer.body.trim().startsWith('{')) {
+    try {
+      const parsed = JSON.parse(answer.body) as { statusCode?: number; message?: unknown };
+      if (parsed.statusCode !== answer.status || typeof parsed.message !== 'string')
+        problems.push('JSON without the error shape');
+    } catch {
+      problems.push('broken JSON');
+    }
+  }
+  return problems;
+}
+
 describe('fuzz: hostile and malformed requests', () => {
   let stack: TestStack;
 
@@ -368,23 +411,7 @@ describe('fuzz: hostile and malformed requests', () => {
         status: 0,
         body: `connection error: ${error.message}`,
       }));
-      const problems: string[] = [];
-      const accepted = hostile.mayBeAccepted && answer.status === 202;
-      if (!accepted && (answer.status < 400 || answer.status > 499))
-        problems.push(`status ${answer.status}`);
-      if (/\n\s+at |node_modules|\/work\/|\.ts:\d+|Error: /.test(answer.body))
-        problems.push('leaks internals');
-      if (answer.body.includes('fuzz-shared-key')) problems.push('echoes the secret');
-      if (answer.body.length > 20000) problems.push(`body of ${answer.body.length} bytes`);
-      if (!accepted && answer.body.trim().startsWith('{')) {
-        try {
-          const parsed = JSON.parse(answer.body) as { statusCode?: number; message?: unknown };
-          if (parsed.statusCode !== answer.status || typeof parsed.message !== 'string')
-            problems.push('JSON without the error shape');
-        } catch {
-          problems.push('broken JSON');
-        }
-      }
+      const problems = findings(hostile, answer);
       if (problems.length)
         bad.push(`${hostile.name}: ${problems.join(', ')} (${answer.body.slice(0, 120)})`);
     }
@@ -397,4 +424,145 @@ describe('fuzz: hostile and malformed requests', () => {
       .send(validBody())
       .expect(202);
   });
+});
+
+/** Malformed percent-encoding where the service decodes: cookies, paths, query strings. */
+const BAD_ESCAPES = ['%E0%A4%A', '%ED%A0%80', '%', '%zz', '%C0%AF', '%FF'];
+
+describe('fuzz: malformed percent-encoding and BullMQ key names, behind Kitsu sessions', () => {
+  let zou: ZouSimulator;
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    zou = await startZouSimulator({ seed: 16, size: 'small' });
+    stack = await startStack({
+      workers: false,
+      env: { ZOU_URL: zou.url, ZOU_TOKEN: zou.tokens.bot, AUTH_MODE: 'kitsu-session' },
+    });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await zou.close();
+  });
+
+  function cases(): Hostile[] {
+    const list: Hostile[] = [];
+    const body = json(validBody());
+    const form = Buffer.from(`personid=${randomUUID()}&personemail=a%40b.co&selection=x`);
+    for (const escape of BAD_ESCAPES) {
+      const cookie = `access_token_cookie=${escape}`;
+      const ajax = { 'content-type': 'application/json', cookie };
+      const formHeaders = { 'content-type': 'application/x-www-form-urlencoded', cookie };
+      list.push(
+        {
+          name: `cookie ${escape} ajax`,
+          method: 'POST',
+          path: '/actions/inspect',
+          headers: ajax,
+          body,
+        },
+        {
+          name: `cookie ${escape} form`,
+          method: 'POST',
+          path: '/actions/inspect',
+          headers: formHeaders,
+          body: form,
+        },
+        { name: `cookie ${escape} GET /jobs`, method: 'GET', path: '/jobs', headers: { cookie } },
+        {
+          name: `cookie ${escape} GET /jobs/<id>`,
+          method: 'GET',
+          path: '/jobs/inspect.abc',
+          headers: { cookie, accept: 'text/html' },
+        },
+        {
+          name: `path /actions/${escape}`,
+          method: 'POST',
+          path: `/actions/${escape}`,
+          headers: { 'content-type': 'application/json' },
+          body,
+        },
+        { name: `path /jobs/${escape}`, method: 'GET', path: `/jobs/${escape}`, headers: {} },
+        {
+          name: `path /jobs/inspect.${escape}/events`,
+          method: 'GET',
+          path: `/jobs/inspect.${escape}/events`,
+          headers: {},
+        },
+        {
+          name: `query ?key=${escape}`,
+          method: 'POST',
+          path: `/actions/inspect?key=${escape}&${escape}=1`,
+          headers: { 'content-type': 'application/json' },
+          body,
+        },
+        {
+          name: `query /jobs?person=${escape}`,
+          mayBeAccepted: true, // an anonymous caller's (empty) list, whatever it filters on
+          method: 'GET',
+          path: `/jobs?person=${escape}&limit=${escape}`,
+          headers: {},
+        },
+        {
+          name: `form field ${escape}`,
+          method: 'POST',
+          path: '/actions/inspect',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: Buffer.from(`personid=${escape}&personemail=${escape}&selection=${escape}`),
+        },
+      );
+    }
+    return list;
+  }
+
+  it('answers every one with a clean 4xx', async () => {
+    const bad: string[] = [];
+    for (const hostile of cases()) {
+      const answer = await send(stack.url, hostile).catch((error: Error) => ({
+        status: 0,
+        body: `connection error: ${error.message}`,
+      }));
+      const problems = findings(hostile, answer);
+      if (problems.length)
+        bad.push(`${hostile.name}: ${problems.join(', ')} (${answer.body.slice(0, 120)})`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('names the cookie when its percent-encoding is broken (both intake paths and /jobs)', async () => {
+    const cookie = 'access_token_cookie=%E0%A4%A';
+    const ajax = await request(stack.url)
+      .post('/actions/inspect')
+      .set('Cookie', cookie)
+      .send(validBody());
+    const form = await request(stack.url)
+      .post('/actions/inspect')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ personid: randomUUID(), personemail: 'a@b.co', selection: randomUUID() });
+    const jobs = await request(stack.url).get('/jobs').set('Cookie', cookie);
+    for (const answer of [ajax, jobs]) {
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors).toEqual([
+        { field: 'cookie access_token_cookie', reason: 'is not valid percent-encoded UTF-8' },
+      ]);
+    }
+    expect(form.status).toBe(400);
+    expect(form.text).toContain('access_token_cookie');
+  });
+
+  it.each(['meta', 'id', 'events', 'failed', 'completed', 'wait', 'stalled-check', 'marker'])(
+    'answers 404 for BullMQ key name %s used as a job id',
+    async (suffix) => {
+      // A job first, so the queue's own keys (meta, id, events) exist in Redis.
+      await stack.app.get(JobQueues).get('inspect').add('probe', { action: 'inspect' });
+      for (const path of [`/jobs/inspect.${suffix}`, `/jobs/inspect.${suffix}/events`]) {
+        const answer = await request(stack.url).get(path);
+        expect([path, answer.status]).toEqual([path, 404]);
+        expect(answer.body.message).toMatch(/No job/);
+      }
+      const retry = await request(stack.url).post(`/jobs/inspect.${suffix}/retry`);
+      expect(retry.status).toBe(404);
+    },
+  );
 });
