@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Request } from 'express';
 import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
+import { AppConfig } from '../config/app.config';
 import { BoardLogin } from '../dashboard/board-login';
 import { JobViewTokens } from './job-view-token';
 import type { JobView } from './jobs.service';
@@ -30,6 +31,7 @@ export class JobAccessPolicy {
   // Optional: the worker process builds JobsModule without the HTTP auth module; it serves no
   // job pages, so there the policy is never asked.
   constructor(
+    private readonly config: AppConfig,
     @Optional() private readonly auth?: CallerAuth,
     @Optional() private readonly authz?: ActionAuthorizer,
     @Optional() @Inject(JobViewTokens) private readonly viewTokens?: JobViewTokens,
