@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Job, type JobState } from 'bullmq';
-import type { ActionJobBase, JobProgress } from '../actions/action.types';
+import type {
+  ActionHandler,
+  ActionJobBase,
+  JobProgress,
+  LiveStatus,
+} from '../actions/action.types';
 import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';
@@ -28,6 +33,13 @@ export interface JobView {
   logs: string[];
   /** Names of the selected tasks when the action reported them (see selection-summary.ts). */
   selection: SelectionItem[] | null;
+  /**
+   * For a job whose work goes on after it ended (render tracking): where that work stands. While
+   * it runs, `state` says active; once it has ended, this is the outcome the badge shows.
+   */
+  live: Pick<LiveStatus, 'phase' | 'label' | 'tone'> | null;
+  /** The job this one follows up (a tracking poll's render job), or null. */
+  followsUp: string | null;
 }
 
 /** A line of the /jobs list. */
@@ -85,34 +97,42 @@ export class JobsService {
         : read;
     const data = job.data;
     const id = formatJobId(job.queueName, job.id!);
+    const handler = this.registry.get(data.action)?.handler;
+    const result = await this.liveResult(id, handler, state, job.returnvalue ?? null);
+    const live = state === 'completed' ? liveStatusOf(handler, result) : null;
+    const finishedAt = job.finishedOn ? new Date(job.finishedOn).toISOString() : null;
     return {
       id,
       action: data.variant ? `${data.action}/${data.variant}` : data.action,
-      state,
-      progress: normalizeProgress(job.progress, state),
-      result: await this.liveResult(id, data.action, state, job.returnvalue ?? null),
+      // A job whose follow-up work still runs (renders on the farm) is not done yet.
+      state: live?.phase === 'running' ? 'active' : state,
+      progress: live
+        ? { percent: live.percent, message: live.message }
+        : normalizeProgress(job.progress, state),
+      result,
       failedReason: job.failedReason ?? null,
       attempts: job.attemptsMade,
       maxAttempts: job.opts.attempts ?? 1,
       createdAt: new Date(job.timestamp).toISOString(),
       startedAt: job.processedOn ? new Date(job.processedOn).toISOString() : null,
-      finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+      finishedAt: live ? (live.phase === 'running' ? null : (live.endedAt ?? finishedAt)) : finishedAt,
       requestId: data.requestId,
       request: data.request,
       params: data.params,
       logs: logs.logs,
       selection: selectionFromResult(job.returnvalue),
+      live: live ? { phase: live.phase, label: live.label, tone: live.tone } : null,
+      followsUp: followsUpOf(handler, data),
     };
   }
 
   /** A finished job whose work goes on (render tracking) shows its result as it stands now. */
   private async liveResult(
     id: string,
-    action: string,
+    handler: ActionHandler | undefined,
     state: PublicJobState,
     stored: unknown,
   ): Promise<unknown> {
-    const handler = this.registry.get(action)?.handler;
     if (state !== 'completed' || stored === null || !handler?.liveResult) return stored;
     try {
       return await handler.liveResult(id, stored as never);
@@ -167,6 +187,24 @@ export class JobsService {
     if ((await job.getState()) !== 'failed') return false;
     await job.retry('failed', { resetAttemptsMade: true });
     return true;
+  }
+}
+
+function liveStatusOf(handler: ActionHandler | undefined, result: unknown): LiveStatus | null {
+  if (!handler?.liveStatus || result === null) return null;
+  try {
+    return handler.liveStatus(result as never);
+  } catch {
+    // A result of an unexpected shape: the job's own state is still true.
+    return null;
+  }
+}
+
+function followsUpOf(handler: ActionHandler | undefined, data: ActionJobBase): string | null {
+  try {
+    return handler?.followsUp?.(data as never) ?? null;
+  } catch {
+    return null;
   }
 }
 
