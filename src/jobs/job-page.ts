@@ -36,7 +36,9 @@ function when(iso: string | null): string {
 function badge(state: string, live: JobView['live'] = null): string {
   // Work going on after the job ended (renders on the farm) names itself and, once ended, its outcome.
   const tone = live?.phase === 'ended' ? ` tone-${escapeHtml(live.tone)}` : '';
-  const outcome = live ? ` data-phase="${escapeHtml(live.phase)}" data-tone="${escapeHtml(live.tone)}"` : '';
+  const outcome = live
+    ? ` data-phase="${escapeHtml(live.phase)}" data-tone="${escapeHtml(live.tone)}"`
+    : '';
   return `<span class="badge state-${escapeHtml(state)}${tone}" data-state="${escapeHtml(state)}"${outcome}>${escapeHtml(live?.label ?? stateLabel(state))}</span>`;
 }
 

@@ -115,7 +115,11 @@ export class JobsService {
       maxAttempts: job.opts.attempts ?? 1,
       createdAt: new Date(job.timestamp).toISOString(),
       startedAt: job.processedOn ? new Date(job.processedOn).toISOString() : null,
-      finishedAt: live ? (live.phase === 'running' ? null : (live.endedAt ?? finishedAt)) : finishedAt,
+      finishedAt: live
+        ? live.phase === 'running'
+          ? null
+          : (live.endedAt ?? finishedAt)
+        : finishedAt,
       requestId: data.requestId,
       request: data.request,
       params: data.params,

@@ -358,6 +358,18 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     expect(result.errors).toEqual([]);
     const [goodJob, badJob] = result.tasks;
     expect(goodJob.farmJobId).toBeTruthy();
+    // Submitted is not done: the render runs until both farm jobs have ended.
+    const running = await request(stack.url)
+      .get(`/jobs/${result.jobId}`)
+      .set('Accept', 'application/json')
+      .expect(200);
+    expect(running.body).toMatchObject({
+      state: 'active',
+      finishedAt: null,
+      live: { phase: 'running', label: 'Rendering' },
+    });
+    expect(running.body.progress.message).toMatch(/^Rendering on the farm: 0 of 2 done, /);
+    expect(running.body.progress.percent).toBeLessThan(100);
     expect(
       commentsOn(zou, good.id).find((c) => c.text.startsWith('Render submitted'))?.text,
     ).toContain(`job ${goodJob.farmJobId}`);
@@ -390,6 +402,16 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     expect(goodNow).toMatchObject({ taskId: good.id, state: 'completed', progress: 100 });
     expect(badNow).toMatchObject({ taskId: bad.id, state: 'failed' });
     expect(badNow.message).toMatch(/\S/);
+    const ended = await request(stack.url)
+      .get(`/jobs/${result.jobId}`)
+      .set('Accept', 'application/json')
+      .expect(200);
+    expect(ended.body).toMatchObject({
+      state: 'completed',
+      live: { phase: 'ended', label: 'Some failed', tone: 'warning' },
+      progress: { percent: 100, message: '1 of 2 tasks rendered, 1 failed' },
+    });
+    expect(ended.body.finishedAt).toBeTruthy();
     const html = await request(stack.url)
       .get(`/jobs/${result.jobId}`)
       .set('Accept', 'text/html')

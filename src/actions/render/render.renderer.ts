@@ -43,7 +43,8 @@ function taskCell(task: RenderedTask, kitsuUrl: string | null): string {
     ? `<a href="${escapeHtml(href)}" target="_blank" rel="noopener">${escapeHtml(label)}</a>`
     : escapeHtml(label);
   // The farm job's own name, as the farm lists it, under the Kitsu name.
-  const farmName = place && task.name !== label ? `<br><small class="muted">${escapeHtml(task.name)}</small>` : '';
+  const farmName =
+    place && task.name !== label ? `<br><small class="muted">${escapeHtml(task.name)}</small>` : '';
   return `${name}${farmName}`;
 }
 
