@@ -188,7 +188,7 @@ export function renderJobListPage(
   const rows = jobs
     .map(
       (job) =>
-        `<tr><td><a href="/jobs/${escapeHtml(job.id)}">${escapeHtml(job.action)}</a></td><td>${badge(job.state)}</td><td>${escapeHtml(job.personEmail || job.personId)}</td><td>${job.taskCount}</td><td>${when(job.createdAt)}</td></tr>`,
+        `<tr><td><a href="/jobs/${escapeHtml(job.id)}">${escapeHtml(job.action)}</a></td><td>${badge(job.state, job.live)}</td><td>${escapeHtml(job.personEmail || job.personId)}</td><td>${job.taskCount}</td><td>${when(job.createdAt)}</td></tr>`,
     )
     .join('');
   const filter = `<form method="get" action="/jobs" class="filter"><label for="person">Person (id or email)</label> <input id="person" name="person" value="${escapeHtml(person ?? '')}"> <button type="submit" class="button">Filter</button>${person ? ' <a href="/jobs">Everyone</a>' : ''}</form>`;

@@ -52,6 +52,8 @@ export interface JobSummary {
   taskCount: number;
   createdAt: string;
   finishedAt: string | null;
+  /** As on JobView: where work going on after the job ended stands (renders on the farm). */
+  live: JobView['live'];
 }
 
 export const MAX_LIST = 200;
@@ -173,16 +175,31 @@ export class JobsService {
       .sort((a, b) => b.timestamp - a.timestamp)
       .slice(0, limit);
     return Promise.all(
-      matching.map(async (job) => ({
-        id: formatJobId(job.queueName, job.id!),
-        action: job.data.variant ? `${job.data.action}/${job.data.variant}` : job.data.action,
-        state: await job.getState(),
-        personId: job.data.request.personId,
-        personEmail: job.data.request.personEmail,
-        taskCount: job.data.request.taskIds.length,
-        createdAt: new Date(job.timestamp).toISOString(),
-        finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-      })),
+      matching.map(async (job) => {
+        const id = formatJobId(job.queueName, job.id!);
+        const state = await job.getState();
+        // Only jobs whose work goes on (renders) read their live state: one hash read each.
+        const handler = this.registry.get(job.data.action)?.handler;
+        const live =
+          state === 'completed' && handler?.liveStatus
+            ? liveStatusOf(
+                handler,
+                await this.liveResult(id, handler, state, job.returnvalue ?? null),
+              )
+            : null;
+        const finishedAt = job.finishedOn ? new Date(job.finishedOn).toISOString() : null;
+        return {
+          id,
+          action: job.data.variant ? `${job.data.action}/${job.data.variant}` : job.data.action,
+          state: live?.phase === 'running' ? 'active' : state,
+          personId: job.data.request.personId,
+          personEmail: job.data.request.personEmail,
+          taskCount: job.data.request.taskIds.length,
+          createdAt: new Date(job.timestamp).toISOString(),
+          finishedAt: live?.phase === 'running' ? null : finishedAt,
+          live: live ? { phase: live.phase, label: live.label, tone: live.tone } : null,
+        };
+      }),
     );
   }
 

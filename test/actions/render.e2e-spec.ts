@@ -370,6 +370,14 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     });
     expect(running.body.progress.message).toMatch(/^Rendering on the farm: 0 of 2 done, /);
     expect(running.body.progress.percent).toBeLessThan(100);
+    const listed = async () =>
+      (
+        await request(stack.url)
+          .get('/jobs?limit=200')
+          .set('Accept', 'application/json')
+          .expect(200)
+      ).body.jobs.find((j: { id: string }) => j.id === result.jobId);
+    expect(await listed()).toMatchObject({ state: 'active', live: { label: 'Rendering' } });
     expect(
       commentsOn(zou, good.id).find((c) => c.text.startsWith('Render submitted'))?.text,
     ).toContain(`job ${goodJob.farmJobId}`);
@@ -412,6 +420,7 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
       progress: { percent: 100, message: '1 of 2 tasks rendered, 1 failed' },
     });
     expect(ended.body.finishedAt).toBeTruthy();
+    expect(await listed()).toMatchObject({ state: 'completed', live: { label: 'Some failed' } });
     const html = await request(stack.url)
       .get(`/jobs/${result.jobId}`)
       .set('Accept', 'text/html')
