@@ -124,6 +124,17 @@ export interface ActionHandler<N extends ActionName = ActionName> {
    * launched the work still going on for each task id, asked at intake (see `rolesFrom`).
    */
   launchersOf?(taskIds: string[]): Promise<Map<string, Set<string>>>;
+  /**
+   * Where the work that goes on after the job ended stands, read from its live result (see
+   * liveResult): while `running`, the job page and GET /jobs/:id show the job as running with
+   * this progress; once it has ended, its outcome as the badge. Null: the job's own state is true.
+   */
+  liveStatus?(result: ResultOf<N>): LiveStatus | null;
+  /**
+   * The public id of the job this one follows up (a render tracking poll follows its render):
+   * whoever may see that job, with its `?view=` link, may see this one too.
+   */
+  followsUp?(data: JobDataOf<N>): string | null;
 }
 
 /** One entry an action proposes for Kitsu's "Run custom action" menu. */
@@ -136,6 +147,22 @@ export interface MenuEntry {
   params?: Record<string, string>;
   /** Entity types its tasks may have; absent: the action's own. */
   entityTypes?: readonly EntityType[] | 'all';
+}
+
+/** How a job whose work goes on after it ended stands now (see ActionHandler.liveStatus). */
+export interface LiveStatus {
+  /** `running` until every piece of the follow-up work has ended. */
+  phase: 'running' | 'ended';
+  /** Once ended: how it went, for the badge's colour. */
+  tone: 'success' | 'warning' | 'danger' | 'neutral';
+  /** Badge text, e.g. "Rendering", "All rendered", "Some failed", "Canceled". */
+  label: string;
+  /** Overall progress, 0-100. */
+  percent: number;
+  /** What is done and what is left, e.g. "Rendering on the farm: 4 of 6 done, 2 rendering". */
+  message: string;
+  /** When the last piece ended (ISO), once ended and known. */
+  endedAt?: string | null;
 }
 
 /** What an action declares about itself with @KitsuAction. */

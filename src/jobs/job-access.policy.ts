@@ -39,9 +39,19 @@ export class JobAccessPolicy {
   ) {}
 
   async canView(req: Request, job: JobView): Promise<boolean> {
-    // The link the intake handed to whoever clicked, or the read-only one in Kitsu comments.
-    if (this.viewTokens?.allowsViewing(job.id, req.query.view)) return true;
+    if (this.hasViewToken(req, job)) return true;
     return this.isEntitled(req, job);
+  }
+
+  /**
+   * The link the intake handed to whoever clicked, or the read-only one in Kitsu comments; for a
+   * follow-up job (a render's tracking poll), the link of the job it follows up opens it too.
+   */
+  hasViewToken(req: Request, job: Pick<JobView, 'id' | 'followsUp'>): boolean {
+    const given = req.query.view;
+    if (!this.viewTokens) return false;
+    if (this.viewTokens.allowsViewing(job.id, given)) return true;
+    return job.followsUp !== null && this.viewTokens.allowsViewing(job.followsUp, given);
   }
 
   /** A retry runs the action again in the clicker's name: the clicker's link, not a comment's. */

@@ -1,15 +1,21 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { QueueEvents } from 'bullmq';
 import { AppConfig } from '../config/app.config';
+import { ENV, type Env } from '../config/config.module';
 import type { QueueName } from '../queues/queues';
 import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
+import { loadRedisConfig, type RedisConfig } from '../queues/redis.config';
+import { jobChangeChannel } from './job-changes';
+import { parseJobId } from './job-id';
 
 /** A change of one job, as the page's event stream sends it. */
 export type JobChange =
   | { type: 'active' }
   | { type: 'progress'; data: unknown }
   | { type: 'completed' }
-  | { type: 'failed'; failedReason: string };
+  | { type: 'failed'; failedReason: string }
+  /** Work that goes on after the job ended (render tracking) saw something new. */
+  | { type: 'changed' };
 
 type Listener = (change: JobChange) => void;
 
@@ -23,12 +29,19 @@ export class JobEventsHub implements OnModuleDestroy {
   private readonly readers = new Map<QueueName, Promise<QueueEvents>>();
   private readonly connections: RedisClient[] = [];
   private readonly listeners = new Map<string, Set<Listener>>();
+  private changes: Promise<RedisClient> | null = null;
+  private readonly redis: RedisConfig;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(ENV) env: Env,
+  ) {
+    this.redis = loadRedisConfig(env);
+  }
 
   /** Calls `listener` for changes of the job until the returned function is called. */
   async subscribe(queue: QueueName, bullId: string, listener: Listener): Promise<() => void> {
-    await this.reader(queue);
+    await Promise.all([this.reader(queue), this.changeReader()]);
     const key = `${queue}:${bullId}`;
     let set = this.listeners.get(key);
     if (!set) {
@@ -62,14 +75,36 @@ export class JobEventsHub implements OnModuleDestroy {
     return reader;
   }
 
+  private emit(key: string, change: JobChange): void {
+    const set = this.listeners.get(key);
+    if (set) for (const listener of [...set]) listener(change);
+  }
+
+  /** One subscriber connection per process to the job-change channel (see job-changes.ts). */
+  private changeReader(): Promise<RedisClient> {
+    if (!this.changes) {
+      this.changes = this.startChangeReader();
+      this.changes.catch(() => (this.changes = null));
+    }
+    return this.changes;
+  }
+
+  private async startChangeReader(): Promise<RedisClient> {
+    const connection = createRedisConnection(this.config, 'worker', this.redis);
+    this.connections.push(connection);
+    connection.on('message', (_channel: string, publicId: string) => {
+      const parsed = parseJobId(publicId);
+      if (parsed) this.emit(`${parsed.queue}:${parsed.bullId}`, { type: 'changed' });
+    });
+    await connection.subscribe(jobChangeChannel(this.config.QUEUE_PREFIX));
+    return connection;
+  }
+
   private async startReader(queue: QueueName): Promise<QueueEvents> {
-    const connection = createRedisConnection(this.config, 'worker');
+    const connection = createRedisConnection(this.config, 'worker', this.redis);
     this.connections.push(connection);
     const events = new QueueEvents(queue, { connection, prefix: this.config.QUEUE_PREFIX });
-    const emit = (jobId: string, change: JobChange) => {
-      const set = this.listeners.get(`${queue}:${jobId}`);
-      if (set) for (const listener of [...set]) listener(change);
-    };
+    const emit = (jobId: string, change: JobChange) => this.emit(`${queue}:${jobId}`, change);
     events.on('active', ({ jobId }) => emit(jobId, { type: 'active' }));
     events.on('progress', ({ jobId, data }) => emit(jobId, { type: 'progress', data }));
     events.on('completed', ({ jobId }) => emit(jobId, { type: 'completed' }));
@@ -87,6 +122,7 @@ export class JobEventsHub implements OnModuleDestroy {
       readers.map((r) => (r.status === 'fulfilled' ? r.value.close() : Promise.resolve())),
     );
     for (const connection of this.connections) connection.disconnect();
+    this.changes = null;
     this.readers.clear();
     this.listeners.clear();
   }

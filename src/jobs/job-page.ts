@@ -33,8 +33,13 @@ function when(iso: string | null): string {
   return `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace('T', ' ').slice(0, 19))} UTC</time>`;
 }
 
-function badge(state: string): string {
-  return `<span class="badge state-${escapeHtml(state)}" data-state="${escapeHtml(state)}">${escapeHtml(stateLabel(state))}</span>`;
+function badge(state: string, live: JobView['live'] = null): string {
+  // Work going on after the job ended (renders on the farm) names itself and, once ended, its outcome.
+  const tone = live?.phase === 'ended' ? ` tone-${escapeHtml(live.tone)}` : '';
+  const outcome = live
+    ? ` data-phase="${escapeHtml(live.phase)}" data-tone="${escapeHtml(live.tone)}"`
+    : '';
+  return `<span class="badge state-${escapeHtml(state)}${tone}" data-state="${escapeHtml(state)}"${outcome}>${escapeHtml(live?.label ?? stateLabel(state))}</span>`;
 }
 
 /**
@@ -123,7 +128,7 @@ export function renderJobBody(job: JobView, options: JobPageOptions): string {
   const running = !FINAL_STATES.includes(job.state);
   const summary = summaryOf(job.result);
   return `<div id="job" data-job-id="${escapeHtml(job.id)}" data-state="${escapeHtml(job.state)}" data-final="${running ? 'false' : 'true'}">
-<div class="title-row"><h1>${escapeHtml(job.action)}</h1>${badge(job.state)}</div>
+<div class="title-row"><h1>${escapeHtml(job.action)}</h1>${badge(job.state, job.live)}</div>
 ${summary ? `<p class="lead">${escapeHtml(summary)}</p>` : ''}
 ${openButton(job)}
 <section class="panel" aria-label="Status">
@@ -163,7 +168,7 @@ export function renderJobPage(job: JobView, options: JobPageOptions): string {
   const running = !FINAL_STATES.includes(job.state);
   const head = `${running ? '<noscript><meta http-equiv="refresh" content="3"></noscript>' : ''}<style>${JOB_CSS}</style>`;
   return page(
-    `${job.action} · ${stateLabel(job.state)}`,
+    `${job.action} · ${job.live?.label ?? stateLabel(job.state)}`,
     `${renderJobBody(job, options)}<script>${JOB_SCRIPT}</script>`,
     head,
   );
@@ -185,7 +190,7 @@ export function renderJobListPage(
   const rows = jobs
     .map(
       (job) =>
-        `<tr><td><a href="/jobs/${escapeHtml(job.id)}">${escapeHtml(job.action)}</a></td><td>${badge(job.state)}</td><td>${escapeHtml(job.personEmail || job.personId)}</td><td>${job.taskCount}</td><td>${when(job.createdAt)}</td></tr>`,
+        `<tr><td><a href="/jobs/${escapeHtml(job.id)}">${escapeHtml(job.action)}</a></td><td>${badge(job.state, job.live)}</td><td>${escapeHtml(job.personEmail || job.personId)}</td><td>${job.taskCount}</td><td>${when(job.createdAt)}</td></tr>`,
     )
     .join('');
   const filter = `<form method="get" action="/jobs" class="filter"><label for="person">Person (id or email)</label> <input id="person" name="person" value="${escapeHtml(person ?? '')}"> <button type="submit" class="button">Filter</button>${person ? ' <a href="/jobs">Everyone</a>' : ''}</form>`;
@@ -207,6 +212,7 @@ const JOB_CSS = `
 .badge{display:inline-block;padding:.15rem .6rem;border-radius:999px;font-size:.85rem;font-weight:700;background:var(--border);color:var(--text)}
 .state-active{background:#3273dc;color:#fff}.state-completed{background:#00814a;color:#fff}.state-failed{background:#c0392b;color:#fff}
 .state-delayed{background:#8a6100;color:#fff}
+.badge.tone-warning{background:#8a6100;color:#fff}.badge.tone-danger{background:#c0392b;color:#fff}.badge.tone-neutral{background:#5a6270;color:#fff}
 .progress-row{display:flex;align-items:center;gap:.8rem}
 .bar{flex:1;height:.7rem;background:var(--bg);border:1px solid var(--border);border-radius:999px;overflow:hidden}
 .bar span{display:block;height:100%;background:var(--accent);transition:width .3s}
@@ -240,24 +246,27 @@ var key='opened:'+document.getElementById('job').dataset.jobId;
 try{if(sessionStorage.getItem(key))return;sessionStorage.setItem(key,'1');}catch(e){}
 location.href=a.href;}
 var root=document.getElementById('job');if(!root)return;if(root.dataset.final==='true'){openOnce();return;}
-var id=root.dataset.jobId,base='/jobs/'+encodeURIComponent(id),done=false,pending=false,timer=null;
+var id=root.dataset.jobId,base='/jobs/'+encodeURIComponent(id),done=false,pending=false,again=false,timer=null;
 var view=new URLSearchParams(location.search).get('view'),vq=view?'?view='+encodeURIComponent(view):'';
 function setProgress(p){if(!p)return;var pc=Math.max(0,Math.min(100,Math.round(p.percent||0)));
 var bar=document.getElementById('bar');if(bar){bar.setAttribute('aria-valuenow',pc);bar.firstElementChild.style.width=pc+'%';}
 var t=document.getElementById('percent');if(t)t.textContent=pc+'%';
 var m=document.getElementById('progress-message');if(m&&p.message!==undefined)m.textContent=p.message||'';}
-function refresh(){if(pending)return;pending=true;
+function settle(){pending=false;if(again&&!done){again=false;refresh();}}
+function refresh(){if(pending){again=true;return;}pending=true;
 fetch(base+vq,{headers:{Accept:'text/html'},cache:'no-store'}).then(function(r){return r.text();}).then(function(html){
-var doc=new DOMParser().parseFromString(html,'text/html');var next=doc.getElementById('job');pending=false;if(!next)return;
-var cur=document.getElementById('job');cur.replaceWith(next);document.title=doc.title;
+var doc=new DOMParser().parseFromString(html,'text/html');var next=doc.getElementById('job');if(!next)return settle();
+var cur=document.getElementById('job');keepOpen(cur,next);cur.replaceWith(next);document.title=doc.title;
 document.querySelectorAll('time[datetime]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))t.textContent=d.toLocaleString();});
-if(next.dataset.final==='true'){done=true;if(timer)clearInterval(timer);if(es)es.close();openOnce();}}).catch(function(){pending=false;});}
+if(next.dataset.final==='true'){done=true;if(timer)clearInterval(timer);if(es)es.close();openOnce();}settle();}).catch(settle);}
+function keepOpen(cur,next){cur.querySelectorAll('details[data-key]').forEach(function(d){
+var n=next.querySelector('details[data-key="'+d.dataset.key+'"]');if(n)n.open=d.open;});}
 function poll(){if(timer||done)return;timer=setInterval(refresh,2000);}
 var es=null;
 if(window.EventSource){es=new EventSource(base+'/events'+vq);
 es.addEventListener('progress',function(e){setProgress(JSON.parse(e.data));});
 es.addEventListener('state',function(e){var s=JSON.parse(e.data);var cur=document.getElementById('job');
-if(s.progress)setProgress(s.progress);if(!cur||cur.dataset.state!==s.state||s.final)refresh();});
+if(s.progress)setProgress(s.progress);if(!cur||cur.dataset.state!==s.state||s.final||s.updated)refresh();});
 es.addEventListener('end',function(){es.close();});
 es.onerror=function(){if(done)return;es.close();poll();};}
 else poll();

@@ -91,9 +91,8 @@ export class JobsController {
         canRetry: await this.access.canRetry(req, view),
         // The page's own links (events, downloads, retry) carry the token it was opened with.
         viewQuery:
-          typeof req.query.view === 'string' &&
-          this.viewTokens?.allowsViewing(view.id, req.query.view)
-            ? `?view=${req.query.view}`
+          typeof req.query.view === 'string' && this.access.hasViewToken(req, view)
+            ? `?view=${encodeURIComponent(req.query.view)}`
             : '',
       });
     }
@@ -119,12 +118,14 @@ export class JobsController {
     const send = (event: string, data: unknown) => {
       if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    const sendState = (job: JobView) =>
+    const sendState = (job: JobView, updated: boolean) =>
       send('state', {
         state: job.state,
         progress: job.progress,
         failedReason: job.failedReason,
         final: FINAL_STATES.includes(job.state),
+        // Follow-up work (render tracking) changed the result: the page reads it again.
+        ...(updated ? { updated: true } : {}),
       });
     let unsubscribe: () => void = () => undefined;
     const heartbeat = setInterval(() => {
@@ -143,15 +144,24 @@ export class JobsController {
       clearInterval(heartbeat);
       unsubscribe();
     });
-    // Snapshots are read and sent one after another so a stale one never follows a newer one.
+    // Snapshots are read and sent one after another so a stale one never follows a newer one;
+    // changes that come while one waits its turn share it (a farm of 1,000 renders reports often).
     let chain: Promise<void> = Promise.resolve();
-    const sendLatest = () => {
+    let queued: { updated: boolean } | null = null;
+    const sendLatest = (updated: boolean) => {
+      if (queued) {
+        queued.updated ||= updated;
+        return;
+      }
+      const turn = { updated };
+      queued = turn;
       chain = chain
         .then(async () => {
+          queued = null;
           if (closed) return;
           const latest = await this.jobs.view(view.id);
           if (!latest) return finish();
-          sendState(latest);
+          sendState(latest, turn.updated);
           if (FINAL_STATES.includes(latest.state)) finish();
         })
         .catch(() => undefined);
@@ -159,10 +169,11 @@ export class JobsController {
     // Subscribe before reading the first snapshot so no change falls between the two.
     unsubscribe = await this.events.subscribe(parsed.queue, parsed.bullId, (change: JobChange) => {
       if (change.type === 'progress') send('progress', normalizeProgressEvent(change.data));
-      else sendLatest();
+      // A job that ended with work still going on (a render) stays active: its page reads the result.
+      else sendLatest(change.type === 'changed' || change.type === 'completed');
     });
     if (closed) return unsubscribe();
-    sendLatest();
+    sendLatest(false);
   }
 
   /** Puts a failed job back in its queue. Form posts come back to the job page. */

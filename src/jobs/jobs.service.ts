@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Job, type JobState } from 'bullmq';
-import type { ActionJobBase, JobProgress } from '../actions/action.types';
+import type {
+  ActionHandler,
+  ActionJobBase,
+  JobProgress,
+  LiveStatus,
+} from '../actions/action.types';
 import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';
@@ -33,6 +38,13 @@ export interface JobView {
    * Kitsu's `entitytype`, which is a guess from the page ("episode" on My tasks).
    */
   entityTypes: string[] | null;
+  /**
+   * For a job whose work goes on after it ended (render tracking): where that work stands. While
+   * it runs, `state` says active; once it has ended, this is the outcome the badge shows.
+   */
+  live: Pick<LiveStatus, 'phase' | 'label' | 'tone'> | null;
+  /** The job this one follows up (a tracking poll's render job), or null. */
+  followsUp: string | null;
 }
 
 /** A line of the /jobs list. */
@@ -45,6 +57,8 @@ export interface JobSummary {
   taskCount: number;
   createdAt: string;
   finishedAt: string | null;
+  /** As on JobView: where work going on after the job ended stands (renders on the farm). */
+  live: JobView['live'];
 }
 
 export const MAX_LIST = 200;
@@ -91,35 +105,47 @@ export class JobsService {
         : read;
     const data = job.data;
     const id = formatJobId(job.queueName, job.id!);
+    const handler = this.registry.get(data.action)?.handler;
+    const result = await this.liveResult(id, handler, state, job.returnvalue ?? null);
+    const live = state === 'completed' ? liveStatusOf(handler, result) : null;
+    const finishedAt = job.finishedOn ? new Date(job.finishedOn).toISOString() : null;
     return {
       id,
       action: data.variant ? `${data.action}/${data.variant}` : data.action,
-      state,
-      progress: normalizeProgress(job.progress, state),
-      result: await this.liveResult(id, data.action, state, job.returnvalue ?? null),
+      // A job whose follow-up work still runs (renders on the farm) is not done yet.
+      state: live?.phase === 'running' ? 'active' : state,
+      progress: live
+        ? { percent: live.percent, message: live.message }
+        : normalizeProgress(job.progress, state),
+      result,
       failedReason: job.failedReason ?? null,
       attempts: job.attemptsMade,
       maxAttempts: job.opts.attempts ?? 1,
       createdAt: new Date(job.timestamp).toISOString(),
       startedAt: job.processedOn ? new Date(job.processedOn).toISOString() : null,
-      finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+      finishedAt: live
+        ? live.phase === 'running'
+          ? null
+          : (live.endedAt ?? finishedAt)
+        : finishedAt,
       requestId: data.requestId,
       request: data.request,
       params: data.params,
       logs: logs.logs,
       selection: selectionFromResult(job.returnvalue),
       entityTypes: data.authz?.entityTypes ?? null,
+      live: live ? { phase: live.phase, label: live.label, tone: live.tone } : null,
+      followsUp: followsUpOf(handler, data),
     };
   }
 
   /** A finished job whose work goes on (render tracking) shows its result as it stands now. */
   private async liveResult(
     id: string,
-    action: string,
+    handler: ActionHandler | undefined,
     state: PublicJobState,
     stored: unknown,
   ): Promise<unknown> {
-    const handler = this.registry.get(action)?.handler;
     if (state !== 'completed' || stored === null || !handler?.liveResult) return stored;
     try {
       return await handler.liveResult(id, stored as never);
@@ -156,16 +182,31 @@ export class JobsService {
       .sort((a, b) => b.timestamp - a.timestamp)
       .slice(0, limit);
     return Promise.all(
-      matching.map(async (job) => ({
-        id: formatJobId(job.queueName, job.id!),
-        action: job.data.variant ? `${job.data.action}/${job.data.variant}` : job.data.action,
-        state: await job.getState(),
-        personId: job.data.request.personId,
-        personEmail: job.data.request.personEmail,
-        taskCount: job.data.request.taskIds.length,
-        createdAt: new Date(job.timestamp).toISOString(),
-        finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-      })),
+      matching.map(async (job) => {
+        const id = formatJobId(job.queueName, job.id!);
+        const state = await job.getState();
+        // Only jobs whose work goes on (renders) read their live state: one hash read each.
+        const handler = this.registry.get(job.data.action)?.handler;
+        const live =
+          state === 'completed' && handler?.liveStatus
+            ? liveStatusOf(
+                handler,
+                await this.liveResult(id, handler, state, job.returnvalue ?? null),
+              )
+            : null;
+        const finishedAt = job.finishedOn ? new Date(job.finishedOn).toISOString() : null;
+        return {
+          id,
+          action: job.data.variant ? `${job.data.action}/${job.data.variant}` : job.data.action,
+          state: live?.phase === 'running' ? 'active' : state,
+          personId: job.data.request.personId,
+          personEmail: job.data.request.personEmail,
+          taskCount: job.data.request.taskIds.length,
+          createdAt: new Date(job.timestamp).toISOString(),
+          finishedAt: live?.phase === 'running' ? null : finishedAt,
+          live: live ? { phase: live.phase, label: live.label, tone: live.tone } : null,
+        };
+      }),
     );
   }
 
@@ -174,6 +215,24 @@ export class JobsService {
     if ((await job.getState()) !== 'failed') return false;
     await job.retry('failed', { resetAttemptsMade: true });
     return true;
+  }
+}
+
+function liveStatusOf(handler: ActionHandler | undefined, result: unknown): LiveStatus | null {
+  if (!handler?.liveStatus || result === null) return null;
+  try {
+    return handler.liveStatus(result as never);
+  } catch {
+    // A result of an unexpected shape: the job's own state is still true.
+    return null;
+  }
+}
+
+function followsUpOf(handler: ActionHandler | undefined, data: ActionJobBase): string | null {
+  try {
+    return handler?.followsUp?.(data as never) ?? null;
+  } catch {
+    return null;
   }
 }
 

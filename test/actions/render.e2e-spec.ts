@@ -70,7 +70,9 @@ async function render(
   const id = await click(stack, zou, 'render', tasks);
   await stack.waitForJob(id);
   const job = await request(stack.url).get(`/jobs/${id}`).set('Accept', 'application/json');
-  expect(job.body.state).toBe('completed');
+  // A dry run is all done at submission; on a farm the render runs until its farm jobs end.
+  const followed = (job.body.result as RenderResult).tasks.some((t) => t.trackingJobId);
+  expect(job.body.state).toBe(followed ? 'active' : 'completed');
   return { ...(job.body.result as RenderResult), jobId: id } as RenderResult & { jobId: string };
 }
 
@@ -356,6 +358,26 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     expect(result.errors).toEqual([]);
     const [goodJob, badJob] = result.tasks;
     expect(goodJob.farmJobId).toBeTruthy();
+    // Submitted is not done: the render runs until both farm jobs have ended.
+    const running = await request(stack.url)
+      .get(`/jobs/${result.jobId}`)
+      .set('Accept', 'application/json')
+      .expect(200);
+    expect(running.body).toMatchObject({
+      state: 'active',
+      finishedAt: null,
+      live: { phase: 'running', label: 'Rendering' },
+    });
+    expect(running.body.progress.message).toMatch(/^Rendering on the farm: 0 of 2 done, /);
+    expect(running.body.progress.percent).toBeLessThan(100);
+    const listed = async () =>
+      (
+        await request(stack.url)
+          .get('/jobs?limit=200')
+          .set('Accept', 'application/json')
+          .expect(200)
+      ).body.jobs.find((j: { id: string }) => j.id === result.jobId);
+    expect(await listed()).toMatchObject({ state: 'active', live: { label: 'Rendering' } });
     expect(
       commentsOn(zou, good.id).find((c) => c.text.startsWith('Render submitted'))?.text,
     ).toContain(`job ${goodJob.farmJobId}`);
@@ -388,6 +410,17 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
     expect(goodNow).toMatchObject({ taskId: good.id, state: 'completed', progress: 100 });
     expect(badNow).toMatchObject({ taskId: bad.id, state: 'failed' });
     expect(badNow.message).toMatch(/\S/);
+    const ended = await request(stack.url)
+      .get(`/jobs/${result.jobId}`)
+      .set('Accept', 'application/json')
+      .expect(200);
+    expect(ended.body).toMatchObject({
+      state: 'completed',
+      live: { phase: 'ended', label: 'Some failed', tone: 'warning' },
+      progress: { percent: 100, message: '1 of 2 tasks rendered, 1 failed' },
+    });
+    expect(ended.body.finishedAt).toBeTruthy();
+    expect(await listed()).toMatchObject({ state: 'completed', live: { label: 'Some failed' } });
     const html = await request(stack.url)
       .get(`/jobs/${result.jobId}`)
       .set('Accept', 'text/html')

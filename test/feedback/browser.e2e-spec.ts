@@ -6,13 +6,16 @@ import path from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createWorkerContext } from '../../src/bootstrap';
+import { startFlamencoSimulator, type FlamencoSimulator } from '../../src/simulator/farms';
+import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import type { ZouTask } from '../../src/zou/zou.types';
 import { EchoModule } from '../support/echo.action';
 import { startStack, type TestStack } from '../support/stack';
 
 const SCREENSHOTS = path.join(__dirname, '..', '..', 'test-output', 'screenshots');
 
 /** A page shaped like Kitsu's hidden custom-action form: a form POST into a new tab. */
-function kitsuLikePage(actionUrl: string): string {
+function kitsuLikePage(actionUrl: string, overrides: Record<string, string> = {}): string {
   const fields: Record<string, string> = {
     personid: randomUUID(),
     personemail: 'ana@studio.test',
@@ -21,11 +24,27 @@ function kitsuLikePage(actionUrl: string): string {
     currentserver: 'kitsu.test',
     selection: [randomUUID(), randomUUID()].join(','),
     entitytype: 'shot',
+    ...overrides,
   };
   const inputs = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
     .join('');
   return `<!doctype html><html><body><form id="action" method="POST" target="_blank" action="${actionUrl}">${inputs}<button type="submit">Run</button></form></body></html>`;
+}
+
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
 }
 
 describe('job page in a browser', () => {
@@ -46,18 +65,7 @@ describe('job page in a browser', () => {
     kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;
     // The page that posts the click plays Kitsu: its origin is the one cross-site checks trust.
     stack = await startStack({ extra: [EchoModule], workers: false, env: { KITSU_URL: kitsuUrl } });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -106,5 +114,190 @@ describe('job page in a browser', () => {
     expect(await page.locator('#failed-reason').textContent()).toBe('echo was told to fail');
     expect(await page.getByRole('button', { name: 'Retry' }).isVisible()).toBe(true);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'job-failed.png'), fullPage: true });
+  });
+});
+
+const KEY = 'render-page-shared-key-0123456789';
+
+/**
+ * A render followed on its job page from the click to the last farm job, without a reload: the
+ * farm (Flamenco simulator) moves only when the test says so, and the page must follow each move.
+ */
+describe('render job page in a browser', () => {
+  let zou: ZouSimulator;
+  let farm: FlamencoSimulator;
+  let stack: TestStack;
+  let browser: Browser;
+  let kitsu: http.Server;
+  let kitsuUrl: string;
+  let tasks: ZouTask[];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    zou = await startZouSimulator({ seed: 12, size: 'small' });
+    farm = await startFlamencoSimulator();
+    stack = await startStack({
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        // No Kitsu session reaches us: the page and its links open with the ?view= token only.
+        AUTH_MODE: 'shared-secret',
+        ACTION_KEY: KEY,
+        KITSU_URL: 'https://kitsu.test',
+        RENDER_FARM: 'flamenco',
+        FLAMENCO_URL: farm.url,
+        RENDER_TRACK_INTERVAL_MS: '100',
+        ZOU_RETRIES: '0',
+        FEEDBACK_RENDER: 'never',
+        FEEDBACK_RENDER_TRACK: 'never',
+      },
+    });
+    tasks = [...zou.data.tasks.values()]
+      .filter((task) => {
+        const entity = zou.data.entities.get(task.entity_id);
+        const data = (entity?.data ?? {}) as Record<string, unknown>;
+        return (
+          entity?.type === 'Shot' &&
+          task.project_id === zou.data.projectIds.tvShow &&
+          data.frame_in !== undefined &&
+          data.frame_out !== undefined
+        );
+      })
+      .slice(0, 3);
+    const person = zou.data.people.supervisor;
+    kitsu = http.createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.end(
+        kitsuLikePage(`${stack.url}/actions/render?key=${KEY}`, {
+          personid: person.id,
+          personemail: person.email,
+          projectid: tasks[0].project_id,
+          selection: tasks.map((t) => t.id).join(','),
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => kitsu.listen(0, '127.0.0.1', resolve));
+    kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => kitsu?.close(resolve));
+    await stack?.close();
+    await farm?.close();
+    await zou?.close();
+  });
+
+  /** The farm job id of a task, from its row once the page shows it. */
+  async function farmJobOf(page: Page, taskId: string): Promise<string> {
+    const row = page.locator(`tr[data-task-id="${taskId}"]`);
+    await row.waitFor();
+    return (await row.locator('td').nth(1).textContent())!.trim();
+  }
+
+  const rowState = (taskId: string, state: string) =>
+    `tr[data-task-id="${taskId}"][data-state="${state}"]`;
+
+  it('shows the render running while its farm jobs run, each state live, then its outcome', async () => {
+    expect(tasks).toHaveLength(3);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // The page's only timer is its polling fallback: record it, so the test proves the events did it.
+    await context.addInitScript(() => {
+      const scope = globalThis as unknown as { setInterval: unknown; polled?: boolean };
+      scope.setInterval = () => {
+        scope.polled = true;
+        return 0;
+      };
+    });
+    const origin = await context.newPage();
+    await origin.goto(kitsuUrl);
+    const [page] = await Promise.all([
+      context.waitForEvent('page'),
+      origin.click('button[type=submit]'),
+    ]);
+    await page.waitForSelector('#job');
+    expect(page.url()).toMatch(/\/jobs\/render\.[\w-]+\?view=[\w-]{32}$/);
+    const view = new URL(page.url()).search;
+    // A reload would lose this marker.
+    await page.evaluate(() => {
+      (globalThis as unknown as { marker: number }).marker = 1;
+    });
+
+    // Submitted: the farm jobs are queued, the render is running, not done.
+    const [first, second, third] = tasks.map((t) => t.id);
+    await page.waitForSelector(rowState(third, 'queued'));
+    const badge = page.locator('.title-row .badge');
+    expect(await badge.getAttribute('data-phase')).toBe('running');
+    expect(await badge.textContent()).toBe('Rendering');
+    expect(await page.locator('#job').getAttribute('data-final')).toBe('false');
+    expect(await page.locator('#progress-message').textContent()).toBe(
+      'Rendering on the farm: 0 of 3 done, 3 queued',
+    );
+
+    // Task names link to Kitsu; tracking links carry the page's token and open without a session.
+    const entity = zou.data.entities.get(tasks[0].entity_id)!;
+    const nameLink = page.locator(`tr[data-task-id="${first}"] td a`).first();
+    expect(await nameLink.getAttribute('href')).toMatch(
+      new RegExp(
+        `^https://kitsu\\.test/productions/${tasks[0].project_id}/episodes/[\\w-]+/shots/tasks/${first}$`,
+      ),
+    );
+    expect(await nameLink.textContent()).toContain(entity.name);
+    const tracking = page.locator(`tr[data-task-id="${first}"] a`, { hasText: 'tracking' });
+    const trackingHref = (await tracking.getAttribute('href'))!;
+    expect(trackingHref).toMatch(
+      new RegExp(
+        `^/jobs/render-tracking\\.[\\w-]+\\?view=${new URLSearchParams(view).get('view')}$`,
+      ),
+    );
+    const poll = await context.request.get(`${stack.url}${trackingHref}`, {
+      headers: { Accept: 'application/json' },
+    });
+    expect(poll.status()).toBe(200);
+    const withoutToken = await context.request.get(`${stack.url}${trackingHref.split('?')[0]}`, {
+      headers: { Accept: 'application/json' },
+    });
+    expect(withoutToken.status()).toBe(404);
+
+    const [jobA, jobB, jobC] = [
+      await farmJobOf(page, first),
+      await farmJobOf(page, second),
+      await farmJobOf(page, third),
+    ];
+    farm.advance(jobA, 'active', 50);
+    await page.waitForSelector(rowState(first, 'active'));
+    expect(await page.locator(`tr[data-task-id="${first}"] .render-state`).textContent()).toBe(
+      'active 50%',
+    );
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'render-rendering.png'), fullPage: true });
+
+    farm.advance(jobA, 'completed');
+    await page.waitForSelector(rowState(first, 'completed'));
+    await page.waitForFunction(
+      `document.getElementById('progress-message').textContent === 'Rendering on the farm: 1 of 3 done, 2 queued'`,
+    );
+    expect(await badge.textContent()).toBe('Rendering');
+
+    farm.advance(jobB, 'failed', 30, 'Blender crashed on frame 1042');
+    await page.waitForSelector(rowState(second, 'failed'));
+    expect(await page.locator('.render-group').first().getAttribute('data-group')).toBe('failed');
+    expect(await badge.getAttribute('data-phase')).toBe('running');
+
+    farm.advance(jobC, 'completed');
+    await page.waitForSelector('#job[data-final="true"]');
+    expect(await badge.textContent()).toBe('Some failed');
+    expect(await badge.getAttribute('data-tone')).toBe('warning');
+    expect(await page.locator('#progress-message').textContent()).toBe(
+      '2 of 3 tasks rendered, 1 failed',
+    );
+    expect(await page.locator(rowState(third, 'completed')).count()).toBe(1);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(
+      1,
+    );
+    expect(await page.evaluate(() => (globalThis as unknown as { polled?: boolean }).polled)).toBe(
+      undefined,
+    );
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'render-ended.png'), fullPage: true });
+    await context.close();
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app.config';
+import { announceJobChange } from '../../jobs/job-changes';
 import { ProducerConnection } from '../../queues/producer-connection';
 import type { RenderedTask } from './render.action';
 
@@ -8,6 +9,8 @@ export interface LiveTaskState {
   state: RenderedTask['state'] | 'task-gone';
   progress: number;
   message?: string;
+  /** Set when tracking stopped before the farm job ended (gave up, or polls kept failing). */
+  stopped?: string;
   at: string;
 }
 
@@ -26,7 +29,7 @@ export class RenderLiveStates {
 
   constructor(
     private readonly producer: ProducerConnection,
-    app: AppConfig,
+    private readonly app: AppConfig,
   ) {
     this.prefix = `${app.QUEUE_PREFIX}:render:live:`;
   }
@@ -43,6 +46,18 @@ export class RenderLiveStates {
       .hset(key, taskId, JSON.stringify(entry))
       .expire(key, KEEP_SECONDS)
       .exec();
+    // Open pages of the render job read it again (the job itself ended at submission, so BullMQ
+    // says nothing more about it).
+    await announceJobChange(this.producer.client, this.app.QUEUE_PREFIX, renderJobId);
+  }
+
+  async readOne(renderJobId: string, taskId: string): Promise<LiveTaskState | null> {
+    const json = await this.producer.client.hget(this.prefix + renderJobId, taskId);
+    try {
+      return json ? (JSON.parse(json) as LiveTaskState) : null;
+    } catch {
+      return null;
+    }
   }
 
   async read(renderJobId: string): Promise<Map<string, LiveTaskState>> {

@@ -2,7 +2,14 @@ import { Inject, Injectable, Module } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import { KitsuAction } from '../action.decorator';
-import type { ActionContext, ActionHandler, ActionJobBase, JobOf } from '../action.types';
+import type {
+  ActionContext,
+  ActionHandler,
+  ActionJobBase,
+  JobDataOf,
+  JobOf,
+  LiveStatus,
+} from '../action.types';
 import { ENV, type Env } from '../../config/config.module';
 import {
   commandTemplateWords,
@@ -36,6 +43,7 @@ import {
 import './render.renderer';
 import { RenderCancelAction, RenderCancelMarks } from './render-cancel.action';
 import { RenderLiveStates } from './render-live-states';
+import { renderLiveStatus } from './render-live-status';
 
 /** One task as submitted (or not) to the farm. */
 export interface RenderedTask {
@@ -50,6 +58,31 @@ export interface RenderedTask {
   message?: string;
   /** First tracking poll, /jobs/<id>; each poll's result names the next one. */
   trackingJobId?: string | null;
+  /** Where the task is in Kitsu, for links from the job page. */
+  kitsu?: RenderedTaskPlace;
+  /** When tracking last saw the farm job (live results only). */
+  seenAt?: string;
+  /** False once tracking stopped before the farm job ended (live results only). */
+  followed?: boolean;
+}
+
+export interface RenderedTaskPlace {
+  projectId: string;
+  episodeId: string | null;
+  /** Zou entity type name (Shot, Character, Edit...), for the Kitsu section. */
+  entityType: string;
+  entityName: string;
+  taskTypeName: string;
+}
+
+function placeOf(resolved: ResolvedTask): RenderedTaskPlace {
+  return {
+    projectId: resolved.project.id,
+    episodeId: resolved.episode?.id ?? null,
+    entityType: resolved.entityType,
+    entityName: resolved.entity.name,
+    taskTypeName: resolved.taskType.name,
+  };
 }
 
 export interface RenderResult {
@@ -303,15 +336,25 @@ export class RenderAction implements ActionHandler<'render'> {
       ...result,
       tasks: result.tasks.map((task) => {
         const seen = live.get(task.taskId);
-        if (!seen || seen.state === 'task-gone') return task;
+        if (!seen) return task;
+        if (seen.state === 'task-gone') {
+          return { ...task, followed: false, seenAt: seen.at, message: 'Task gone from Kitsu' };
+        }
         return {
           ...task,
           state: seen.state,
           progress: seen.progress,
+          seenAt: seen.at,
           ...(seen.message ? { message: seen.message } : {}),
+          ...(seen.stopped ? { followed: false, message: seen.stopped } : {}),
         };
       }),
     };
+  }
+
+  /** Running until every farm job has ended, then all rendered / some failed / canceled. */
+  liveStatus(result: RenderResult): LiveStatus | null {
+    return renderLiveStatus(result);
   }
 
   private get config(): RenderConfig {
@@ -354,7 +397,10 @@ export class RenderAction implements ActionHandler<'render'> {
       if (!record) {
         const spec = this.specs.build(resolved, request, submitter);
         if (typeof spec === 'string') {
-          slots[index] = { task: notSubmitted(taskId, resolved.task.name, spec), error: spec };
+          slots[index] = {
+            task: notSubmitted(taskId, resolved.task.name, spec, placeOf(resolved)),
+            error: spec,
+          };
           return;
         }
         try {
@@ -372,7 +418,10 @@ export class RenderAction implements ActionHandler<'render'> {
           // A farm that is down fails the whole job for a retry; a refused job is this task's error.
           if (error instanceof FarmError && error.transient) throw error;
           const reason = error instanceof Error ? error.message : String(error);
-          slots[index] = { task: notSubmitted(taskId, spec.name, reason), error: reason };
+          slots[index] = {
+            task: notSubmitted(taskId, spec.name, reason, placeOf(resolved)),
+            error: reason,
+          };
           return;
         }
         await this.record(job, taskId, record);
@@ -425,6 +474,7 @@ export class RenderAction implements ActionHandler<'render'> {
           state: record.state,
           progress: 0,
           trackingJobId: record.trackingJobId,
+          kitsu: placeOf(resolved),
         },
       };
       done += 1;
@@ -461,7 +511,12 @@ export class RenderAction implements ActionHandler<'render'> {
   }
 }
 
-function notSubmitted(taskId: string, name: string, message: string): RenderedTask {
+function notSubmitted(
+  taskId: string,
+  name: string,
+  message: string,
+  kitsu: RenderedTaskPlace,
+): RenderedTask {
   return {
     taskId,
     name,
@@ -471,6 +526,7 @@ function notSubmitted(taskId: string, name: string, message: string): RenderedTa
     state: 'not-submitted',
     progress: 0,
     message,
+    kitsu,
   };
 }
 
@@ -520,13 +576,39 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
   ) {}
 
+  /** A poll's page opens for whoever may see the render it follows. */
+  followsUp(data: JobDataOf<'render-track'>): string | null {
+    return data.track?.parentJobId ?? null;
+  }
+
   async handle(job: JobOf<'render-track'>, context: ActionContext): Promise<RenderTrackResult> {
-    const result = await this.poll(job, context);
+    const { track } = job.data;
+    let result: RenderTrackResult;
+    try {
+      result = await this.poll(job, context);
+    } catch (error) {
+      // The last attempt of this poll failed: nobody follows this farm job any more, and the
+      // render's page must not say it is still rendering.
+      const lastAttempt =
+        error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (lastAttempt) {
+        const before = await this.liveStates.readOne(track.parentJobId, track.taskId);
+        const reason = error instanceof Error ? error.message : String(error);
+        await this.liveStates.record(track.parentJobId, track.taskId, {
+          state: before?.state ?? 'queued',
+          progress: before?.progress ?? 0,
+          stopped: `Tracking stopped: ${reason}`,
+        });
+      }
+      throw error;
+    }
+    const ended = isFinalFarmJobState(result.state as FarmJobState) || result.state === 'task-gone';
     // The render job ended at submission: its page reads where each farm job is from here.
-    await this.liveStates.record(job.data.track.parentJobId, result.taskId, {
+    await this.liveStates.record(track.parentJobId, result.taskId, {
       state: result.state,
       progress: result.progress,
       ...(result.state === 'failed' ? { message: result.summary } : {}),
+      ...(!ended && !result.nextPollJobId ? { stopped: result.summary } : {}),
     });
     return result;
   }
