@@ -128,7 +128,11 @@ describe('npm run demo: every printed curl works when pasted', () => {
     expect(delivery.body.tasks).toHaveLength(3);
     // RV plays the three selected shots' previews, in selection order.
     const rv = results.find((job) => job.action === 'launch/rv')!.result;
-    expect(String(rv.openUrl).match(/\.mp4/g)).toHaveLength(3);
+    // RV's baked rvlink carries its command line hex-encoded.
+    const baked = /^rvlink:\/\/baked\/([0-9a-f]+)$/.exec(String(rv.openUrl));
+    expect(baked).not.toBeNull();
+    const commandLine = Buffer.from(baked![1], 'hex').toString('utf8');
+    expect(commandLine.match(/\.mp4/g)).toHaveLength(3);
   });
 
   it('prints the URLs worth opening, and they answer', async () => {

@@ -88,6 +88,8 @@ describe('.env.example is the one list of settings', () => {
   // FEEDBACK_<ACTION> is read by walking the environment (src/feedback/feedback.config.ts).
   const feedbackFamily = new Set([
     'FEEDBACK_MAX_TASKS',
+    'FEEDBACK_READONLY',
+    'FEEDBACK_REFUSALS',
     ...actionNames(files).map((name) => `FEEDBACK_${name.toUpperCase().replace(/-/g, '_')}`),
   ]);
 

@@ -44,6 +44,7 @@ describe('structured logs across the API and the worker', () => {
       ZOU_TOKEN: zou.tokens.bot,
       AUTH_MODE: 'shared-secret',
       ACTION_KEY: SHARED_KEY,
+      JOB_VIEW_SECRET: 'logs-view-secret-0123456789',
       BOARD_USER: 'board',
       BOARD_PASSWORD: 'board-password-123',
       PORT: String(port),

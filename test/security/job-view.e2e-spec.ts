@@ -19,6 +19,8 @@ describe('job links carry a view token', () => {
         ACTION_KEY: KEY,
         // Comment links carry a read-only token only when every process shares the key.
         JOB_VIEW_SECRET: 'job-view-secret-0123456789abcdef',
+        // Stats only reads Kitsu: its outcome comment (which carries the link) is opt-in.
+        FEEDBACK_READONLY: 'on',
       },
     });
   });

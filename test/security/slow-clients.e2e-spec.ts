@@ -115,6 +115,7 @@ describe('slow and oversized requests, on both intake paths', () => {
         BOARD_PASSWORD: 'board-password-1',
         AUTH_MODE: 'shared-secret',
         ACTION_KEY: 'slow-clients-key-0123456789',
+        JOB_VIEW_SECRET: 'slow-clients-view-secret-0123',
         BODY_LIMIT: '1kb',
         REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
         HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
