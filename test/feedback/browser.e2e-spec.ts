@@ -136,22 +136,6 @@ describe('render job page in a browser', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     zou = await startZouSimulator({ seed: 12, size: 'small' });
     farm = await startFlamencoSimulator();
-    stack = await startStack({
-      env: {
-        ZOU_URL: zou.url,
-        ZOU_TOKEN: zou.tokens.bot,
-        // No Kitsu session reaches us: the page and its links open with the ?view= token only.
-        AUTH_MODE: 'shared-secret',
-        ACTION_KEY: KEY,
-        KITSU_URL: 'https://kitsu.test',
-        RENDER_FARM: 'flamenco',
-        FLAMENCO_URL: farm.url,
-        RENDER_TRACK_INTERVAL_MS: '100',
-        ZOU_RETRIES: '0',
-        FEEDBACK_RENDER: 'never',
-        FEEDBACK_RENDER_TRACK: 'never',
-      },
-    });
     tasks = [...zou.data.tasks.values()]
       .filter((task) => {
         const entity = zou.data.entities.get(task.entity_id);
@@ -178,6 +162,24 @@ describe('render job page in a browser', () => {
     });
     await new Promise<void>((resolve) => kitsu.listen(0, '127.0.0.1', resolve));
     kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;
+    stack = await startStack({
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        // No Kitsu session reaches us: the page and its links open with the ?view= token only.
+        AUTH_MODE: 'shared-secret',
+        ACTION_KEY: KEY,
+        KITSU_URL: 'https://kitsu.test',
+        // The page posting the click plays Kitsu from another origin, trusted as Kitsu's AJAX one.
+        CORS_ORIGINS: kitsuUrl,
+        RENDER_FARM: 'flamenco',
+        FLAMENCO_URL: farm.url,
+        RENDER_TRACK_INTERVAL_MS: '100',
+        ZOU_RETRIES: '0',
+        FEEDBACK_RENDER: 'never',
+        FEEDBACK_RENDER_TRACK: 'never',
+      },
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {

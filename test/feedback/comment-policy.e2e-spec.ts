@@ -149,7 +149,8 @@ describe('which comments each action writes to Kitsu, by default', () => {
     const [good, bad] = shots;
     const before = commentsOn([good.id, bad.id]);
     const jobId = await click(quiet, 'render', [good, bad]);
-    expect(await stateOf(quiet, jobId)).toBe('completed');
+    // Submitted: the render shows as running until its farm jobs end.
+    expect(await stateOf(quiet, jobId)).toBe('active');
     const job = await request(quiet.url).get(`/jobs/${jobId}`).set('Accept', 'application/json');
     const [goodJob, badJob] = (job.body.result as RenderResult).tasks;
     flamenco.advance(goodJob.farmJobId!, 'completed', 100);
