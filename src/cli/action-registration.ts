@@ -1,4 +1,5 @@
-import type { MenuEntry, RegisteredAction } from '../actions/action.types';
+import type { RegisteredAction } from '../actions/action.types';
+import { menuEntriesOf, menuEntryPath } from '../actions/menu-entries';
 import type { ZouClient } from '../zou/zou.client';
 import type { ZouCustomAction, ZouCustomActionInput } from '../zou/zou.types';
 
@@ -53,26 +54,16 @@ export function desiredCustomActions(
   actions: readonly RegisteredAction[],
   publicUrl: string,
 ): DesiredCustomAction[] {
-  const base = actionsBase(publicUrl);
+  const root = publicUrl.replace(/\/+$/, '');
   const desired: DesiredCustomAction[] = [];
-  for (const { options, handler } of actions) {
+  for (const action of actions) {
+    const { options } = action;
     if (options.internal) continue;
-    const entries: MenuEntry[] = handler.menuEntries?.() ??
-      handler
-        .variants?.()
-        .map((variant) => ({ label: `${options.label}: ${variant}`, variant })) ?? [
-        { label: options.label },
-      ];
-    for (const entry of entries) {
+    for (const entry of menuEntriesOf(action)) {
       const types = entry.entityTypes ?? options.entityTypes;
-      const query = entry.params ? new URLSearchParams(entry.params).toString() : '';
       desired.push({
         name: entry.label,
-        url:
-          base +
-          options.name +
-          (entry.variant ? `/${encodeURIComponent(entry.variant)}` : '') +
-          (query ? `?${query}` : ''),
+        url: root + menuEntryPath(options.name, entry),
         entity_type: types === 'all' || types.length !== 1 ? 'all' : types[0],
         is_ajax: options.ajax,
       });

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { menuEntriesOf, menuEntryPath } from '../actions/menu-entries';
 import type { RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
 import { ActionIntake, type Accepted } from './action-intake.service';
@@ -81,15 +82,19 @@ export class IntakeController {
 
   private summary(action: RegisteredAction): ActionSummary {
     const { name, label, description, entityTypes, ajax } = action.options;
-    const variants = action.handler.variants?.();
-    const base = `${this.config.publicUrl}/actions/${name}`;
+    // The entries `actions:register` would put in Kitsu's menu (none when nothing is configured).
+    const entries = menuEntriesOf(action).map((entry) => ({
+      label: entry.label,
+      url: this.config.publicUrl + menuEntryPath(name, entry),
+    }));
     return {
       name,
       label,
       description,
       entityTypes: entityTypes === 'all' ? 'all' : [...entityTypes],
       ajax,
-      urls: variants ? variants.map((v) => `${base}/${v}`) : [base],
+      urls: entries.map((entry) => entry.url),
+      entries,
     };
   }
 }
@@ -101,4 +106,6 @@ export interface ActionSummary {
   entityTypes: string[] | 'all';
   ajax: boolean;
   urls: string[];
+  /** Menu entries with their labels, as registration writes them. */
+  entries: Array<{ label: string; url: string }>;
 }

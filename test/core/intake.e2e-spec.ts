@@ -202,6 +202,17 @@ describe('intake to queue to worker', () => {
           ajax: true,
           urls: [expect.stringMatching(/\/actions\/echo$/)],
         }),
+        // The same entries actions:register writes: both stats scopes, each with its label.
+        expect.objectContaining({
+          name: 'stats',
+          urls: [
+            expect.stringMatching(/\/actions\/stats$/),
+            expect.stringMatching(/\/actions\/stats\?scope=project$/),
+          ],
+          entries: expect.arrayContaining([
+            expect.objectContaining({ url: expect.stringMatching(/\?scope=project$/) }),
+          ]),
+        }),
       ]),
     );
   });
