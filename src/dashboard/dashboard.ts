@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import { AppConfig } from '../config/app.config';
 import type { Env } from '../config/config.module';
+import { crossSiteRefusal, CrossSiteGuard, type CrossSitePolicy } from '../edge/cross-site';
 import { addressAllowed, loadEdgeConfig } from '../edge/edge.config';
 import { reasonPhrase, sendError } from '../http/http-errors';
 import { BoardLogin, type BoardVerdict } from './board-login';
@@ -36,7 +37,32 @@ export function mountDashboard(app: INestApplication, env: Env = process.env): v
   }
   const allowList = loadEdgeConfig(env).boardAllowList;
   const byAddress = allowList ? onlyFrom(allowList) : passThrough;
-  app.use(BOARD_PATH, byAddress, boardAuth(app.get(BoardLogin)), serverAdapter.getRouter());
+  app.use(
+    BOARD_PATH,
+    byAddress,
+    sameSiteWrites(app.get(CrossSiteGuard).policy),
+    boardAuth(app.get(BoardLogin)),
+    serverAdapter.getRouter(),
+  );
+}
+
+/**
+ * The board's buttons (retry, clean, pause, remove) change queues, and a browser resends cached
+ * basic-auth credentials whichever page asks: writes from another origin are refused as the
+ * intake refuses them. The board's own page calls from our origin and is not concerned.
+ */
+function sameSiteWrites(policy: CrossSitePolicy) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+    const reason = crossSiteRefusal(req.headers, policy);
+    if (!reason) return next();
+    sendError(req, res, {
+      statusCode: 403,
+      error: reasonPhrase(403),
+      message: `Cross-site request refused: ${reason}`,
+      rule: 'cross-site',
+    });
+  };
 }
 
 /** BOARD_ALLOW_IPS: other addresses get a 403 before the credentials are even asked for. */

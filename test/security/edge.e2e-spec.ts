@@ -1,3 +1,4 @@
+import { JobQueues } from '../../src/queues/job-queues.service';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
@@ -96,6 +97,27 @@ describe('the dashboard from an allowed address', () => {
     try {
       await request(stack.url).get('/admin/queues').expect(401);
       await request(stack.url).get('/admin/queues').auth('board', 'board-password-1').expect(200);
+
+      // A page elsewhere cannot use the browser's cached board login to press the board's buttons.
+      const queue = stack.app.get(JobQueues).get('inspect');
+      const pause = `/admin/queues/api/queues/${encodeURIComponent(queue.name)}/pause`;
+      const refused = await request(stack.url)
+        .put(pause)
+        .auth('board', 'board-password-1')
+        .set('Origin', 'https://evil.example')
+        .set('Sec-Fetch-Site', 'cross-site')
+        .expect(403);
+      expect(refused.body).toMatchObject({ rule: 'cross-site' });
+      expect(await queue.isPaused()).toBe(false);
+      // The board's own page, on our origin, still can.
+      await request(stack.url)
+        .put(pause)
+        .auth('board', 'board-password-1')
+        .set('Origin', stack.url)
+        .set('Sec-Fetch-Site', 'same-origin')
+        .expect(200);
+      expect(await queue.isPaused()).toBe(true);
+      await queue.resume();
     } finally {
       await stack.close();
     }
