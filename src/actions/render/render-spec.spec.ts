@@ -96,3 +96,19 @@ describe('RenderSpecBuilder with names from Kitsu', () => {
     expect(spec.project).toBe('Ada\'s "Forest"');
   });
 });
+
+describe('RenderSpecBuilder without a frame range', () => {
+  const withoutFrames = (entityType: string) =>
+    ({
+      ...shotTask(),
+      entity: { id: 'e-1', name: 'chair', data: {} },
+      entityType,
+    }) as unknown as ResolvedTask;
+
+  it('says where to set it: on the shot, or in an asset or edit its own data', () => {
+    expect(builder().build(withoutFrames('Shot'), request, person)).toMatch(/on the shot\)$/);
+    expect(builder().build(withoutFrames('Asset'), request, person)).toBe(
+      "chair: no frame range (set data.frame_in/frame_out or nb_frames in the asset's data)",
+    );
+  });
+});

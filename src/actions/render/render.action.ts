@@ -225,7 +225,12 @@ export class RenderSpecBuilder {
   ): FarmJobSpec | string {
     const range = frameRangeOf(resolved);
     if (!range) {
-      return `${resolved.entity.name}: no frame range (set data.frame_in/frame_out or nb_frames on the shot)`;
+      // Kitsu keeps frame ranges on shots; assets and edits need them in their custom data.
+      const where =
+        resolved.entityType === 'Shot'
+          ? 'on the shot'
+          : `in the ${resolved.entityType.toLowerCase()}'s data`;
+      return `${resolved.entity.name}: no frame range (set data.frame_in/frame_out or nb_frames ${where})`;
     }
     const { fps, resolution } = fpsAndResolutionOf(resolved);
     const isShot = resolved.entityType === 'Shot';
