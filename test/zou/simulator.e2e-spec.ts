@@ -383,6 +383,34 @@ describe('Zou simulator', () => {
         body: { name: 'Mine', project_id: film },
       });
       expect(artist.status).toBe(403);
+      // The team role wins inside its project (Zou 1.0.67), in both directions.
+      const { artist: bob, supervisor: alice } = sim.data.people;
+      await call(sim, 'PUT', `/data/projects/${film}/team/${bob.id}`, {
+        token: sim.tokens.admin,
+        body: { role: 'supervisor' },
+      });
+      await call(sim, 'PUT', `/data/projects/${film}/team/${alice.id}`, {
+        token: sim.tokens.admin,
+        body: { role: 'user' },
+      });
+      try {
+        const asTeamSupervisor = await call(sim, 'POST', '/data/playlists', {
+          token: sim.tokens.artist,
+          body: { name: 'Bob as supervisor', project_id: film },
+        });
+        expect(asTeamSupervisor.status).toBe(201);
+        const asTeamUser = await call(sim, 'POST', '/data/playlists', {
+          token: sim.tokens.supervisor,
+          body: { name: 'Alice as user', project_id: film },
+        });
+        expect(asTeamUser.status).toBe(403);
+      } finally {
+        for (const person of [bob, alice])
+          await call(sim, 'PUT', `/data/projects/${film}/team/${person.id}`, {
+            token: sim.tokens.admin,
+            body: { role: null },
+          });
+      }
       const listed = await call(sim, 'GET', `/data/playlists?project_id=${film}`);
       expect(listed.body.map((p: ZouPlaylist) => p.name)).toContain('Dailies');
     });

@@ -77,6 +77,11 @@ export function registerZouRoutes(
   /** has_manager_permissions: admin or manager (a manager bot included). */
   const isManager = (person: ZouPerson) => person.role === 'admin' || person.role === 'manager';
   const inTeam = (person: ZouPerson, project: ZouProject) => project.team.includes(person.id);
+  /** The role that counts inside one project: the team role where set (Zou 1.0.67), else the global one. */
+  const roleIn = (person: ZouPerson, projectId: string): ZouRole =>
+    isAdmin(person)
+      ? 'admin'
+      : (store.projectRoles.get(`${projectId}/${person.id}`) ?? person.role);
   const visibleProjectIds = (person: ZouPerson) =>
     new Set(
       [...store.projects.values()]
@@ -91,13 +96,14 @@ export function registerZouRoutes(
   };
   const checkSupervisorAccess = (person: ZouPerson, projectId: string) => {
     const project = checkProjectAccess(person, projectId);
-    if (!isAdmin(person) && person.role !== 'manager' && person.role !== 'supervisor')
-      throw forbidden();
+    const role = roleIn(person, project.id);
+    if (role !== 'admin' && role !== 'manager' && role !== 'supervisor') throw forbidden();
     return project;
   };
   const checkTaskRead = (person: ZouPerson, task: ZouTask) => {
     checkProjectAccess(person, task.project_id);
-    if (person.role === 'vendor' && !task.assignees.includes(person.id)) throw forbidden();
+    if (roleIn(person, task.project_id) === 'vendor' && !task.assignees.includes(person.id))
+      throw forbidden();
   };
   const checkAdmin = (person: ZouPerson) => {
     if (!isAdmin(person)) throw forbidden();
@@ -263,11 +269,12 @@ export function registerZouRoutes(
 
   function checkTaskAction(person: ZouPerson, task: ZouTask): void {
     const project = checkProjectAccess(person, task.project_id);
-    if (isAdmin(person) || person.role === 'manager' || person.role === 'supervisor') return;
+    const role = roleIn(person, project.id);
+    if (role === 'admin' || role === 'manager' || role === 'supervisor') return;
     // A user of the team may comment any task of the project (Zou 1.0.67); a vendor only his own.
-    if (person.role === 'user') return;
-    if (person.role === 'vendor' && task.assignees.includes(person.id)) return;
-    if (person.role === 'client' && inTeam(person, project)) return;
+    if (role === 'user') return;
+    if (role === 'vendor' && task.assignees.includes(person.id)) return;
+    if (role === 'client' && inTeam(person, project)) return;
     throw forbidden();
   }
 
