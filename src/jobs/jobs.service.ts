@@ -220,6 +220,12 @@ export class JobsService {
   /** Puts a failed job back in its queue for a new round of attempts; false if not failed. */
   async retry(job: Job<ActionJobBase>): Promise<boolean> {
     if ((await job.getState()) !== 'failed') return false;
+    // The recorded outcome would make the worker skip the work and fail again at once: a retry
+    // runs the work anew, and its own outcome is written (and commented) afresh.
+    if (job.data.outcome || job.data.outcomeCommented) {
+      const { outcome: _outcome, outcomeCommented: _commented, ...data } = job.data;
+      await job.updateData(data);
+    }
     await job.retry('failed', { resetAttemptsMade: true });
     return true;
   }
