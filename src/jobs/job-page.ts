@@ -239,6 +239,7 @@ const JOB_CSS = `
 .k{color:var(--muted);font-weight:600}.k::after{content:':'}.v-number{font-variant-numeric:tabular-nums}
 .v-boolean{font-style:italic}summary{cursor:pointer}.raw{margin-top:.8rem}
 .log{margin:.4rem 0;padding-left:1.2rem;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}
+ol.log{padding-left:2.2rem}
 .filter{margin-bottom:1rem}.filter input{font:inherit;padding:.3rem .5rem;border:1px solid var(--border);border-radius:4px;background:var(--panel);color:var(--text)}
 @media (prefers-color-scheme:dark){.state-completed{background:#00a35c}}
 @media (prefers-reduced-motion:reduce){.bar span{transition:none}}
