@@ -101,6 +101,14 @@ export interface ActionHandler<N extends ActionName = ActionName> {
    * `result` is null when the job failed.
    */
   tasksCommented?(data: JobOf<N>['data'], result: ResultOf<N> | null): readonly string[];
+  /**
+   * A failed job (or one waiting to retry) told in the action's own terms, from what its runs kept
+   * on the job (a forwarder's answer): the job page and the Kitsu comment say this rather than the
+   * generic plain reasons. Null: the failure is not one the action can tell better.
+   */
+  explainFailure?(data: JobDataOf<N>, reason: string): FailureExplanation | null;
+  /** Attempts a job of this variant gets (a forwarder's own `attempts`); absent: the action's. */
+  attemptsFor?(variant: string): number | undefined;
   /** Sub-actions this handler serves (launchers, forwarders); absent when it has none. */
   variants?(): string[];
   /**
@@ -135,6 +143,14 @@ export interface ActionHandler<N extends ActionName = ActionName> {
    * whoever may see that job, with its `?view=` link, may see this one too.
    */
   followsUp?(data: JobDataOf<N>): string | null;
+}
+
+/** What an action says about one of its failures (see ActionHandler.explainFailure). */
+export interface FailureExplanation {
+  /** One or two sentences for a supervisor, naming what failed and how. */
+  plain: string;
+  /** Whatever the action's failure renderer shows on the job page (registerFailureRenderer). */
+  details?: unknown;
 }
 
 /** One entry an action proposes for Kitsu's "Run custom action" menu. */

@@ -156,11 +156,14 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
   }
 
   private detail(job: Job<ActionJobBase>, outcome: JobOutcome): string {
+    const handler = this.registry.get(job.data.action)?.handler;
     if (outcome.state === 'failed') {
+      // The action's own account (a forwarder naming itself and its answer) is complete as it is.
+      const told = this.explained(job, outcome.reason);
+      if (told) return told;
       const plain = plainReason(outcome.reason);
       return plain ? `${plain} (${outcome.reason})` : outcome.reason;
     }
-    const handler = this.registry.get(job.data.action)?.handler;
     try {
       const described = handler?.describeOutcome?.(outcome.result as never);
       if (described) return described;
@@ -168,6 +171,16 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
       this.logger.warn(`describeOutcome of ${job.data.action} threw: ${String(error)}`);
     }
     return summaryOf(outcome.result) ?? 'done.';
+  }
+
+  private explained(job: Job<ActionJobBase>, reason: string): string | null {
+    const handler = this.registry.get(job.data.action)?.handler;
+    try {
+      return handler?.explainFailure?.(job.data as never, reason)?.plain ?? null;
+    } catch (error) {
+      this.logger.warn(`explainFailure of ${job.data.action} threw: ${String(error)}`);
+      return null;
+    }
   }
 
   /** Tasks that already carry this exact comment (its text holds this job's own link). */

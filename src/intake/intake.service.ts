@@ -56,10 +56,12 @@ export class IntakeService {
       ...(authz && authz.entityTypes ? { authz } : {}),
     };
     const windowMs = this.config.DEDUPE_WINDOW * 1000;
+    // A variant may have its own limit (a forwarder's `attempts`): BullMQ and the page then agree.
+    const attempts = action.handler.attemptsFor?.(variant) ?? action.options.attempts;
     try {
       const job = await queue.add(action.options.name, data, {
         jobId: bullId,
-        ...(action.options.attempts ? { attempts: action.options.attempts } : {}),
+        ...(attempts ? { attempts } : {}),
         ...(windowMs > 0 ? { deduplication: { id: dedupeKey(input), ttl: windowMs } } : {}),
       });
       const storedId = job.id ?? bullId;

@@ -1,7 +1,7 @@
 import type { ForwarderState } from '../actions/forward/forwarder-health';
 import { escapeHtml, page } from '../http/html';
 import { kitsuEntityUrl, kitsuTaskTypeUrl, kitsuTaskUrl } from './kitsu-links';
-import { renderResult, summaryOf } from './result-renderers';
+import { renderFailureDetails, renderResult, summaryOf } from './result-renderers';
 import type { SelectionItem } from './selection-summary';
 import { FINAL_STATES, type JobSummary, type JobView } from './jobs.service';
 
@@ -69,8 +69,10 @@ export function plainReason(reason: string): string | null {
 
 function progressBar(job: JobView): string {
   const percent = Math.max(0, Math.min(100, Math.round(job.progress.percent)));
+  // A job that ended says so on its bar (a failed one in the danger colour), whatever it reached.
+  const ended = FINAL_STATES.includes(job.state) ? ` data-ended="${escapeHtml(job.state)}"` : '';
   return `<div class="progress-row">
-<div class="bar" id="bar" role="progressbar" aria-label="Progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${percent}"><span style="width:${percent}%"></span></div>
+<div class="bar" id="bar" role="progressbar" aria-label="Progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${percent}"${ended}><span style="width:${percent}%"></span></div>
 <span id="percent" class="percent">${percent}%</span>
 </div>
 <p id="progress-message" class="muted" aria-live="polite">${escapeHtml(job.progress.message ?? '')}</p>`;
@@ -100,10 +102,19 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
 function failurePanel(job: JobView, options: JobPageOptions): string {
   if (job.state !== 'failed' && !(job.failedReason && job.state === 'delayed')) return '';
   const reason = job.failedReason ?? 'No reason was recorded.';
-  const plain = plainReason(reason);
+  // The action's own account (a forwarder's answer) beats the generic words, which mean Kitsu.
+  const plain = job.failure?.plain ?? plainReason(reason);
   const retrying = job.state === 'delayed';
-  const done = job.logs.length
-    ? `<h3>What was done anyway</h3><ul class="log">${job.logs.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`
+  const details = job.failure
+    ? renderFailureDetails(job.action, job.failure.details, {
+        kitsuUrl: options.kitsuUrl,
+        jobId: job.id,
+        viewQuery: options.viewQuery,
+      })
+    : '';
+  // Everything the runs logged, in order: what succeeded as well as what failed.
+  const happened = job.logs.length
+    ? `<h3>What happened</h3><ol class="log" id="what-happened">${job.logs.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ol>`
     : '';
   const retry =
     !retrying && options.canRetry
@@ -114,7 +125,7 @@ function failurePanel(job: JobView, options: JobPageOptions): string {
 ${plain ? `<p class="plain">${escapeHtml(plain)}</p>` : ''}
 <p>Reason: <span id="failed-reason">${escapeHtml(reason)}</span></p>
 <p class="muted">${job.attempts} of ${job.maxAttempts} attempt(s) made.</p>
-${done}${retry}</section>`;
+${details}${happened}${retry}</section>`;
 }
 
 function resultPanel(job: JobView, kitsuUrl: string | null, viewQuery = ''): string {
@@ -216,6 +227,7 @@ const JOB_CSS = `
 .progress-row{display:flex;align-items:center;gap:.8rem}
 .bar{flex:1;height:.7rem;background:var(--bg);border:1px solid var(--border);border-radius:999px;overflow:hidden}
 .bar span{display:block;height:100%;background:var(--accent);transition:width .3s}
+.bar[data-ended="failed"] span{background:var(--danger)}
 .percent{min-width:3.5rem;text-align:right;font-variant-numeric:tabular-nums}
 .facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.6rem 1.2rem;margin:.8rem 0 0}
 .facts dt{color:var(--muted);font-size:.85rem}.facts dd{margin:0}
@@ -227,6 +239,7 @@ const JOB_CSS = `
 .k{color:var(--muted);font-weight:600}.k::after{content:':'}.v-number{font-variant-numeric:tabular-nums}
 .v-boolean{font-style:italic}summary{cursor:pointer}.raw{margin-top:.8rem}
 .log{margin:.4rem 0;padding-left:1.2rem;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}
+ol.log{padding-left:2.2rem}
 .filter{margin-bottom:1rem}.filter input{font:inherit;padding:.3rem .5rem;border:1px solid var(--border);border-radius:4px;background:var(--panel);color:var(--text)}
 @media (prefers-color-scheme:dark){.state-completed{background:#00a35c}}
 @media (prefers-reduced-motion:reduce){.bar span{transition:none}}

@@ -3,6 +3,7 @@ import { Job, type JobState } from 'bullmq';
 import type {
   ActionHandler,
   ActionJobBase,
+  FailureExplanation,
   JobProgress,
   LiveStatus,
 } from '../actions/action.types';
@@ -22,6 +23,11 @@ export interface JobView {
   progress: JobProgress;
   result: unknown;
   failedReason: string | null;
+  /**
+   * The failure told by its action (a forwarder's answer), when it can tell it better than the
+   * reason alone; null otherwise and for jobs that have not failed.
+   */
+  failure: FailureExplanation | null;
   attempts: number;
   maxAttempts: number;
   createdAt: string;
@@ -119,6 +125,7 @@ export class JobsService {
         : normalizeProgress(job.progress, state),
       result,
       failedReason: job.failedReason ?? null,
+      failure: failureOf(handler, state, data, job.failedReason),
       attempts: job.attemptsMade,
       maxAttempts: job.opts.attempts ?? 1,
       createdAt: new Date(job.timestamp).toISOString(),
@@ -213,6 +220,12 @@ export class JobsService {
   /** Puts a failed job back in its queue for a new round of attempts; false if not failed. */
   async retry(job: Job<ActionJobBase>): Promise<boolean> {
     if ((await job.getState()) !== 'failed') return false;
+    // The recorded outcome would make the worker skip the work and fail again at once: a retry
+    // runs the work anew, and its own outcome is written (and commented) afresh.
+    if (job.data.outcome || job.data.outcomeCommented) {
+      const { outcome: _outcome, outcomeCommented: _commented, ...data } = job.data;
+      await job.updateData(data);
+    }
     await job.retry('failed', { resetAttemptsMade: true });
     return true;
   }
@@ -228,6 +241,22 @@ function liveStatusOf(handler: ActionHandler | undefined, result: unknown): Live
   }
 }
 
+function failureOf(
+  handler: ActionHandler | undefined,
+  state: PublicJobState,
+  data: ActionJobBase,
+  reason: string | undefined,
+): FailureExplanation | null {
+  if (!handler?.explainFailure || !reason || (state !== 'failed' && state !== 'delayed'))
+    return null;
+  try {
+    return handler.explainFailure(data as never, reason);
+  } catch {
+    // Data of an unexpected shape: the reason itself is still true.
+    return null;
+  }
+}
+
 function followsUpOf(handler: ActionHandler | undefined, data: ActionJobBase): string | null {
   try {
     return handler?.followsUp?.(data as never) ?? null;
@@ -237,14 +266,18 @@ function followsUpOf(handler: ActionHandler | undefined, data: ActionJobBase): s
 }
 
 function normalizeProgress(progress: unknown, state: PublicJobState): JobProgress {
-  if (state === 'completed') return { percent: 100 };
-  if (typeof progress === 'number') return { percent: progress };
-  if (progress && typeof progress === 'object' && 'percent' in progress) {
+  let read: JobProgress = { percent: 0 };
+  if (typeof progress === 'number') read = { percent: progress };
+  else if (progress && typeof progress === 'object' && 'percent' in progress) {
     const { percent, message } = progress as { percent: unknown; message?: unknown };
-    return {
+    read = {
       percent: typeof percent === 'number' ? percent : 0,
       ...(typeof message === 'string' ? { message } : {}),
     };
   }
-  return { percent: 0 };
+  if (state !== 'completed') return read;
+  // Done is 100%; a message reported at 100% is the action's final word, any earlier one is stale.
+  return read.percent >= 100 && read.message
+    ? { percent: 100, message: read.message }
+    : { percent: 100 };
 }

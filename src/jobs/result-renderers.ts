@@ -27,6 +27,31 @@ export function registerResultRenderer(action: string, renderer: ResultRenderer)
   renderers.set(action, renderer);
 }
 
+/** Renders the `details` of an action's FailureExplanation in the job page's failure panel. */
+export type FailureRenderer = (details: unknown, context: RenderContext) => string;
+
+const failureRenderers = new Map<string, FailureRenderer>();
+
+/** Registers how an action's failure details look (by its name, without variant). */
+export function registerFailureRenderer(action: string, renderer: FailureRenderer): void {
+  failureRenderers.set(action, renderer);
+}
+
+/** The failure details as HTML, '' when the action has no renderer or it throws. */
+export function renderFailureDetails(
+  action: string,
+  details: unknown,
+  context: RenderContext,
+): string {
+  const renderer = failureRenderers.get(action.split('/')[0]);
+  if (!renderer || details === undefined) return '';
+  try {
+    return renderer(details, context);
+  } catch {
+    return '';
+  }
+}
+
 export function resultRendererFor(action: string): ResultRenderer {
   const base = action.split('/')[0];
   return renderers.get(base) ?? renderGenericResult;

@@ -276,7 +276,7 @@ describe('forward action: signed deliveries to a studio service', () => {
     expect(job.failedReason).toContain('HTTP 400');
     expect(job.failedReason).toContain('shot has no camera');
     expect(receiver.to('/strict')).toHaveLength(1);
-    expect(job.logs.join('\n')).toMatch(/Delivery 1 to .*\/strict: HTTP 400/);
+    expect(job.logs.join('\n')).toMatch(/Delivery 1 \(attempt 1 of 5\) to .*\/strict: HTTP 400/);
   });
 
   it('records a slow receiver as a timeout and retries it', async () => {
@@ -325,6 +325,166 @@ describe('forward action: signed deliveries to a studio service', () => {
     await forward('down', shots.slice(2, 3));
     const again = await request(stack.url).get('/health/ready').expect(200);
     expect(again.body.details.forwarders.unstable).toEqual([]);
+  });
+});
+
+describe('a refused forward on its job page', () => {
+  let zou: ZouSimulator;
+  let stack: TestStack;
+  let receiver: Receiver;
+  let shot: ZouTask;
+
+  beforeAll(async () => {
+    receiver = new Receiver();
+    await receiver.start();
+    zou = await startZouSimulator({ seed: 22, size: 'small' });
+    stack = await startStack({
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        FORWARD_TEST_SECRET: SECRET,
+        FORWARDERS: JSON.stringify([
+          {
+            name: 'picky',
+            label: 'Picky script',
+            url: `${receiver.url}/picky`,
+            secretEnv: 'FORWARD_TEST_SECRET',
+            attempts: 2,
+            comment: true,
+          },
+        ]),
+      },
+    });
+    shot = [...zou.data.tasks.values()].find(
+      (task) => zou.data.entities.get(task.entity_id)?.type === 'Shot',
+    )!;
+  });
+  afterAll(async () => {
+    await stack.close();
+    await zou.close();
+    await receiver.close();
+  });
+
+  interface View {
+    state: string;
+    attempts: number;
+    maxAttempts: number;
+    failedReason: string | null;
+    failure: { plain: string; details: { status: number; deliveries: DeliveryRow[] } } | null;
+    progress: { percent: number; message?: string };
+    result: { deliveries: DeliveryRow[] } | null;
+    logs: string[];
+  }
+  interface DeliveryRow {
+    attempt: number;
+    runAttempt: number;
+    attemptLimit: number;
+    status: number;
+    message: string | null;
+  }
+
+  const view = async (jobId: string) =>
+    (await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'application/json')).body as View;
+  const html = async (jobId: string) =>
+    (await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'text/html')).text;
+
+  it('names the refusing forwarder with its status and answer, then numbers every retry on', async () => {
+    receiver.answer('/picky', (_d, res) =>
+      json(res, 422, { message: 'shot has no <b>camera</b>', detail: 'x'.repeat(4000) }),
+    );
+    const person = zou.data.people.supervisor;
+    const accepted = await request(stack.url)
+      .post('/actions/forward/picky')
+      .send({
+        userid: person.id,
+        useremail: person.email,
+        productionid: shot.project_id,
+        selection: [shot.id],
+        entitytype: 'shot',
+      })
+      .expect(202);
+    const jobId = accepted.body.jobId as string;
+    await stack.waitForJob(jobId);
+
+    // A 422 is not retried; the limit shown is the forwarder's own, not the queue's 5.
+    let job = await view(jobId);
+    expect(job).toMatchObject({ state: 'failed', attempts: 1, maxAttempts: 2 });
+    expect(job.failure?.plain).toContain('"Picky script" (forwarder picky');
+    expect(job.failure?.plain).toContain('HTTP 422');
+    expect(job.failure?.plain).toContain('shot has no <b>camera</b>');
+    expect(job.failure?.plain).not.toMatch(/could not be reached/);
+    expect(job.progress.percent).toBe(100);
+    expect(job.progress.message).toMatch(/^Not delivered: Picky script answered HTTP 422/);
+
+    let page = await html(jobId);
+    expect(page).toContain('<strong id="target-status">HTTP 422</strong>');
+    expect(page).toContain('shot has no &lt;b&gt;camera&lt;/b&gt;');
+    expect(page).not.toContain('<b>camera</b>');
+    expect(page).not.toContain('Kitsu (or a service it needs) could not be reached');
+    expect(page).toContain('data-ended="failed"');
+    expect(page).toContain('What happened');
+    expect(page).toMatch(/Read 1 task\(s\) from Kitsu/);
+    expect(page).toContain('<dd>1 of 2</dd>');
+
+    // The Kitsu comment names the forwarder and its answer, not Kitsu.
+    const comment = await pollUntil('the failure comment', () =>
+      [...zou.data.comments.values()].find(
+        (c) => c.object_id === shot.id && c.text.includes('Picky script'),
+      ),
+    );
+    expect(comment.text).toContain('HTTP 422');
+    expect(comment.text).not.toMatch(/could not be reached/);
+
+    // Retried from the page while the target is down (500, not JSON): two more attempts.
+    receiver.answer('/picky', (_d, res) => {
+      res.writeHead(500, { 'content-type': 'text/html' });
+      res.end('<html><body>Internal <script>boom</script> error</body></html>');
+    });
+    await request(stack.url).post(`/jobs/${jobId}/retry`).expect(202);
+    await stack.waitForJob(jobId);
+    job = await view(jobId);
+    expect(job).toMatchObject({ state: 'failed', attempts: 2, maxAttempts: 2 });
+    expect(job.failure?.details.deliveries.map((d) => [d.attempt, d.runAttempt, d.status])).toEqual(
+      [
+        [1, 1, 422],
+        [2, 1, 500],
+        [3, 2, 500],
+      ],
+    );
+    expect(job.failure?.plain).toMatch(/failed with HTTP 500 on attempt 2 of 2/);
+    page = await html(jobId);
+    expect([...page.matchAll(/<tr data-attempt="(\d+)"/g)].map((m) => m[1])).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
+    expect(page).toContain('&lt;script&gt;boom&lt;/script&gt;');
+    expect(page).not.toContain('<script>boom');
+    const logged = job.logs.filter((line) => line.startsWith('Delivery '));
+    expect(logged.map((line) => line.split(' (')[0])).toEqual([
+      'Delivery 1',
+      'Delivery 2',
+      'Delivery 3',
+    ]);
+
+    // Retried once more, now accepted: the bar ends full with the target's word.
+    receiver.answer('/picky', (_d, res) => json(res, 200, { message: 'Picked up' }));
+    await request(stack.url).post(`/jobs/${jobId}/retry`).expect(202);
+    await stack.waitForJob(jobId);
+    job = await view(jobId);
+    expect(job.state).toBe('completed');
+    expect(job.progress).toEqual({
+      percent: 100,
+      message: 'Sent 1 task(s) to Picky script (HTTP 200): Picked up',
+    });
+    expect(job.result?.deliveries.map((d) => [d.attempt, d.status])).toEqual([
+      [1, 422],
+      [2, 500],
+      [3, 500],
+      [4, 200],
+    ]);
+    page = await html(jobId);
+    expect(page).toContain('data-ended="completed"');
   });
 });
 

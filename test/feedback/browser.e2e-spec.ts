@@ -303,3 +303,138 @@ describe('render job page in a browser', () => {
     await context.close();
   });
 });
+
+/**
+ * A forward refused by the studio's own service, followed on its job page: the page names the
+ * service and shows what it answered, and a retry from the page adds attempts, never repeats one.
+ */
+describe('failed forward job page in a browser', () => {
+  const SECRET = 'forward-browser-secret-0123456789';
+  let zou: ZouSimulator;
+  let stack: TestStack;
+  let browser: Browser;
+  let receiver: http.Server;
+  let answers: Array<(res: http.ServerResponse) => void> = [];
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    receiver = http.createServer((req, res) => {
+      req.resume();
+      // The last answer repeats.
+      req.on('end', () => (answers.length > 1 ? answers.shift()! : answers[0])(res));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    zou = await startZouSimulator({ seed: 23, size: 'small' });
+    stack = await startStack({
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        FORWARDERS: JSON.stringify([
+          {
+            name: 'picky',
+            label: 'Picky script',
+            url: `${receiverUrl}/in`,
+            secret: SECRET,
+            attempts: 2,
+          },
+        ]),
+      },
+    });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    receiver?.closeAllConnections();
+    await new Promise((resolve) => receiver?.close(resolve));
+    await stack?.close();
+    await zou?.close();
+  });
+
+  const reply = (status: number, type: string, body: string) => (res: http.ServerResponse) => {
+    res.writeHead(status, { 'content-type': type });
+    res.end(body);
+  };
+
+  it("shows the target's status and message, the forwarder's limit, an ended bar, and no repeated row after a retry", async () => {
+    answers = [
+      reply(422, 'application/json', JSON.stringify({ message: 'shot has no <b>camera</b>' })),
+    ];
+    const shot = [...zou.data.tasks.values()].find(
+      (task) => zou.data.entities.get(task.entity_id)?.type === 'Shot',
+    )!;
+    const person = zou.data.people.supervisor;
+    const accepted = await fetch(`${stack.url}/actions/forward/picky`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        userid: person.id,
+        useremail: person.email,
+        productionid: shot.project_id,
+        selection: [shot.id],
+        entitytype: 'shot',
+      }),
+    });
+    expect(accepted.status).toBe(202);
+    const { jobId } = (await accepted.json()) as { jobId: string };
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/jobs/${jobId}`);
+    await page.waitForSelector('#job[data-final="true"][data-state="failed"]', { timeout: 15000 });
+    expect(await page.locator('#target-status').textContent()).toBe('HTTP 422');
+    // Shown as text, never as markup.
+    expect(await page.locator('#target-message').textContent()).toBe('shot has no <b>camera</b>');
+    expect(await page.locator('#target-message b').count()).toBe(0);
+    const plain = (await page.locator('.failure .plain').textContent())!;
+    expect(plain).toContain('"Picky script" (forwarder picky');
+    expect(plain).toContain('HTTP 422');
+    expect(plain).not.toContain('Kitsu (or a service it needs) could not be reached');
+    const attemptsFact = page.locator('.facts div', { hasText: 'Attempts' }).locator('dd');
+    expect(await attemptsFact.textContent()).toBe('1 of 2');
+    const bar = page.locator('#bar');
+    expect(await bar.getAttribute('data-ended')).toBe('failed');
+    expect(await bar.getAttribute('aria-valuenow')).toBe('100');
+    expect(await page.locator('#progress-message').textContent()).toMatch(
+      /^Not delivered: Picky script answered HTTP 422/,
+    );
+    expect(await page.locator('#what-happened li').allTextContents()).toEqual([
+      expect.stringMatching(/^Read 1 task\(s\) from Kitsu/),
+      expect.stringMatching(/^Delivery 1 \(attempt 1 of 2\) to .*: HTTP 422/),
+    ]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'forward-refused.png'), fullPage: true });
+
+    // The service is now down (500, then 500): a retry from the page makes two more attempts.
+    answers = [reply(500, 'text/plain', 'database is down')];
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.waitForSelector('#job[data-final="true"] tr[data-attempt="3"]', { timeout: 15000 });
+    expect(await page.locator('#job').getAttribute('data-state')).toBe('failed');
+    const rows = page.locator('.failure tr[data-attempt]');
+    expect(
+      await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-attempt'))),
+    ).toEqual(['1', '2', '3']);
+    expect(await page.locator('.failure .of-limit').allTextContents()).toEqual([
+      '1 of 2',
+      '1 of 2 (new run)',
+      '2 of 2',
+    ]);
+    expect(await page.locator('#target-status').textContent()).toBe('HTTP 500');
+    expect(await page.locator('#target-message').textContent()).toBe('database is down');
+    expect(await attemptsFact.textContent()).toBe('2 of 2');
+    expect(await bar.getAttribute('data-ended')).toBe('failed');
+    expect(await bar.getAttribute('aria-valuenow')).toBe('100');
+    const deliveryLines = (await page.locator('#what-happened li').allTextContents()).filter((l) =>
+      l.startsWith('Delivery '),
+    );
+    expect(deliveryLines.map((l) => l.split(' (')[0])).toEqual([
+      'Delivery 1',
+      'Delivery 2',
+      'Delivery 3',
+    ]);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, 'forward-retried-failed.png'),
+      fullPage: true,
+    });
+    await context.close();
+  });
+});

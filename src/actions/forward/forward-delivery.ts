@@ -7,10 +7,17 @@ export const SIGNATURE_HEADER = 'x-kitsu-actions-signature';
 /** How much of an answer is read at all, and how much of it is kept in the delivery log. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 export const ANSWER_HEAD_CHARS = 512;
+/** How much of a target's JSON `message` a delivery log entry keeps. */
+export const ANSWER_MESSAGE_CHARS = 500;
 
 /** One delivery attempt as kept on the job and shown on the job page. */
 export interface DeliveryAttempt {
+  /** Numbered across the whole job, retries from the page included: each number is one row. */
   attempt: number;
+  /** Attempt within its run (1 to `attemptLimit`); a retry from the page starts a new run at 1. */
+  runAttempt?: number;
+  /** The forwarder's own `attempts` setting when this attempt was made. */
+  attemptLimit?: number;
   at: string;
   /** Target URL without query string (it may carry a key of the target's own). */
   target: string;
@@ -20,6 +27,8 @@ export interface DeliveryAttempt {
   error: string | null;
   durationMs: number;
   answerHead: string;
+  /** The target's JSON `message`, when it answered with one (bounded). */
+  message?: string | null;
 }
 
 /** What the target answered, when it answered with an HTTP status. */
@@ -71,6 +80,8 @@ export async function deliver(input: {
   body: string;
   deliveryId: string;
   attempt: number;
+  runAttempt?: number;
+  attemptLimit?: number;
   timeoutMs: number;
   now?: () => number;
 }): Promise<DeliveryOutcome> {
@@ -79,6 +90,8 @@ export async function deliver(input: {
   const timestamp = Math.floor(started / 1000);
   const base = {
     attempt: input.attempt,
+    ...(input.runAttempt !== undefined ? { runAttempt: input.runAttempt } : {}),
+    ...(input.attemptLimit !== undefined ? { attemptLimit: input.attemptLimit } : {}),
     at: new Date(started).toISOString(),
     target: safeTarget(input.url),
     requestBytes: Buffer.byteLength(input.body),
@@ -106,14 +119,16 @@ export async function deliver(input: {
         json = null;
       }
     }
+    const answer: DeliveryAnswer = { status: response.status, text, json };
     const attempt: DeliveryAttempt = {
       ...base,
       status: response.status,
       error: null,
       durationMs: now() - started,
       answerHead: text.slice(0, ANSWER_HEAD_CHARS),
+      message: targetReply(answer).message?.slice(0, ANSWER_MESSAGE_CHARS) ?? null,
     };
-    return { kind: 'answered', attempt, answer: { status: response.status, text, json } };
+    return { kind: 'answered', attempt, answer };
   } catch (error) {
     const attempt: DeliveryAttempt = {
       ...base,
@@ -121,6 +136,7 @@ export async function deliver(input: {
       error: describeFailure(error, input.timeoutMs),
       durationMs: now() - started,
       answerHead: '',
+      message: null,
     };
     return { kind: 'unreachable', attempt };
   }

@@ -9,17 +9,12 @@ import type {
   ActionContext,
   ActionHandler,
   ActionJobBase,
+  FailureExplanation,
   JobOf,
   MenuEntry,
 } from '../action.types';
 import { toUnrecoverable } from '../zou-failure';
-import {
-  deliver,
-  isRetryable,
-  targetReply,
-  type DeliveryAttempt,
-  type DeliveryOutcome,
-} from './forward-delivery';
+import { deliver, isRetryable, targetReply, type DeliveryAttempt } from './forward-delivery';
 import { buildForwardPayload } from './forward-payload';
 import { FORWARD_MAX_ATTEMPTS, ForwardConfig, type Forwarder } from './forward.config';
 import { ForwarderHealth } from './forwarder-health';
@@ -56,10 +51,64 @@ declare module '../action.types' {
   }
 }
 
+/** "attempt 2 of 3" when the attempt knows its run, "" for ones kept before it did. */
+function ofLimit(attempt: DeliveryAttempt): string {
+  return attempt.runAttempt !== undefined && attempt.attemptLimit !== undefined
+    ? `attempt ${attempt.runAttempt} of ${attempt.attemptLimit}`
+    : '';
+}
+
 function describeAttempt(attempt: DeliveryAttempt): string {
   const what = attempt.status !== null ? `HTTP ${attempt.status}` : (attempt.error ?? 'failed');
-  const head = attempt.answerHead.replace(/\s+/g, ' ').trim().slice(0, 120);
-  return `Delivery ${attempt.attempt} to ${attempt.target}: ${what} in ${attempt.durationMs} ms${head ? ` (${head})` : ''}`;
+  const said = (attempt.message ?? attempt.answerHead).replace(/\s+/g, ' ').trim().slice(0, 120);
+  const run = ofLimit(attempt);
+  return `Delivery ${attempt.attempt}${run ? ` (${run})` : ''} to ${attempt.target}: ${what} in ${attempt.durationMs} ms${said ? ` (${said})` : ''}`;
+}
+
+function succeeded(attempt: DeliveryAttempt): boolean {
+  return attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
+}
+
+/**
+ * The failure reason of a delivery, as stored on the job: rebuilt from the kept attempt alone, so
+ * the job page can tell whether a job failed on its delivery (and say so in the forwarder's terms).
+ */
+export function deliveryFailureReason(label: string, attempt: DeliveryAttempt): string {
+  if (attempt.status === null)
+    return `${label} could not be reached: ${attempt.error ?? 'no answer'}`;
+  const said = attempt.message ?? attempt.answerHead.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return `${label} answered HTTP ${attempt.status}${said ? `: ${said}` : ''}`;
+}
+
+/** What the target did with a failed delivery, in plain words naming the forwarder. */
+function plainDeliveryFailure(forwarder: Forwarder, attempt: DeliveryAttempt): string {
+  const who = `The studio's own service "${forwarder.label}" (forwarder ${forwarder.name}, ${attempt.target})`;
+  const run = ofLimit(attempt);
+  const when = run ? ` on ${run}` : '';
+  if (attempt.status === null) {
+    const what = /^no answer within/.test(attempt.error ?? '')
+      ? `gave ${attempt.error}`
+      : `could not be reached (${attempt.error ?? 'no answer'})`;
+    return `${who} ${what}${when}. Kitsu itself was reached.`;
+  }
+  const verb = attempt.status >= 500 ? 'failed with' : 'refused the delivery with';
+  const said = attempt.message ? `: "${attempt.message.slice(0, 200)}"` : '';
+  return `${who} ${verb} HTTP ${attempt.status}${said}${when}. Kitsu itself was reached.`;
+}
+
+/** What the job page's failure panel shows of a failed forward (see forward.renderer.ts). */
+export interface ForwardFailureDetails {
+  forwarder: string;
+  label: string;
+  target: string;
+  /** The last answer's status; null when there was none (network error, timeout). */
+  status: number | null;
+  error: string | null;
+  message: string | null;
+  /** First characters of the last answer, for a target that answered something else than JSON. */
+  answerHead: string;
+  attemptLimit: number;
+  deliveries: DeliveryAttempt[];
 }
 
 /**
@@ -110,9 +159,64 @@ export class ForwardAction implements ActionHandler<'forward'> {
     return this.forwarders.get(data.variant)?.comment ?? false;
   }
 
+  /** The forwarder's own attempts, so BullMQ, the page and the delivery log share one limit. */
+  attemptsFor(variant: string): number | undefined {
+    return this.forwarders.get(variant)?.attempts;
+  }
+
+  explainFailure(data: JobOf<'forward'>['data'], reason: string): FailureExplanation | null {
+    const forwarder = this.forwarders.get(data.variant);
+    const deliveries = data.deliveries ?? [];
+    const last = deliveries.at(-1);
+    // Only a failure its last delivery explains: one from reading Kitsu keeps the generic words.
+    if (!forwarder || !last || succeeded(last)) return null;
+    if (deliveryFailureReason(forwarder.label, last) !== reason) return null;
+    const details: ForwardFailureDetails = {
+      forwarder: forwarder.name,
+      label: forwarder.label,
+      target: last.target,
+      status: last.status,
+      error: last.error,
+      message: last.message ?? null,
+      answerHead: last.answerHead,
+      attemptLimit: forwarder.attempts,
+      deliveries,
+    };
+    return { plain: plainDeliveryFailure(forwarder, last), details };
+  }
+
   async handle(job: JobOf<'forward'>, context: ActionContext): Promise<ForwardResult> {
     const forwarder = this.forwarders.get(job.data.variant);
     if (!forwarder) throw new UnrecoverableError(`Unknown forwarder "${job.data.variant}"`);
+    // This run's attempt; BullMQ counts from 0 again after a retry from the job page.
+    const runAttempt = job.attemptsMade + 1;
+    const final = (error: unknown) =>
+      error instanceof UnrecoverableError || runAttempt >= forwarder.attempts;
+    try {
+      return await this.run(job, context, forwarder, runAttempt);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      // The bar ends with the job: full and saying why, so it never stays at "Sending to ...".
+      if (final(error)) await context.progress(100, `Not delivered: ${reason}`);
+      else {
+        await context.progress(
+          50,
+          `Attempt ${runAttempt} of ${forwarder.attempts} failed (${reason}); trying again`,
+        );
+      }
+      // A job enqueued before its forwarder's limit was set may have more BullMQ attempts left.
+      if (final(error) && !(error instanceof UnrecoverableError))
+        throw new UnrecoverableError(reason);
+      throw error;
+    }
+  }
+
+  private async run(
+    job: JobOf<'forward'>,
+    context: ActionContext,
+    forwarder: Forwarder,
+    runAttempt: number,
+  ): Promise<ForwardResult> {
     const { taskIds, projectId } = job.data.request;
     const jobId = formatJobId(job.queueName, job.id!);
 
@@ -125,6 +229,11 @@ export class ForwardAction implements ActionHandler<'forward'> {
       (forwarder.entityTypes as string[]).includes(t.entityType.toLowerCase());
     const tasks = selection.tasks.filter(fits);
     const skipped = selection.tasks.filter((t) => !fits(t)).map((t) => t.task.id);
+    await context.log(
+      `Read ${selection.tasks.length} task(s) from Kitsu` +
+        (selection.missing.length ? `, ${selection.missing.length} not found` : '') +
+        (skipped.length ? `, ${skipped.length} of another entity type left out` : ''),
+    );
     if (!tasks.length) {
       throw new UnrecoverableError(
         `Nothing to send to ${forwarder.label}: none of the selected tasks fits it` +
@@ -132,7 +241,9 @@ export class ForwardAction implements ActionHandler<'forward'> {
       );
     }
 
-    const attemptNumber = job.attemptsMade + 1;
+    const earlier = job.data.deliveries ?? [];
+    // Numbered on from the last kept attempt, so a retry from the page adds rows, never repeats one.
+    const attempt = (earlier.at(-1)?.attempt ?? 0) + 1;
     const body = JSON.stringify(
       buildForwardPayload({
         forwarder,
@@ -144,35 +255,38 @@ export class ForwardAction implements ActionHandler<'forward'> {
         sentAt: new Date(),
       }),
     );
-    await context.progress(50, `Sending to ${forwarder.label}`);
+    await context.progress(
+      50,
+      `Sending ${tasks.length} task(s) to ${forwarder.label} (attempt ${runAttempt} of ${forwarder.attempts})`,
+    );
     const outcome = await deliver({
       url: forwarder.url,
       secret: forwarder.secret,
       body,
       deliveryId: jobId,
-      attempt: attemptNumber,
+      attempt,
+      runAttempt,
+      attemptLimit: forwarder.attempts,
       timeoutMs: forwarder.timeoutMs,
     });
-    const deliveries = [...(job.data.deliveries ?? []), outcome.attempt].slice(-MAX_DELIVERY_LOG);
+    const deliveries = [...earlier, outcome.attempt].slice(-MAX_DELIVERY_LOG);
     // Kept on the job before deciding anything, so every attempt's story survives a retry.
     await job.updateData({ ...job.data, deliveries });
     await context.log(describeAttempt(outcome.attempt));
 
-    if (
-      outcome.kind === 'answered' &&
-      outcome.answer.status >= 200 &&
-      outcome.answer.status < 300
-    ) {
+    if (succeeded(outcome.attempt) && outcome.kind === 'answered') {
       await this.health.recordSuccess(forwarder.name);
       const reply = targetReply(outcome.answer);
       const extra = [
         skipped.length ? `${skipped.length} skipped (wrong entity type)` : '',
         selection.missing.length ? `${selection.missing.length} not found in Kitsu` : '',
       ].filter(Boolean);
+      const summary =
+        `Sent ${tasks.length} task(s) to ${forwarder.label} (HTTP ${outcome.answer.status})` +
+        (extra.length ? `, ${extra.join(', ')}` : '');
+      await context.progress(100, reply.message ? `${summary}: ${reply.message}` : summary);
       return {
-        summary:
-          `Sent ${tasks.length} task(s) to ${forwarder.label} (HTTP ${outcome.answer.status})` +
-          (extra.length ? `, ${extra.join(', ')}` : ''),
+        summary,
         forwarder: forwarder.name,
         deliveryId: jobId,
         status: outcome.answer.status,
@@ -184,25 +298,9 @@ export class ForwardAction implements ActionHandler<'forward'> {
         deliveries,
       };
     }
-    return this.fail(forwarder, outcome, attemptNumber);
-  }
-
-  private async fail(
-    forwarder: Forwarder,
-    outcome: DeliveryOutcome,
-    attemptNumber: number,
-  ): Promise<never> {
-    const reason =
-      outcome.kind === 'unreachable'
-        ? `${forwarder.label} could not be reached: ${outcome.attempt.error}`
-        : `${forwarder.label} answered HTTP ${outcome.answer.status}` +
-          (targetReply(outcome.answer).message
-            ? `: ${targetReply(outcome.answer).message}`
-            : outcome.attempt.answerHead
-              ? `: ${outcome.attempt.answerHead.slice(0, 200)}`
-              : '');
+    const reason = deliveryFailureReason(forwarder.label, outcome.attempt);
     await this.health.recordFailure(forwarder.name, reason);
-    if (isRetryable(outcome) && attemptNumber < forwarder.attempts) throw new Error(reason);
+    if (isRetryable(outcome) && runAttempt < forwarder.attempts) throw new Error(reason);
     // A 4xx will not change by sending the same thing again; nor will a forwarder's last attempt.
     throw new UnrecoverableError(reason);
   }
