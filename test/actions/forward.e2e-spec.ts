@@ -485,6 +485,13 @@ describe('a refused forward on its job page', () => {
     ]);
     page = await html(jobId);
     expect(page).toContain('data-ended="completed"');
+    // One delivery id per run: automatic retries repeat it, a retry from the page is a new one.
+    expect(receiver.to('/picky').map((d) => d.headers['x-kitsu-actions-delivery'])).toEqual([
+      jobId,
+      `${jobId}-r2`,
+      `${jobId}-r2`,
+      `${jobId}-r3`,
+    ]);
   });
 });
 

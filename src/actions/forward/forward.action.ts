@@ -244,12 +244,13 @@ export class ForwardAction implements ActionHandler<'forward'> {
     const earlier = job.data.deliveries ?? [];
     // Numbered on from the last kept attempt, so a retry from the page adds rows, never repeats one.
     const attempt = (earlier.at(-1)?.attempt ?? 0) + 1;
+    const deliveryId = deliveryIdOf(jobId, earlier, runAttempt);
     const body = JSON.stringify(
       buildForwardPayload({
         forwarder,
         data: job.data,
         jobId,
-        deliveryId: jobId,
+        deliveryId,
         tasks,
         missing: selection.missing,
         sentAt: new Date(),
@@ -263,7 +264,7 @@ export class ForwardAction implements ActionHandler<'forward'> {
       url: forwarder.url,
       secret: forwarder.secret,
       body,
-      deliveryId: jobId,
+      deliveryId,
       attempt,
       runAttempt,
       attemptLimit: forwarder.attempts,
@@ -288,7 +289,7 @@ export class ForwardAction implements ActionHandler<'forward'> {
       return {
         summary,
         forwarder: forwarder.name,
-        deliveryId: jobId,
+        deliveryId,
         status: outcome.answer.status,
         message: reply.message,
         url: reply.url,
@@ -313,3 +314,17 @@ export class ForwarderHealthModule {}
 
 @Module({ imports: [ForwarderHealthModule], providers: [ForwardAction] })
 export class ForwardModule {}
+
+/**
+ * The delivery id a receiver drops repeats by: one per run, so BullMQ's automatic retries of a run
+ * are the same delivery, while a retry from the job page (a person asking again) is a new one.
+ */
+export function deliveryIdOf(
+  jobId: string,
+  earlier: ReadonlyArray<{ runAttempt?: number }>,
+  runAttempt: number,
+): string {
+  const runsBefore = earlier.filter((attempt) => attempt.runAttempt === 1).length;
+  const run = runAttempt === 1 ? runsBefore + 1 : Math.max(runsBefore, 1);
+  return run <= 1 ? jobId : `${jobId}-r${run}`;
+}
