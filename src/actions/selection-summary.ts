@@ -25,8 +25,7 @@ export function summarizeSelection(tasks: readonly ResolvedTask[]): SelectionIte
     taskId: resolved.task.id,
     projectId: resolved.project.id,
     // An episode's own page takes no episode segment; everything under one does (TV shows).
-    episodeId:
-      resolved.entityType !== 'Episode' && resolved.episode ? resolved.episode.id : null,
+    episodeId: resolved.entityType !== 'Episode' && resolved.episode ? resolved.episode.id : null,
     entity: { id: resolved.entity.id, name: resolved.entity.name, type: resolved.entityType },
     taskType: { id: resolved.taskType.id, name: resolved.taskType.name },
     sequenceName:
@@ -41,7 +40,9 @@ export function selectionField(tasks: readonly ResolvedTask[]): { selection: Sel
 
 /** What a person calls the task: "SQ01 / SH010 · Animation". */
 export function selectionItemLabel(item: SelectionItem): string {
-  const entity = item.sequenceName ? `${item.sequenceName} / ${item.entity.name}` : item.entity.name;
+  const entity = item.sequenceName
+    ? `${item.sequenceName} / ${item.entity.name}`
+    : item.entity.name;
   return `${entity} · ${item.taskType.name}`;
 }
 

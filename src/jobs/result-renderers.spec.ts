@@ -21,7 +21,11 @@ describe('result renderers', () => {
     expect(generic).toContain('<span class="k">n</span> <span class="v-number">3</span>');
     expect(generic).toContain('Raw JSON');
     // The Selection panel lists the names: the tree does not repeat them.
-    const named = renderResult('nobody-registered', { n: 1, selection: [{ taskId: 't' }] }, context);
+    const named = renderResult(
+      'nobody-registered',
+      { n: 1, selection: [{ taskId: 't' }] },
+      context,
+    );
     expect(named).not.toContain('<span class="k">selection</span>');
   });
 

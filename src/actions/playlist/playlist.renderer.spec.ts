@@ -39,19 +39,16 @@ describe('playlist result on the job page', () => {
     expect(html).toContain('1 more not listed here');
   });
 
-  it('without KITSU_URL, takes Kitsu from the playlist link; without either, names only', () => {
-    const viaClick = renderPlaylistResult(
-      { playlists: [playlist] },
-      { kitsuUrl: null, jobId: 'playlist.1' },
-    );
-    expect(viaClick).toContain('src="https://click.test/api/pictures/thumbnails/preview-files/pf2.png"');
+  it('without KITSU_URL, names each shot without picture or link (the page lets in no other origin)', () => {
     const bare = renderPlaylistResult(
-      { playlists: [{ ...playlist, url: null }] },
+      { playlists: [playlist] },
       { kitsuUrl: null, jobId: 'playlist.1' },
     );
     expect(bare).not.toContain('<img');
     expect(bare).toContain('<strong>SQ01 / SH020</strong>');
-    expect(bare).not.toContain('Open in Kitsu');
+    expect(bare).not.toContain('/shots/e2');
+    // The action made the playlist link with the click's server: it still opens.
+    expect(bare).toContain('Open in Kitsu');
   });
 
   it('ignores entries of another shape', () => {

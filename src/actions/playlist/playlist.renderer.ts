@@ -11,14 +11,6 @@ export function kitsuThumbnailUrl(kitsuUrl: string, previewFileId: string): stri
   return `${kitsuUrl}/api/pictures/thumbnails/preview-files/${encodeURIComponent(previewFileId)}.png`;
 }
 
-/** Kitsu's base URL: KITSU_URL, else the one the playlist link was made with (the click's server). */
-function kitsuBaseOf(playlist: Partial<PlaylistOutcome>, context: RenderContext): string | null {
-  if (context.kitsuUrl) return context.kitsuUrl;
-  if (typeof playlist.url !== 'string' || !/^https?:\/\//i.test(playlist.url)) return null;
-  const at = playlist.url.indexOf('/productions/');
-  return at > 0 ? playlist.url.slice(0, at) : null;
-}
-
 function isEntry(value: unknown): value is AddedEntry {
   const entry = value as Partial<AddedEntry> | null;
   return (
@@ -29,7 +21,9 @@ function isEntry(value: unknown): value is AddedEntry {
 }
 
 function shotCard(entry: AddedEntry, playlist: Partial<PlaylistOutcome>, base: string | null) {
-  const name = entry.sequenceName ? `${entry.sequenceName} / ${entry.entityName}` : entry.entityName;
+  const name = entry.sequenceName
+    ? `${entry.sequenceName} / ${entry.entityName}`
+    : entry.entityName;
   const type = typeof entry.entityType === 'string' ? entry.entityType : 'shot';
   const href =
     base && typeof playlist.projectId === 'string'
@@ -52,7 +46,8 @@ function shotCard(entry: AddedEntry, playlist: Partial<PlaylistOutcome>, base: s
 }
 
 function playlistCard(p: Partial<PlaylistOutcome>, context: RenderContext): string {
-  const base = kitsuBaseOf(p, context);
+  // Only KITSU_URL: the page's security policy lets pictures in from that origin alone.
+  const base = context.kitsuUrl;
   const entries = Array.isArray(p.entries) ? p.entries.filter(isEntry) : [];
   const added = typeof p.added === 'number' ? p.added : entries.length;
   const open =

@@ -21,7 +21,9 @@ describe('notify result on the job page', () => {
       },
       { kitsuUrl: 'https://kitsu.test', jobId: 'custom.1' },
     );
-    expect(html).toContain('<blockquote class="comment-text">Lighting &lt;notes&gt; ready</blockquote>');
+    expect(html).toContain(
+      '<blockquote class="comment-text">Lighting &lt;notes&gt; ready</blockquote>',
+    );
     expect(html).toContain('Commented on 3 task(s)');
     expect(html).toContain(
       '<a href="https://kitsu.test/productions/p/episodes/ep/shots/tasks/t1" target="_blank" rel="noopener">SQ01 / SH1 · Lighting</a>',
@@ -33,7 +35,10 @@ describe('notify result on the job page', () => {
   });
 
   it('copes with an old or empty result', () => {
-    const html = renderNotifyResult({ summary: '0 task(s) commented' }, { kitsuUrl: null, jobId: 'x' });
+    const html = renderNotifyResult(
+      { summary: '0 task(s) commented' },
+      { kitsuUrl: null, jobId: 'x' },
+    );
     expect(html).toContain('No task was commented');
   });
 });

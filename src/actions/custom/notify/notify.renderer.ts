@@ -20,7 +20,9 @@ export function renderNotifyResult(raw: unknown, context: RenderContext): string
       : '';
   const row = (taskId: string) => {
     const item = names.get(taskId);
-    const label = item ? escapeHtml(selectionItemLabel(item)) : `<code>${escapeHtml(taskId)}</code>`;
+    const label = item
+      ? escapeHtml(selectionItemLabel(item))
+      : `<code>${escapeHtml(taskId)}</code>`;
     const href =
       item && context.kitsuUrl
         ? kitsuTaskUrl(
