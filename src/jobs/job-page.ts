@@ -98,7 +98,7 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
     const sequence = item.sequenceName
       ? `<span class="muted">${escapeHtml(item.sequenceName)} / </span>`
       : '';
-    return `<tr data-task-id="${escapeHtml(item.taskId)}"><td>${sequence}${link(kitsuUrl && kitsuEntityUrl(kitsuUrl, place, type, item.entity.id), item.entity.name)}</td><td class="muted">${escapeHtml(type)}</td><td>${link(kitsuUrl && kitsuTaskTypeUrl(kitsuUrl, place, type, item.taskType.id), item.taskType.name)}</td><td>${link(kitsuUrl && kitsuTaskUrl(kitsuUrl, place, type, item.taskId), 'Open task')}</td></tr>`;
+    return `<tr data-selected-task="${escapeHtml(item.taskId)}"><td>${sequence}${link(kitsuUrl && kitsuEntityUrl(kitsuUrl, place, type, item.entity.id), item.entity.name)}</td><td class="muted">${escapeHtml(type)}</td><td>${link(kitsuUrl && kitsuTaskTypeUrl(kitsuUrl, place, type, item.taskType.id), item.taskType.name)}</td><td>${link(kitsuUrl && kitsuTaskUrl(kitsuUrl, place, type, item.taskId), 'Open task')}</td></tr>`;
   };
   // Results name at most MAX_SELECTION_ITEMS tasks, and only those Kitsu knows.
   const unnamed = count - items.length;

@@ -125,7 +125,9 @@ describe('playlist job page in a browser', () => {
     );
     // The Selection panel names the selected shots.
     for (const task of tasks) {
-      expect(await page.locator(`table.selection tr[data-task-id="${task.id}"]`).count()).toBe(1);
+      expect(
+        await page.locator(`table.selection tr[data-selected-task="${task.id}"]`).count(),
+      ).toBe(1);
     }
     expect(thumbnailsServed.length).toBeGreaterThanOrEqual(tasks.length);
     await context.close();
