@@ -37,7 +37,7 @@ export function configureHttp(
   express_.set('etag', false);
   // Whose X-Forwarded-For is believed decides the address rate limits and the board allowlist see.
   express_.set('trust proxy', edge.trustProxy);
-  const headers = [securityHeaders(config.HSTS_MAX_AGE), ...extraHeaders];
+  const headers = [securityHeaders(config.HSTS_MAX_AGE, config.KITSU_URL), ...extraHeaders];
   for (const middleware of headers) express_.use(middleware);
 
   express_.use((req: Request, res: Response, next: NextFunction) => {
@@ -85,7 +85,9 @@ export interface ConfiguredHttp {
  * plugins, no framing by other sites, and forms post only back here. HSTS only with HSTS_MAX_AGE:
  * it would bind Kitsu and everything else on the host name to HTTPS, not just us.
  */
-function securityHeaders(hstsMaxAge: number) {
+function securityHeaders(hstsMaxAge: number, kitsuUrl: string | undefined) {
+  // Job pages show Kitsu's preview thumbnails (playlists), fetched with the person's Kitsu session.
+  const kitsuPictures = kitsuUrl ? [new URL(kitsuUrl).origin] : [];
   return helmet({
     strictTransportSecurity:
       hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: false } : false,
@@ -95,7 +97,7 @@ function securityHeaders(hstsMaxAge: number) {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'", "'unsafe-inline'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
+        imgSrc: ["'self'", 'data:', ...kitsuPictures],
         fontSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],

@@ -2,7 +2,7 @@ import type { ForwarderState } from '../actions/forward/forwarder-health';
 import { escapeHtml, page } from '../http/html';
 import { kitsuEntityUrl, kitsuTaskTypeUrl, kitsuTaskUrl } from './kitsu-links';
 import { renderFailureDetails, renderResult, summaryOf } from './result-renderers';
-import type { SelectionItem } from './selection-summary';
+import { MAX_SELECTION_ITEMS, type SelectionItem } from './selection-summary';
 import { FINAL_STATES, type JobSummary, type JobView } from './jobs.service';
 
 export interface JobPageOptions {
@@ -84,7 +84,11 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
   if (!items) {
     // The tasks' own entity types (learnt at intake), never Kitsu's page guess `entitytype`.
     const types = job.entityTypes?.length ? ` · ${escapeHtml(job.entityTypes.join(', '))}` : '';
-    return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection</h2><p>${count} task(s)${types}. <span class="muted">Names appear when the action has read them from Kitsu.</span></p></section>`;
+    // Names come with the result; a job still at work may yet bring them, an ended one will not.
+    const note = FINAL_STATES.includes(job.state)
+      ? ''
+      : ' <span class="muted">Names appear when the action has read them from Kitsu.</span>';
+    return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection</h2><p>${count} task(s)${types}.${note}</p></section>`;
   }
   const link = (href: string | null, label: string) =>
     href
@@ -93,9 +97,18 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
   const row = (item: SelectionItem) => {
     const place = { projectId: item.projectId, episodeId: item.episodeId };
     const type = item.entity.type;
-    return `<tr><td>${link(kitsuUrl && kitsuEntityUrl(kitsuUrl, place, type, item.entity.id), item.entity.name)}</td><td class="muted">${escapeHtml(type)}</td><td>${link(kitsuUrl && kitsuTaskTypeUrl(kitsuUrl, place, type, item.taskType.id), item.taskType.name)}</td><td>${link(kitsuUrl && kitsuTaskUrl(kitsuUrl, place, type, item.taskId), 'Open task')}</td></tr>`;
+    const sequence = item.sequenceName
+      ? `<span class="muted">${escapeHtml(item.sequenceName)} / </span>`
+      : '';
+    return `<tr data-selected-task="${escapeHtml(item.taskId)}"><td>${sequence}${link(kitsuUrl && kitsuEntityUrl(kitsuUrl, place, type, item.entity.id), item.entity.name)}</td><td class="muted">${escapeHtml(type)}</td><td>${link(kitsuUrl && kitsuTaskTypeUrl(kitsuUrl, place, type, item.taskType.id), item.taskType.name)}</td><td>${link(kitsuUrl && kitsuTaskUrl(kitsuUrl, place, type, item.taskId), 'Open task')}</td></tr>`;
   };
-  return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection <span class="muted">${count} task(s)</span></h2>
+  // Results name at most MAX_SELECTION_ITEMS tasks, and only those Kitsu knows.
+  const unnamed = count - items.length;
+  const more =
+    unnamed > 0
+      ? `<p class="muted">${unnamed} more task(s) not listed: not found in Kitsu${count > MAX_SELECTION_ITEMS ? `, or beyond the first ${MAX_SELECTION_ITEMS}` : ''}.</p>`
+      : '';
+  return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection <span class="muted">${count} task(s)</span></h2>${more}
 <table class="selection"><thead><tr><th scope="col">Entity</th><th scope="col">Type</th><th scope="col">Task type</th><th scope="col">Task</th></tr></thead><tbody>${items.map(row).join('')}</tbody></table></section>`;
 }
 
@@ -165,9 +178,15 @@ ${job.logs.length && job.state !== 'failed' ? `<details class="panel"><summary>L
  * page goes there once when the job completes, and this button stays for browsers that block it.
  */
 function openButton(job: JobView): string {
-  const result = job.result as { openUrl?: unknown } | null;
+  const result = job.result as { openUrl?: unknown; links?: unknown } | null;
   if (job.state !== 'completed' || !result || typeof result.openUrl !== 'string') return '';
-  return `<p><a id="open-url" class="button" href="${escapeHtml(result.openUrl)}">Open</a></p>`;
+  const openUrl = result.openUrl;
+  // Labelled by what it opens when the result says (launch `links`).
+  const link = Array.isArray(result.links)
+    ? (result.links as Array<{ url?: unknown; label?: unknown }>).find((l) => l?.url === openUrl)
+    : undefined;
+  const label = typeof link?.label === 'string' && link.label ? `Open ${link.label}` : 'Open';
+  return `<p><a id="open-url" class="button" href="${escapeHtml(openUrl)}">${escapeHtml(label)}</a></p>`;
 }
 
 /**
@@ -240,6 +259,10 @@ const JOB_CSS = `
 .v-boolean{font-style:italic}summary{cursor:pointer}.raw{margin-top:.8rem}
 .log{margin:.4rem 0;padding-left:1.2rem;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}
 ol.log{padding-left:2.2rem}
+.launch-links{list-style:none;margin:.6rem 0;padding:0;display:flex;flex-direction:column;align-items:flex-start;gap:.4rem}
+.shots{list-style:none;margin:.6rem 0 0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:.6rem}
+.shots li{border:1px solid var(--border);border-radius:4px;padding:.3rem;font-size:.9rem}
+.shots img{display:block;width:100%;aspect-ratio:16/9;object-fit:cover;background:var(--bg);border-radius:2px}
 .filter{margin-bottom:1rem}.filter input{font:inherit;padding:.3rem .5rem;border:1px solid var(--border);border-radius:4px;background:var(--panel);color:var(--text)}
 @media (prefers-color-scheme:dark){.state-completed{background:#00a35c}}
 @media (prefers-reduced-motion:reduce){.bar span{transition:none}}

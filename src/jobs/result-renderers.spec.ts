@@ -20,6 +20,13 @@ describe('result renderers', () => {
     expect(generic).toContain('<p class="summary">All &lt;good&gt;</p>');
     expect(generic).toContain('<span class="k">n</span> <span class="v-number">3</span>');
     expect(generic).toContain('Raw JSON');
+    // The Selection panel lists the names: the tree does not repeat them.
+    const named = renderResult(
+      'nobody-registered',
+      { n: 1, selection: [{ taskId: 't' }] },
+      context,
+    );
+    expect(named).not.toContain('<span class="k">selection</span>');
   });
 
   it('falls back to the generic view when a renderer throws', () => {
@@ -86,13 +93,13 @@ describe('Kitsu links and selection names', () => {
       taskType: { id: 'tt', name: 'Anim' },
     };
     expect(selectionFromResult({ selection: [item, { junk: true }] })).toEqual([
-      { ...item, episodeId: null },
+      { ...item, episodeId: null, sequenceName: null },
     ]);
     expect(
       selectionFromResult({
         tasks: [{ id: 't', project: { id: 'p' }, entity: item.entity, taskType: item.taskType }],
       }),
-    ).toEqual([{ ...item, episodeId: null }]);
+    ).toEqual([{ ...item, episodeId: null, sequenceName: null }]);
     expect(selectionFromResult({ nothing: 1 })).toBeNull();
   });
 

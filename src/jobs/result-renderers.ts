@@ -69,10 +69,19 @@ export function renderResult(action: string, result: unknown, context: RenderCon
   }
 }
 
-/** Any result: its `summary` line if it has one, then a readable tree with a raw JSON toggle. */
+/**
+ * Any result: its `summary` line if it has one, then a readable tree with a raw JSON toggle. The
+ * tree leaves out `summary` and `selection`, which the page already shows (lead, Selection panel).
+ */
 export function renderGenericResult(result: unknown): string {
   const summary = summaryOf(result);
-  return `${summary ? `<p class="summary">${escapeHtml(summary)}</p>` : ''}${renderTree(result)}${renderRawJson(result)}`;
+  return `${summary ? `<p class="summary">${escapeHtml(summary)}</p>` : ''}${renderTree(withoutShown(result))}${renderRawJson(result)}`;
+}
+
+function withoutShown(result: unknown): unknown {
+  if (!result || typeof result !== 'object' || Array.isArray(result)) return result;
+  const { summary: _summary, selection: _selection, ...rest } = result as Record<string, unknown>;
+  return rest;
 }
 
 /** The `summary` field convention: one short sentence about the outcome. */

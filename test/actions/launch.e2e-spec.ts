@@ -47,7 +47,12 @@ describe('launch action against the Zou simulator', () => {
     const job = await request(stack.url)
       .get(`/jobs/${accepted.body.jobId}`)
       .set('Accept', 'application/json');
-    return job.body as { state: string; result: Record<string, unknown>; failedReason: string };
+    return job.body as {
+      state: string;
+      result: Record<string, unknown>;
+      failedReason: string;
+      selection: Array<{ taskId: string }> | null;
+    };
   }
 
   it('refuses a launcher that is not configured', async () => {
@@ -66,7 +71,9 @@ describe('launch action against the Zou simulator', () => {
     expect(first.searchParams.get('project')).toBe(
       zou.data.projects.get(shots[0].project_id)!.name,
     );
+    // A desktop tool's link leaves the job page in place: the first opens by itself.
     expect(job.result.openUrl).toBe(urls[0]);
+    expect(job.selection?.map((item) => item.taskId)).toEqual(shots.map((t) => t.id));
   });
 
   it('rv: a baked rvlink whose previews follow their kind (movie or picture)', async () => {
@@ -94,5 +101,16 @@ describe('launch action against the Zou simulator', () => {
     const job = await launch('wiki', shots.slice(0, 1));
     expect(job.result.urls).toEqual([expect.stringMatching(/^https:\/\/wiki\.studio\.example\//)]);
     expect(job.result.summary).toMatch(/Studio wiki page: 1 link\(s\) for 1 task\(s\)/);
+    expect(job.result.openUrl).toBe((job.result.urls as string[])[0]);
+  });
+
+  it('wiki: web pages of several tasks open from their buttons, none by itself', async () => {
+    const job = await launch('wiki', shots.slice(0, 2));
+    expect(job.result.urls).toHaveLength(2);
+    expect(job.result.openUrl).toBeNull();
+    expect(job.result.links).toEqual([
+      expect.objectContaining({ taskIds: [shots[0].id] }),
+      expect.objectContaining({ taskIds: [shots[1].id] }),
+    ]);
   });
 });

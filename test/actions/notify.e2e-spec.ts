@@ -39,6 +39,14 @@ describe('notify (the worked example of a studio action) against the Zou simulat
     const job = await request(stack.url).get(`/jobs/${accepted.body.jobId}`);
     expect(job.body.state).toBe('completed');
     expect(job.body.result.commented).toEqual(tasks.map((t) => t.id));
+    // Names for the job page's Selection panel, read once the comments are posted.
+    expect(job.body.result.text).toBe('Lighting notes ready');
+    expect(
+      (job.body.selection as Array<{ taskId: string; entity: { name: string } }>).map((item) => [
+        item.taskId,
+        item.entity.name,
+      ]),
+    ).toEqual(tasks.map((t) => [t.id, zou.data.entities.get(t.entity_id)!.name]));
     for (const [index, task] of tasks.entries()) {
       const comments = [...zou.data.comments.values()].filter((c) => c.object_id === task.id);
       expect(comments).toHaveLength(1);

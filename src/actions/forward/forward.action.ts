@@ -4,6 +4,7 @@ import { ENV, type Env } from '../../config/config.module';
 import { validateEnv } from '../../config/validate-env';
 import { formatJobId } from '../../jobs/job-id';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import { selectionField } from '../selection-summary';
 import { KitsuAction } from '../action.decorator';
 import type {
   ActionContext,
@@ -297,6 +298,7 @@ export class ForwardAction implements ActionHandler<'forward'> {
         skipped,
         missing: selection.missing,
         deliveries,
+        ...selectionField(selection.tasks),
       };
     }
     const reason = deliveryFailureReason(forwarder.label, outcome.attempt);

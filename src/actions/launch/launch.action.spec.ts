@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, validateEnv } from '../../config/validate-env';
 import type { ResolvedTask } from '../../zou/selection-resolver';
-import { buildLaunchUrls, previewFileUrl } from './launch.action';
+import { buildLaunchLinks, buildLaunchUrls, previewFileUrl } from './launch.action';
 import { LaunchConfig, type Launcher } from './launch.config';
 
 const EXAMPLES = readFileSync(join(__dirname, '../../../config/launchers.example.json'), 'utf8');
@@ -148,6 +148,34 @@ describe('launch templates', () => {
       'SH 01 «ça»',
     ]);
     expect(url.searchParams.get('task')).toBe('t1');
+  });
+});
+
+describe('launch links: what each URL opens', () => {
+  const shipped = launchers({ LAUNCHERS: EXAMPLES });
+  const base = 'https://kitsu.test';
+
+  it('labels a per-task URL with its task, and a whole-selection URL with the count', () => {
+    const tasks = [shotTask(1, 'pv1'), shotTask(2, 'pv2')];
+    const perTask = buildLaunchLinks(shipped.get('wiki')!, tasks, base, 'a@b.c');
+    expect(perTask.map((link) => [link.label, link.taskIds])).toEqual([
+      ['SQ 01/../etc / SH 01 «ça» · Animação & Layout', ['t1']],
+      ['SQ 01/../etc / SH 02 «ça» · Animação & Layout', ['t2']],
+    ]);
+    const [whole, ...none] = buildLaunchLinks(shipped.get('rv')!, tasks, base, 'a@b.c');
+    expect(none).toEqual([]);
+    expect(whole).toMatchObject({ label: '2 tasks', taskIds: ['t1', 't2'] });
+  });
+
+  it('tasks giving the same URL share one link, named once', () => {
+    const launcher = launchers({
+      LAUNCHERS: JSON.stringify([{ name: 'shot', url: 'https://tool.test/{shot}' }]),
+    }).get('shot')!;
+    const twin = { ...shotTask(1, null), task: { id: 't9' } } as unknown as ResolvedTask;
+    const links = buildLaunchLinks(launcher, [shotTask(1, null), twin], base, 'a@b.c');
+    expect(links).toHaveLength(1);
+    expect(links[0].taskIds).toEqual(['t1', 't9']);
+    expect(links[0].label).toBe('SQ 01/../etc / SH 01 «ça» · Animação & Layout');
   });
 });
 

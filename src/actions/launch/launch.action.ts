@@ -7,6 +7,7 @@ import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolv
 import { ZouClient } from '../../zou/zou.client';
 import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, JobOf, MenuEntry } from '../action.types';
+import { selectionItemLabel, summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
 import { LaunchConfig, type Launcher } from './launch.config';
 import {
@@ -16,17 +17,38 @@ import {
   type SelectionField,
   type TaskValues,
 } from './launch-template';
+// The job page shows launch results with this renderer.
+import './launch.renderer';
+
+/** One URL of a launch and what it opens, for its button on the job page. */
+export interface LaunchLink {
+  url: string;
+  /** "SQ01 / SH010 · Animation", or for a whole-selection URL "3 tasks". */
+  label: string;
+  /** The tasks it opens, in selection order. */
+  taskIds: string[];
+}
 
 export interface LaunchResult {
   summary: string;
   launcher: string;
+  /** The launcher's label, what the buttons say they open with. */
+  launcherLabel?: string;
   /** One per selected task, or one for the selection when the template uses a selection field. */
   urls: string[];
-  /** The URL the job page navigates to when the job completes (the first one). */
+  /** The same URLs, each with what it opens (jobs queued before this field have only `urls`). */
+  links?: LaunchLink[];
+  /**
+   * The URL the job page goes to by itself when the job completes: the only one, or the first
+   * when it is a desktop tool's (non-web) scheme, which the browser hands over without leaving
+   * the page. Web URLs of several tasks are opened one by one from their buttons instead.
+   */
   openUrl: string | null;
   /** Tasks of an entity type the launcher does not take. */
   skipped: string[];
   missing: string[];
+  /** Names of the selected tasks, for the job page. */
+  selection?: SelectionItem[];
 }
 
 declare module '../action.types' {
@@ -109,6 +131,22 @@ export function buildLaunchUrls(
   personEmail: string,
   previewExtensions: ReadonlyMap<string, string> = new Map(),
 ): string[] {
+  return buildLaunchLinks(launcher, tasks, kitsuBase, personEmail, previewExtensions).map(
+    (link) => link.url,
+  );
+}
+
+/**
+ * The URL(s) of a launcher with what each opens: one per task (tasks giving the same URL share
+ * it, their names joined), or one for the whole selection.
+ */
+export function buildLaunchLinks(
+  launcher: Launcher,
+  tasks: ResolvedTask[],
+  kitsuBase: string,
+  personEmail: string,
+  previewExtensions: ReadonlyMap<string, string> = new Map(),
+): LaunchLink[] {
   const values = tasks.map((t) => {
     const base = taskValues(t, kitsuBase, personEmail, previewExtensions);
     const working = launcher.pathTemplate ? fillPathTemplate(launcher.pathTemplate, base) : '';
@@ -119,10 +157,37 @@ export function buildLaunchUrls(
     preview_file_ids: values.map((v) => v.preview_file_id).filter(Boolean),
     task_ids: values.map((v) => v.task_id),
   };
-  const urls = launcher.compiled.perSelection
-    ? [fillUrlTemplate(launcher.compiled, values[0] ?? {}, selection)]
-    : values.map((v) => fillUrlTemplate(launcher.compiled, v, selection));
-  return [...new Set(urls)];
+  if (launcher.compiled.perSelection) {
+    const url = fillUrlTemplate(launcher.compiled, values[0] ?? {}, selection);
+    const label = tasks.length === 1 ? taskLabel(tasks[0]) : `${tasks.length} tasks`;
+    return [{ url, label, taskIds: tasks.map((t) => t.task.id) }];
+  }
+  const byUrl = new Map<string, { labels: string[]; taskIds: string[] }>();
+  values.forEach((v, index) => {
+    const url = fillUrlTemplate(launcher.compiled, v, selection);
+    const link = byUrl.get(url) ?? { labels: [], taskIds: [] };
+    const label = taskLabel(tasks[index]);
+    if (!link.labels.includes(label)) link.labels.push(label);
+    link.taskIds.push(v.task_id);
+    byUrl.set(url, link);
+  });
+  return [...byUrl].map(([url, link]) => ({
+    url,
+    label: link.labels.join(', '),
+    taskIds: link.taskIds,
+  }));
+}
+
+/** "SQ01 / SH010 · Animation": what a person calls the task. */
+function taskLabel(resolved: ResolvedTask): string {
+  const [item] = summarizeSelection([resolved]);
+  return selectionItemLabel(item);
+}
+
+/** Web pages replace the job page when opened; a desktop tool's scheme leaves it in place. */
+function opensInPlace(url: string): boolean {
+  const scheme = schemeOf(url);
+  return scheme !== null && scheme !== 'http' && scheme !== 'https';
 }
 
 /** Opens a player, a DCC or an asset manager at the selection's context through a URL. */
@@ -183,9 +248,10 @@ export class LaunchAction implements ActionHandler<'launch'> {
     const skipped = selection.tasks.filter((t) => !fits(t)).map((t) => t.task.id);
     const kitsuBase = (this.app.KITSU_URL ?? `https://${originServer}`).replace(/\/+$/, '');
     const extensions = await this.previewExtensions(launcher, usable).catch(toUnrecoverable);
-    const urls = usable.length
-      ? buildLaunchUrls(launcher, usable, kitsuBase, personEmail, extensions)
+    const links = usable.length
+      ? buildLaunchLinks(launcher, usable, kitsuBase, personEmail, extensions)
       : [];
+    const urls = links.map((link) => link.url);
     // Values are encoded, so the scheme cannot change; checked again so a bug cannot leak one.
     for (const url of urls) {
       const scheme = schemeOf(url);
@@ -209,10 +275,13 @@ export class LaunchAction implements ActionHandler<'launch'> {
     return {
       summary,
       launcher: launcher.name,
+      launcherLabel: launcher.label,
       urls,
-      openUrl: urls[0],
+      links,
+      openUrl: urls.length === 1 || opensInPlace(urls[0]) ? urls[0] : null,
       skipped,
       missing: selection.missing,
+      selection: summarizeSelection(selection.tasks),
     };
   }
 }

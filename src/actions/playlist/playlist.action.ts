@@ -9,6 +9,7 @@ import { ZouBadRequestError } from '../../zou/zou.errors';
 import type { ZouPreviewFile, ZouPlaylist, ZouPlaylistFor } from '../../zou/zou.types';
 import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, JobOf } from '../action.types';
+import { MAX_SELECTION_ITEMS, summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
 import { loadPlaylistConfig, type PlaylistConfig } from './playlist.config';
 import {
@@ -17,6 +18,7 @@ import {
   planPlaylists,
   playlistName,
   playlistUrl,
+  type PlannedEntry,
   type PlaylistGroup,
   type SkippedTask,
 } from './playlist.plan';
@@ -34,9 +36,25 @@ export interface PlaylistOutcome {
   forEntity: ZouPlaylistFor;
   /** Entities added by this job (a retry counts what earlier attempts added too). */
   added: number;
+  /** What was added, in selection order, with names and previews (the first ones, bounded). */
+  entries?: AddedEntry[];
   /** Tasks of this group left out, with the reason. */
   skipped: SkippedTask[];
 }
+
+/** One entity put in a playlist, with the preview it shows there. */
+export interface AddedEntry {
+  taskId: string;
+  entityId: string;
+  entityName: string;
+  entityType: string;
+  sequenceName: string | null;
+  taskTypeName: string;
+  previewFileId: string;
+}
+
+/** Entries listed over all playlists of a result: enough for the page, small in Redis. */
+const MAX_LISTED_ENTRIES = MAX_SELECTION_ITEMS;
 
 export interface PlaylistResult {
   summary: string;
@@ -45,6 +63,8 @@ export interface PlaylistResult {
   skipped: SkippedTask[];
   /** Selected ids Zou does not know (or the service may not see). */
   missing: string[];
+  /** Names of the selected tasks, for the job page. */
+  selection?: SelectionItem[];
 }
 
 /** What a job remembers between attempts, so a retry reuses what an earlier one created. */
@@ -110,6 +130,8 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
       this.app.KITSU_URL ?? (request.originServer ? `https://${request.originServer}` : null);
     const outcomes: PlaylistOutcome[] = [];
     const orphans: SkippedTask[] = [];
+    const resolvedById = new Map(selection.tasks.map((t) => [t.task.id, t]));
+    let listed = 0;
     let done = 0;
     for (const group of groups) {
       if (group.entries.length === 0) {
@@ -150,6 +172,12 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
         ? playlistUrl(kitsuUrl, group.projectId, group.episodeId, state.id)
         : null;
       if (this.config.PLAYLIST_COMMENT) await this.comment(group, state, url, job, remember);
+      const added = new Set(state.added);
+      const entries = group.entries
+        .filter((entry) => added.has(entry.taskId))
+        .slice(0, Math.max(0, MAX_LISTED_ENTRIES - listed))
+        .flatMap((entry) => addedEntry(entry, resolvedById.get(entry.taskId)));
+      listed += entries.length;
       outcomes.push({
         id: state.id,
         name: state.name,
@@ -159,6 +187,7 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
         taskTypeId: group.taskTypeId,
         forEntity: group.forEntity,
         added: state.added.length,
+        entries,
         skipped: group.skipped,
       });
       done++;
@@ -170,6 +199,7 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
       playlists: outcomes,
       skipped: orphans,
       missing: selection.missing,
+      selection: summarizeSelection(selection.tasks),
     };
   }
 
@@ -282,6 +312,21 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     });
     await remember();
   }
+}
+
+function addedEntry(entry: PlannedEntry, resolved: ResolvedTask | undefined): AddedEntry[] {
+  if (!resolved) return [];
+  return [
+    {
+      taskId: entry.taskId,
+      entityId: entry.entityId,
+      entityName: resolved.entity.name,
+      entityType: resolved.entityType,
+      sequenceName: resolved.entityType === 'Shot' ? (resolved.sequence?.name ?? null) : null,
+      taskTypeName: resolved.taskType.name,
+      previewFileId: entry.previewFileId,
+    },
+  ];
 }
 
 function summarize(

@@ -1,9 +1,77 @@
 import { escapeHtml } from '../../http/html';
-import { registerResultRenderer } from '../../jobs/result-renderers';
-import type { PlaylistResult } from './playlist.action';
+import { kitsuEntityUrl } from '../../jobs/kitsu-links';
+import { registerResultRenderer, type RenderContext } from '../../jobs/result-renderers';
+import type { AddedEntry, PlaylistOutcome, PlaylistResult } from './playlist.action';
 
-/** The job page partial of a playlist job: a button per playlist to open it in Kitsu. */
-export function renderPlaylistResult(raw: unknown): string {
+/**
+ * A preview's thumbnail as Kitsu serves it (its nginx hands /api to Zou). The browser fetches it
+ * with the person's own Kitsu session, so nothing secret passes through this page.
+ */
+export function kitsuThumbnailUrl(kitsuUrl: string, previewFileId: string): string {
+  return `${kitsuUrl}/api/pictures/thumbnails/preview-files/${encodeURIComponent(previewFileId)}.png`;
+}
+
+function isEntry(value: unknown): value is AddedEntry {
+  const entry = value as Partial<AddedEntry> | null;
+  return (
+    typeof entry?.entityId === 'string' &&
+    typeof entry.entityName === 'string' &&
+    typeof entry.previewFileId === 'string'
+  );
+}
+
+function shotCard(entry: AddedEntry, playlist: Partial<PlaylistOutcome>, base: string | null) {
+  const name = entry.sequenceName
+    ? `${entry.sequenceName} / ${entry.entityName}`
+    : entry.entityName;
+  const type = typeof entry.entityType === 'string' ? entry.entityType : 'shot';
+  const href =
+    base && typeof playlist.projectId === 'string'
+      ? kitsuEntityUrl(
+          base,
+          { projectId: playlist.projectId, episodeId: playlist.episodeId ?? null },
+          type,
+          entry.entityId,
+        )
+      : null;
+  const picture = base
+    ? `<img src="${escapeHtml(kitsuThumbnailUrl(base, entry.previewFileId))}" alt="Preview of ${escapeHtml(name)}" loading="lazy" width="160" height="90">`
+    : '';
+  const title = `<strong>${escapeHtml(name)}</strong>`;
+  const caption = `${title}<br><span class="muted">${escapeHtml(entry.taskTypeName ?? '')}</span>`;
+  const body = href
+    ? `<a href="${escapeHtml(href)}" target="_blank" rel="noopener">${picture}${caption}</a>`
+    : `${picture}${caption}`;
+  return `<li data-entity-id="${escapeHtml(entry.entityId)}">${body}</li>`;
+}
+
+function playlistCard(p: Partial<PlaylistOutcome>, context: RenderContext): string {
+  // Only KITSU_URL: the page's security policy lets pictures in from that origin alone.
+  const base = context.kitsuUrl;
+  const entries = Array.isArray(p.entries) ? p.entries.filter(isEntry) : [];
+  const added = typeof p.added === 'number' ? p.added : entries.length;
+  const open =
+    typeof p.url === 'string' && /^https?:\/\//i.test(p.url)
+      ? ` <a class="button" href="${escapeHtml(p.url)}" target="_blank" rel="noopener">Open in Kitsu</a>`
+      : '';
+  const more =
+    added > entries.length && entries.length > 0
+      ? `<p class="muted">${added - entries.length} more not listed here: the playlist in Kitsu has them all.</p>`
+      : '';
+  const shots = entries.length
+    ? `<ul class="shots">${entries.map((entry) => shotCard(entry, p, base)).join('')}</ul>${more}`
+    : '';
+  return `<div class="panel playlist"><strong>${escapeHtml(p.name ?? '')}</strong> · ${escapeHtml(added)} added${open}${shots}</div>`;
+}
+
+/**
+ * The job page partial of a playlist job: per playlist, its link into Kitsu and the entities
+ * added, each with its preview's thumbnail; then what was skipped and why.
+ */
+export function renderPlaylistResult(
+  raw: unknown,
+  context: RenderContext = { kitsuUrl: null, jobId: '' },
+): string {
   const result = (raw ?? {}) as Partial<PlaylistResult>;
   const playlists = Array.isArray(result.playlists) ? result.playlists : [];
   const skipped = [
@@ -11,16 +79,7 @@ export function renderPlaylistResult(raw: unknown): string {
     ...(Array.isArray(result.skipped) ? result.skipped : []),
   ];
   const missing = Array.isArray(result.missing) ? result.missing : [];
-  const cards = playlists
-    .map(
-      (p) =>
-        `<div class="panel playlist"><strong>${escapeHtml(p.name)}</strong> · ${escapeHtml(p.added)} added${
-          p.url
-            ? ` <a class="button" href="${escapeHtml(p.url)}" target="_blank" rel="noopener">Open in Kitsu</a>`
-            : ''
-        }</div>`,
-    )
-    .join('');
+  const cards = playlists.map((p) => playlistCard(p, context)).join('');
   const skippedList = skipped.length
     ? `<h2>Skipped</h2><table><tr><th>Entity</th><th>Task type</th><th>Why</th></tr>${skipped
         .map(
@@ -35,4 +94,4 @@ export function renderPlaylistResult(raw: unknown): string {
   return `<p class="summary">${escapeHtml(result.summary ?? '')}</p>${cards}${skippedList}${missingList}`;
 }
 
-registerResultRenderer('playlist', (result) => renderPlaylistResult(result));
+registerResultRenderer('playlist', renderPlaylistResult);

@@ -22,6 +22,7 @@ import type { FarmAdapter, FarmJobSpec, FarmJobState } from '../../farms';
 import { JobQueues } from '../../queues/job-queues.service';
 import { formatJobId } from '../../jobs/job-id';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { forEachBounded } from '../../zou/call-limiter';
 import { CurrentStatuses } from '../../zou/current-statuses';
 import { ZouClient } from '../../zou/zou.client';
@@ -92,6 +93,8 @@ export interface RenderResult {
   errors: Array<{ taskId: string; reason: string }>;
   /** What the dry-run farm would have received. */
   dryRun?: FarmJobSpec[];
+  /** Names of the selected tasks, for the job page's Selection panel. */
+  selection?: SelectionItem[];
 }
 
 /** Recorded on the job before moving on, so a retried job never submits a task twice. */
@@ -500,7 +503,14 @@ export class RenderAction implements ActionHandler<'render'> {
     const summary =
       `${submitted} of ${selection.tasks.length + selection.missing.length} task(s) submitted to ${this.farm.label}` +
       (errors.length ? `, ${errors.length} not submitted` : '');
-    return { summary, farm: this.farm.kind, tasks, errors, ...(dryRun.length ? { dryRun } : {}) };
+    return {
+      summary,
+      farm: this.farm.kind,
+      tasks,
+      errors,
+      ...(dryRun.length ? { dryRun } : {}),
+      selection: summarizeSelection(selection.tasks),
+    };
   }
 
   private async record(job: JobOf<'render'>, taskId: string, record: Submitted): Promise<void> {

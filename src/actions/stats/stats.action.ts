@@ -8,6 +8,7 @@ import { ZouClient } from '../../zou/zou.client';
 import type { ZouEntity, ZouTask } from '../../zou/zou.types';
 import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, JobOf, MenuEntry } from '../action.types';
+import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
 import { computeStats, type StatsFigures, type StatsInput } from './stats.compute';
 import { loadStatsConfig, type StatsConfig } from './stats.config';
@@ -22,6 +23,8 @@ export interface StatsResult extends StatsFigures {
   projects: Array<{ id: string; name: string }>;
   /** Selected ids Zou does not know (or the service may not see). */
   missing: string[];
+  /** Names of the selected tasks (the clicked ones, whatever the scope), for the Selection panel. */
+  selection?: SelectionItem[];
 }
 
 declare module '../action.types' {
@@ -123,6 +126,7 @@ export class StatsAction implements ActionHandler<'stats'> {
       projects: [...projectNames.entries()].map(([id, name]) => ({ id, name })),
       missing: selection.missing,
       ...figures,
+      selection: summarizeSelection(selection.tasks),
     };
   }
 

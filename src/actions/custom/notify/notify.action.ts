@@ -3,7 +3,11 @@ import { KitsuAction } from '../../action.decorator';
 import type { ActionContext, ActionHandler, JobOf } from '../../action.types';
 import { ZouClient } from '../../../zou/zou.client';
 import type { ZouComment } from '../../../zou/zou.types';
+import { SelectionResolver } from '../../../zou/selection-resolver';
+import { summarizeSelection, type SelectionItem } from '../../selection-summary';
 import { toUnrecoverable } from '../../zou-failure';
+// The job page shows notify results with this renderer.
+import './notify.renderer';
 
 export const DEFAULT_NOTIFY_TEXT = 'Please have a look at this task.';
 /** Zou and worker clocks may disagree; a comment this much older than the click still counts. */
@@ -11,10 +15,14 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface NotifyResult {
   summary: string;
+  /** The comment posted on each task. */
+  text?: string;
   /** Tasks commented on, in selection order (includes those finished by an earlier attempt). */
   commented: string[];
   /** Tasks whose comment a killed attempt had already posted (found on Zou, not posted again). */
   recovered: string[];
+  /** Names of the selected tasks, for the job page (absent when Kitsu could not tell them). */
+  selection?: SelectionItem[];
 }
 
 declare module '../../action.types' {
@@ -48,7 +56,10 @@ declare module '../../action.types' {
   attempts: 8,
 })
 export class NotifyAction implements ActionHandler<'notify'> {
-  constructor(private readonly zou: ZouClient) {}
+  constructor(
+    private readonly zou: ZouClient,
+    private readonly resolver: SelectionResolver,
+  ) {}
 
   /** Its own comment is the whole point: an outcome comment would only repeat it. */
   tasksCommented(data: JobOf<'notify'>['data']): readonly string[] {
@@ -82,7 +93,28 @@ export class NotifyAction implements ActionHandler<'notify'> {
     }
 
     const commented = request.taskIds.filter((id) => done.has(id));
-    return { summary: `${commented.length} task(s) commented`, commented, recovered };
+    const selection = await this.names(request.taskIds, context);
+    return {
+      summary: `${commented.length} task(s) commented`,
+      text,
+      commented,
+      recovered,
+      ...(selection ? { selection } : {}),
+    };
+  }
+
+  /**
+   * The tasks' names for the job page, read once the comments are posted. Only a nicety: when
+   * Kitsu cannot tell them, the page shows ids and the job still succeeds (a retry would post
+   * nothing new, only make the person wait).
+   */
+  private async names(taskIds: string[], context: ActionContext): Promise<SelectionItem[] | null> {
+    try {
+      return summarizeSelection((await this.resolver.resolve(taskIds)).tasks);
+    } catch (error) {
+      await context.log(`Task names could not be read from Kitsu: ${(error as Error).message}`);
+      return null;
+    }
   }
 
   private async alreadyPosted(
