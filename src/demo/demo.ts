@@ -8,6 +8,10 @@ import { ActionRegistry } from '../actions/action-registry.service';
 import { createHttpApp } from '../bootstrap';
 import { desiredCustomActions, type DesiredCustomAction } from '../cli/action-registration';
 import { redisAnswers, startRedisServer, type OwnRedis } from '../dev-support/redis-server';
+import {
+  startFlamencoSimulator,
+  type FlamencoSimulator,
+} from '../simulator/farms/flamenco.simulator';
 import { startZouSimulator, type ZouSimulator } from '../simulator/zou';
 import { startDemoReceiver } from './demo-receiver';
 
@@ -78,6 +82,10 @@ async function main(): Promise<void> {
     size: 'medium',
     logBodies: false,
   });
+  // A Flamenco simulator that renders by itself, so a render's page follows a farm run to its end.
+  const farm: FlamencoSimulator | null = process.env.RENDER_FARM
+    ? null
+    : await startFlamencoSimulator({ autoRun: { everyMs: 1500, progressPerTick: 25 } });
   const forwardSecret = randomBytes(18).toString('base64url');
   const receiver = await startDemoReceiver({
     secret: forwardSecret,
@@ -96,7 +104,9 @@ async function main(): Promise<void> {
     KITSU_URL: process.env.KITSU_URL ?? 'http://localhost:8081',
     BOARD_USER: process.env.BOARD_USER ?? 'admin',
     BOARD_PASSWORD: process.env.BOARD_PASSWORD ?? 'demo-password',
-    RENDER_FARM: process.env.RENDER_FARM ?? 'dry-run',
+    ...(farm
+      ? { RENDER_FARM: 'flamenco', FLAMENCO_URL: farm.url, RENDER_TRACK_INTERVAL_MS: '1500' }
+      : {}),
     // Your own launchers or forwarders (LAUNCHERS, FORWARDERS, or their _FILE) win over the samples.
     ...(process.env.LAUNCHERS || process.env.LAUNCHERS_FILE
       ? {}
@@ -186,6 +196,7 @@ async function main(): Promise<void> {
       `  curl -s -u ${env.BOARD_USER}:${env.BOARD_PASSWORD} -H 'Accept: application/json' ${publicUrl}/jobs`,
       '',
       `Zou simulator ${zou.url} (any person's email, password "${data.password}"); ` +
+        (farm ? `Flamenco simulator ${farm.url} (renders 25% every 1.5 s); ` : '') +
         `Redis ${redisUrl}${ownRedis ? ' (started for the demo)' : ''}.`,
       '',
       `As ${person.full_name} (${person.email}), supervisor on "${data.projects.get(projectId)?.name}", ` +
@@ -206,6 +217,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     await app.close();
     await receiver.close();
+    await farm?.close();
     await zou.close();
     if (ownRedis) await ownRedis.stop();
     process.exit(0);

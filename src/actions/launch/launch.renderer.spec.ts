@@ -1,4 +1,4 @@
-import { renderLaunchResult } from './launch.renderer';
+import { buttonText, renderLaunchResult } from './launch.renderer';
 
 const selection = [
   {
@@ -60,5 +60,17 @@ describe('launch result on the job page', () => {
     expect(html).toContain('link 2: not a link that may be opened');
     expect(html).toContain('Skipped (old does not take their entity type): SQ01 / SH010 · Anim');
     expect(html).toContain('Not found in Kitsu: <code>gone</code>');
+  });
+});
+
+describe('launch button text', () => {
+  it('never says "Open … in Open in …": a launcher labelled as a verb leads the button', () => {
+    expect(buttonText('SQ01 / SH010 · Anim', 'Open in Blender')).toBe(
+      'Open in Blender: SQ01 / SH010 · Anim',
+    );
+    expect(buttonText('3 tasks', 'Play in RV')).toBe('Play in RV: 3 tasks');
+    expect(buttonText('SQ01 / SH010 · Anim', 'Review tool')).toBe(
+      'Open SQ01 / SH010 · Anim in Review tool',
+    );
   });
 });

@@ -26,6 +26,15 @@ function linksOf(result: Partial<LaunchResult>): LaunchLink[] {
   }));
 }
 
+/**
+ * "Open in Blender: SQ01 / SH010 · Anim" for a launcher labelled as a verb ("Open in Blender",
+ * "Play in RV"), "Open SQ01 / SH010 · Anim in Review tool" for one named as a tool.
+ */
+export function buttonText(what: string, tool: string): string {
+  const verb = /^(open|play|show|view|edit|launch|start|browse)\b/i.test(tool.trim());
+  return verb ? `${tool}: ${what}` : `Open ${what} in ${tool}`;
+}
+
 function button(link: LaunchLink, tool: string, isOpenUrl: boolean): string {
   const scheme = schemeOf(link.url);
   if (!scheme || NEVER_LINKED.has(scheme)) {
@@ -36,7 +45,7 @@ function button(link: LaunchLink, tool: string, isOpenUrl: boolean): string {
   const web = scheme === 'http' || scheme === 'https';
   const target = web ? ' target="_blank" rel="noopener"' : '';
   const auto = isOpenUrl ? ' <span class="muted">(opened when the job finished)</span>' : '';
-  return `<li><a class="button launch-link" href="${escapeHtml(link.url)}"${target} data-url="${escapeHtml(link.url)}">Open ${escapeHtml(link.label)} in ${escapeHtml(tool)}</a>${auto}</li>`;
+  return `<li><a class="button launch-link" href="${escapeHtml(link.url)}"${target} data-url="${escapeHtml(link.url)}">${escapeHtml(buttonText(link.label, tool))}</a>${auto}</li>`;
 }
 
 /** The job page partial of a launch job: one button per URL, labelled by what it opens. */
