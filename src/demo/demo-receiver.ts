@@ -32,7 +32,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * The demo's stand-in for a studio's Flask hook: checks the signature, logs one line per delivery,
  * keeps the body for `GET /deliveries/<n>` (the link its answer gives the job page), and answers
- * `{message, url}` as the README says a target should.
+ * `{message, url}` as src/actions/forward/README.md says a target should.
  */
 export async function startDemoReceiver(options: {
   secret: string;

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { documentedVariables } from '../support/env-example';
 
 const ROOT = join(__dirname, '../..');
-/** Development-only code with its own documented settings (README "Run", "Zou client and simulator"). */
+/** Development-only code with its own documented settings (README "Run", docs/zou.md). */
 const DEV_ONLY = ['src/simulator', 'src/demo', 'src/dev-support'];
 
 interface SourceFile {
