@@ -1,7 +1,6 @@
-import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
+import { ForbiddenException, Injectable, Logger } from '@nestjs/common';
 import type { KitsuActionRequest, RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
-import { ENV, type Env } from '../config/config.module';
 import { FeedbackConfig } from '../feedback/feedback.config';
 import { JobQueues } from '../queues/job-queues.service';
 import { ProducerConnection } from '../queues/producer-connection';
@@ -37,9 +36,9 @@ export class RefusalNotices {
     private readonly queues: JobQueues,
     private readonly producer: ProducerConnection,
     private readonly app: AppConfig,
-    @Inject(ENV) env: Env,
+    feedback: FeedbackConfig,
   ) {
-    this.enabled = FeedbackConfig.fromEnv(env).refusalNotices;
+    this.enabled = feedback.refusalNotices;
   }
 
   /** Leaves a notice for this refusal when one is due; never throws (the 403 stands). */

@@ -1,6 +1,6 @@
-import { Inject, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { ENV, type Env } from '../../config/config.module';
+import { configProvider } from '../../config/config.module';
 import { JobsModule } from '../../jobs/jobs.module';
 import { mapBounded } from '../../zou/call-limiter';
 import { SelectionResolver } from '../../zou/selection-resolver';
@@ -10,7 +10,7 @@ import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, JobOf, MenuEntry } from '../action.types';
 import { toUnrecoverable } from '../zou-failure';
 import { computeStats, type StatsFigures, type StatsInput } from './stats.compute';
-import { loadStatsConfig, type StatsConfig } from './stats.config';
+import { StatsConfig, loadStatsConfig } from './stats.config';
 import { StatsResultController } from './stats-result.controller';
 // The job page shows statistics with this renderer.
 import './stats.renderer';
@@ -45,15 +45,11 @@ declare module '../action.types' {
   readOnly: true,
 })
 export class StatsAction implements ActionHandler<'stats'> {
-  private readonly config: StatsConfig;
-
   constructor(
     private readonly resolver: SelectionResolver,
     private readonly zou: ZouClient,
-    @Inject(ENV) env: Env,
-  ) {
-    this.config = loadStatsConfig(env);
-  }
+    private readonly config: StatsConfig,
+  ) {}
 
   /** Both scopes go in Kitsu's menu: the selection, and its whole project(s). */
   menuEntries(): MenuEntry[] {
@@ -159,5 +155,9 @@ export class StatsAction implements ActionHandler<'stats'> {
   }
 }
 
-@Module({ imports: [JobsModule], providers: [StatsAction], controllers: [StatsResultController] })
+@Module({
+  imports: [JobsModule],
+  providers: [configProvider(StatsConfig, loadStatsConfig), StatsAction],
+  controllers: [StatsResultController],
+})
 export class StatsModule {}
