@@ -21,7 +21,7 @@ export class AppModule {
   static forRole(role: Role, env: Env = process.env, extra: Imports = []): DynamicModule {
     const imports: Imports = [
       ConfigModule.forRoot(env),
-      loggingModule(role, env),
+      loggingModule(role),
       QueuesModule,
       ZouModule,
       ActionRegistryModule,

@@ -11,12 +11,12 @@ import { MetricsService } from './metrics/metrics.service';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Role } from './app.module';
 import { CallerAuth } from './auth/caller-auth.service';
-import { AppConfig, loadAppConfig } from './config/app.config';
+import { AppConfig } from './config/app.config';
 import type { Env } from './config/config.module';
 import { ConfigError } from './config/validate-env';
 import { mountDashboard } from './dashboard/dashboard';
 import { guardHttpServer } from './edge/connection-guard';
-import { loadEdgeConfig } from './edge/edge.config';
+import { EdgeConfig } from './edge/edge.config';
 import { configureHttp } from './http/configure-http';
 import { mountOpenApi } from './http/openapi';
 import { closingRedisOnFailure } from './queues/redis-connection';
@@ -33,7 +33,6 @@ export async function createHttpApp(
   role: Exclude<Role, 'worker'>,
   options: BootstrapOptions = {},
 ): Promise<NestExpressApplication> {
-  loadAppConfig(options.env); // a bad variable stops here, before anything connects
   const env = loggingEnv(options);
   // Nest 12 runs the providers' constructors and init hooks inside create(); when one throws
   // (a bad LAUNCHERS, say) no app comes back to close, so its Redis connections are closed here.
@@ -51,9 +50,9 @@ export async function createHttpApp(
   const corsHeaders = CORS_ORIGINS.length
     ? [cors({ origin: CORS_ORIGINS, credentials: true, methods: ['GET', 'POST'], maxAge: 600 })]
     : [];
-  const edge = loadEdgeConfig(env ?? process.env);
+  const edge = app.get(EdgeConfig);
   const http = configureHttp(app, config, edge, corsHeaders);
-  mountDashboard(app, env ?? process.env);
+  mountDashboard(app);
   mountOpenApi(app);
   if (config.INTAKE_FAST_LANE) installIntakeFastLane(app, config, http.clientIp, http.headers);
   // In front of both intake paths and every route: body size, slow senders, connections per peer.
@@ -100,7 +99,6 @@ function installIntakeFastLane(
 export async function createWorkerContext(
   options: BootstrapOptions = {},
 ): Promise<INestApplicationContext> {
-  loadAppConfig(options.env);
   // createApplicationContext has already run the init hooks (Nest 12); a failing hook rejects
   // without handing back a context, so the Redis connections opened so far are closed here.
   const context = await starting(() =>

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { toInt, toList } from '../config/validate-env';
+import { ConfigError, toInt, toList, validateEnv } from '../config/validate-env';
 
 export const AUTH_MODES = ['none', 'shared-secret', 'kitsu-session', 'signed'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
@@ -95,4 +95,12 @@ export function resolveAuthModes(
     problems.push('SIGNING_SECRET: set it when AUTH_MODE includes signed');
   }
   return problems;
+}
+
+/** The auth area as the container provides it: validated, modes resolved, or a ConfigError. */
+export function loadAuthConfig(env: Record<string, string | undefined>): AuthConfig {
+  const config = validateEnv(AuthConfig, env);
+  const problems = resolveAuthModes(config, env);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
 }

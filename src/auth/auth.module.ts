@@ -1,12 +1,20 @@
 import { Global, Module } from '@nestjs/common';
+import { configProvider } from '../config/config.module';
 import { CrossSiteGuard } from '../edge/cross-site';
 import { JobViewTokens } from '../jobs/job-view-token';
+import { AuthConfig, loadAuthConfig } from './auth.config';
 import { ActionAuthorizer } from './authz.service';
 import { CallerAuth } from './caller-auth.service';
 
 @Global()
 @Module({
-  providers: [CallerAuth, ActionAuthorizer, JobViewTokens, CrossSiteGuard],
-  exports: [CallerAuth, ActionAuthorizer, JobViewTokens, CrossSiteGuard],
+  providers: [
+    configProvider(AuthConfig, loadAuthConfig),
+    CallerAuth,
+    ActionAuthorizer,
+    JobViewTokens,
+    CrossSiteGuard,
+  ],
+  exports: [AuthConfig, CallerAuth, ActionAuthorizer, JobViewTokens, CrossSiteGuard],
 })
 export class AuthModule {}

@@ -3,7 +3,6 @@ import {
   BadRequestException,
   ConflictException,
   ForbiddenException,
-  Inject,
   Injectable,
   Logger,
   ServiceUnavailableException,
@@ -13,13 +12,11 @@ import {
 import type { IncomingHttpHeaders } from 'node:http';
 import type { KitsuActionRequest } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
-import { ENV, type Env } from '../config/config.module';
-import { ConfigError, validateEnv } from '../config/validate-env';
 import { ProducerConnection } from '../queues/producer-connection';
 import { ZouClient } from '../zou/zou.client';
 import { ZouError } from '../zou/zou.errors';
 import type { ZouPerson } from '../zou/zou.types';
-import { AuthConfig, resolveAuthModes } from './auth.config';
+import { AuthConfig } from './auth.config';
 import { verifySignature } from './signature';
 import { zouOutage } from './zou-outage';
 
@@ -96,7 +93,6 @@ function decodeCookieValue(value: string): string {
 @Injectable()
 export class CallerAuth implements OnModuleInit {
   private readonly logger = new Logger('Auth');
-  readonly config: AuthConfig;
   private readonly verdicts = new Map<string, Verdict>();
   /** Redis keys of the signatures already used, shared by every API replica. */
   private readonly usedSignaturePrefix: string;
@@ -105,12 +101,9 @@ export class CallerAuth implements OnModuleInit {
     private readonly zou: ZouClient,
     private readonly producer: ProducerConnection,
     app: AppConfig,
-    @Inject(ENV) env: Env,
+    readonly config: AuthConfig,
   ) {
     this.usedSignaturePrefix = `${app.QUEUE_PREFIX}:signed-used`;
-    this.config = validateEnv(AuthConfig, env);
-    const problems = resolveAuthModes(this.config, env);
-    if (problems.length) throw new ConfigError(problems);
   }
 
   onModuleInit(): void {

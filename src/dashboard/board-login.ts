@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Global, Inject, Injectable, Logger, Module } from '@nestjs/common';
+import { Global, Injectable, Logger, Module } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '../config/app.config';
-import { ENV, type Env } from '../config/config.module';
-import { loadEdgeConfig, type EdgeConfig } from '../edge/edge.config';
+import { EdgeConfig } from '../edge/edge.config';
 import { ProducerConnection } from '../queues/producer-connection';
 
 /** What a request's Bull Board credentials come to. */
@@ -38,16 +37,14 @@ function loggable(user: string): string {
 @Injectable()
 export class BoardLogin {
   private readonly logger = new Logger('Dashboard');
-  private readonly edge: EdgeConfig;
   private readonly expected: Buffer | null;
   private readonly prefix: string;
 
   constructor(
     private readonly producer: ProducerConnection,
     config: AppConfig,
-    @Inject(ENV) env: Env,
+    private readonly edge: EdgeConfig,
   ) {
-    this.edge = loadEdgeConfig(env);
     const password = config.BOARD_PASSWORD;
     this.expected = password ? digest(`${config.BOARD_USER ?? 'admin'}:${password}`) : null;
     this.prefix = `${config.QUEUE_PREFIX}:board-login`;

@@ -6,9 +6,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import { AppConfig } from '../config/app.config';
-import type { Env } from '../config/config.module';
 import { crossSiteRefusal, CrossSiteGuard, type CrossSitePolicy } from '../edge/cross-site';
-import { addressAllowed, loadEdgeConfig } from '../edge/edge.config';
+import { EdgeConfig, addressAllowed } from '../edge/edge.config';
 import { reasonPhrase, sendError } from '../http/http-errors';
 import { BoardLogin, type BoardVerdict } from './board-login';
 import { JobQueues } from '../queues/job-queues.service';
@@ -20,7 +19,7 @@ export const BOARD_PATH = '/admin/queues';
  * guessing). Production refuses to start without a password (see AppConfig); elsewhere an unset
  * password leaves it open, loudly.
  */
-export function mountDashboard(app: INestApplication, env: Env = process.env): void {
+export function mountDashboard(app: INestApplication): void {
   const config = app.get(AppConfig);
   const queues = app.get(JobQueues);
   const serverAdapter = new ExpressAdapter();
@@ -35,7 +34,7 @@ export function mountDashboard(app: INestApplication, env: Env = process.env): v
       `Bull Board at ${BOARD_PATH} is open to anyone: set BOARD_USER and BOARD_PASSWORD`,
     );
   }
-  const allowList = loadEdgeConfig(env).boardAllowList;
+  const allowList = app.get(EdgeConfig).boardAllowList;
   const byAddress = allowList ? onlyFrom(allowList) : passThrough;
   app.use(
     BOARD_PATH,

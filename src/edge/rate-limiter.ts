@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app.config';
-import { ENV, type Env } from '../config/config.module';
 import { ProducerConnection } from '../queues/producer-connection';
-import { loadEdgeConfig, type EdgeConfig } from './edge.config';
+import { EdgeConfig } from './edge.config';
 
 export interface RateVerdict {
   allowed: boolean;
@@ -22,15 +21,13 @@ export interface RateVerdict {
 @Injectable()
 export class ActionRateLimiter {
   private readonly logger = new Logger('RateLimit');
-  readonly config: EdgeConfig;
   private readonly prefix: string;
 
   constructor(
     private readonly producer: ProducerConnection,
     app: AppConfig,
-    @Inject(ENV) env: Env,
+    readonly config: EdgeConfig,
   ) {
-    this.config = loadEdgeConfig(env);
     this.prefix = `${app.QUEUE_PREFIX}:rate`;
   }
 

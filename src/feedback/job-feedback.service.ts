@@ -31,7 +31,6 @@ const BATCH = 10;
 @Injectable()
 export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
   private readonly logger = new Logger('Feedback');
-  readonly config: FeedbackConfig;
   private readonly env: Env;
 
   constructor(
@@ -39,9 +38,10 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
     private readonly registry: ActionRegistry,
     private readonly app: AppConfig,
     private readonly viewTokens: JobViewTokens,
+    readonly config: FeedbackConfig,
+    // Read for FEEDBACK_<ACTION> names no action has (checked once the registry is full).
     @Inject(ENV) env: Env,
   ) {
-    this.config = FeedbackConfig.fromEnv(env);
     this.env = env;
   }
 

@@ -20,9 +20,8 @@ import type { Request, Response } from 'express';
 import type { BlockList } from 'node:net';
 import { ForwarderHealth } from '../actions/forward/forwarder-health';
 import { ActionAuthorizer } from '../auth/authz.service';
-import { ENV, type Env } from '../config/config.module';
 import { BoardLogin } from '../dashboard/board-login';
-import { addressAllowed, loadEdgeConfig } from '../edge/edge.config';
+import { EdgeConfig, addressAllowed } from '../edge/edge.config';
 import { FARM_ADAPTER } from '../farms/farms.module';
 import type { FarmAdapter } from '../farms/farm.types';
 import { ProducerConnection } from '../queues/producer-connection';
@@ -48,10 +47,10 @@ export class HealthController {
     private readonly forwarders: ForwarderHealth,
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
     private readonly boardLogin: BoardLogin,
-    @Inject(ENV) env: Env,
+    edge: EdgeConfig,
     @Optional() private readonly authz?: ActionAuthorizer,
   ) {
-    this.boardAllowList = loadEdgeConfig(env).boardAllowList;
+    this.boardAllowList = edge.boardAllowList;
   }
 
   private readonly boardAllowList: BlockList | null;

@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import type { IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
 import type { HeaderMiddleware } from '../intake/intake-fast-lane';
-import { loadEdgeConfig, type EdgeConfig } from '../edge/edge.config';
+import type { EdgeConfig } from '../edge/edge.config';
 import { assignRequestId } from '../logging/request-id';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { bodyError, sendError } from './http-errors';
@@ -28,7 +28,7 @@ declare module 'express-serve-static-core' {
 export function configureHttp(
   app: INestApplication,
   config: AppConfig,
-  edge: EdgeConfig = loadEdgeConfig({}),
+  edge: EdgeConfig,
   /** More header middlewares (CORS), run before the body is read so errors carry them too. */
   extraHeaders: HeaderMiddleware[] = [],
 ): ConfiguredHttp {

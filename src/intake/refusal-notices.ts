@@ -1,11 +1,9 @@
-import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
+import { ForbiddenException, Injectable, Logger } from '@nestjs/common';
 import type { KitsuActionRequest, RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
-import { ENV, type Env } from '../config/config.module';
 import { FeedbackConfig } from '../feedback/feedback.config';
 import { JobQueues } from '../queues/job-queues.service';
 import { ProducerConnection } from '../queues/producer-connection';
-import { randomJobId } from './intake.service';
 
 /** One notice per person and action in this window, whatever the clicks. */
 export const NOTICE_WINDOW_MS = 10 * 60_000;
@@ -38,9 +36,9 @@ export class RefusalNotices {
     private readonly queues: JobQueues,
     private readonly producer: ProducerConnection,
     private readonly app: AppConfig,
-    @Inject(ENV) env: Env,
+    feedback: FeedbackConfig,
   ) {
-    this.enabled = FeedbackConfig.fromEnv(env).refusalNotices;
+    this.enabled = feedback.refusalNotices;
   }
 
   /** Leaves a notice for this refusal when one is due; never throws (the 403 stands). */
@@ -58,7 +56,7 @@ export class RefusalNotices {
       const key = `${this.app.QUEUE_PREFIX}:refusal-notice:${request.personId}:${action.options.name}`;
       const first = await this.producer.client.set(key, '1', 'PX', NOTICE_WINDOW_MS, 'NX');
       if (first !== 'OK') return;
-      await this.queues.get('notices').add(
+      await this.queues.enqueue(
         'refusal-notice',
         {
           action: 'refusal-notice',
@@ -73,7 +71,7 @@ export class RefusalNotices {
             reason: typeof body.message === 'string' ? body.message : 'not allowed',
           },
         },
-        { jobId: randomJobId(), attempts: 5 },
+        { attempts: 5 },
       );
     } catch (failure) {
       // Redis down: the person gets the 403 (their console) without a notice.

@@ -1,10 +1,9 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { QueueEvents } from 'bullmq';
 import { AppConfig } from '../config/app.config';
-import { ENV, type Env } from '../config/config.module';
 import type { QueueName } from '../queues/queues';
 import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
-import { loadRedisConfig, type RedisConfig } from '../queues/redis.config';
+import { RedisConfig } from '../queues/redis.config';
 import { jobChangeChannel } from './job-changes';
 import { parseJobId } from './job-id';
 
@@ -30,14 +29,11 @@ export class JobEventsHub implements OnModuleDestroy {
   private readonly connections: RedisClient[] = [];
   private readonly listeners = new Map<string, Set<Listener>>();
   private changes: Promise<RedisClient> | null = null;
-  private readonly redis: RedisConfig;
 
   constructor(
     private readonly config: AppConfig,
-    @Inject(ENV) env: Env,
-  ) {
-    this.redis = loadRedisConfig(env);
-  }
+    private readonly redis: RedisConfig,
+  ) {}
 
   /** Calls `listener` for changes of the job until the returned function is called. */
   async subscribe(queue: QueueName, bullId: string, listener: Listener): Promise<() => void> {

@@ -1,8 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { IsIn, IsOptional, IsString, MinLength } from 'class-validator';
-import { ENV, type Env } from '../config/config.module';
-import { ConfigError, validateEnv } from '../config/validate-env';
 
 export class JobViewConfig {
   /**
@@ -21,6 +19,35 @@ export class JobViewConfig {
    */
   @IsIn(['read-only', 'plain'])
   JOB_COMMENT_LINKS: 'read-only' | 'plain' = 'read-only';
+
+  /** Read again here (AppConfig and AuthConfig check them) for the production rule below. */
+  @IsOptional()
+  @IsString()
+  NODE_ENV?: string;
+
+  @IsOptional()
+  @IsString()
+  AUTH_MODE?: string;
+
+  /** Where no Kitsu session reaches us (shared-secret, signed), a view token is the way back. */
+  get tokenIsTheWayBack(): boolean {
+    const modes = (this.AUTH_MODE ?? '').split(',').map((mode) => mode.trim());
+    return modes.some((m) => m === 'shared-secret' || m === 'signed');
+  }
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  crossCheck(): string[] {
+    // In production the view token must work on every replica and survive restarts, so it
+    // needs its own key.
+    return this.isProduction && this.tokenIsTheWayBack && !this.JOB_VIEW_SECRET
+      ? [
+          'JOB_VIEW_SECRET: set it (16+ random characters, its own secret) when NODE_ENV=production and AUTH_MODE includes shared-secret or signed',
+        ]
+      : [];
+  }
 }
 
 /**
@@ -39,8 +66,7 @@ export class JobViewTokens {
   private readonly shared: boolean;
   private readonly commentLinks: JobViewConfig['JOB_COMMENT_LINKS'];
 
-  constructor(@Inject(ENV) env: Env) {
-    const config = validateEnv(JobViewConfig, env);
+  constructor(config: JobViewConfig) {
     this.shared = Boolean(config.JOB_VIEW_SECRET);
     this.commentLinks = config.JOB_COMMENT_LINKS;
     if (config.JOB_VIEW_SECRET) {
@@ -49,16 +75,9 @@ export class JobViewTokens {
         .digest();
       return;
     }
-    // Where no Kitsu session reaches us, the view token is the only way back to a job: in
-    // production it must work on every replica and survive restarts, so it needs its own key.
-    const modes = (env.AUTH_MODE ?? '').split(',').map((mode) => mode.trim());
-    if (env.NODE_ENV === 'production' && modes.some((m) => m === 'shared-secret' || m === 'signed'))
-      throw new ConfigError([
-        'JOB_VIEW_SECRET: set it (16+ random characters, its own secret) when NODE_ENV=production and AUTH_MODE includes shared-secret or signed',
-      ]);
     // Links then work on this process only, until it restarts: fine for one API, stated for several.
     this.key = randomBytes(32);
-    if (env.NODE_ENV === 'production')
+    if (config.isProduction)
       new Logger('JobView').warn(
         'No JOB_VIEW_SECRET: job links are valid on this API process only until it restarts',
       );

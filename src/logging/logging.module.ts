@@ -1,10 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, type Params } from 'nestjs-pino';
 import pino, { type DestinationStream } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import type { DynamicModule } from '@nestjs/common';
-import type { Env } from '../config/config.module';
-import { validateEnv } from '../config/validate-env';
 import { LoggingConfig } from './logging.config';
 import { requestLogFields, requestLogLevel, responseLogFields } from './request-line';
 import { assignRequestId } from './request-id';
@@ -25,10 +23,17 @@ export const REDACTED_PATHS = [
 
 /**
  * pino through nestjs-pino, for both roles: JSON lines (pretty with LOG_PRETTY or in
- * development), one line per HTTP request with its request id, secrets redacted.
+ * development), one line per HTTP request with its request id, secrets redacted. Built from the
+ * injected LoggingConfig (validated once with the other areas, see ConfigModule).
  */
-export function loggingModule(role: string, env: Env): DynamicModule {
-  const config = validateEnv(LoggingConfig, env);
+export function loggingModule(role: string): DynamicModule {
+  return LoggerModule.forRootAsync({
+    inject: [LoggingConfig],
+    useFactory: (config: LoggingConfig): Params => loggerParams(role, config),
+  });
+}
+
+function loggerParams(role: string, config: LoggingConfig): Params {
   const options: PinoHttpOptions = {
     level: config.LOG_LEVEL,
     base: { role },
@@ -51,12 +56,12 @@ export function loggingModule(role: string, env: Env): DynamicModule {
     },
   };
   if (config.pretty) {
-    return LoggerModule.forRoot({
+    return {
       pinoHttp: { ...options, transport: { target: 'pino-pretty', options: { singleLine: true } } },
-    });
+    };
   }
-  if (config.LOG_LEVEL === 'silent') return LoggerModule.forRoot({ pinoHttp: options });
-  return LoggerModule.forRoot({ pinoHttp: [options, stdoutDestination()] });
+  if (config.LOG_LEVEL === 'silent') return { pinoHttp: options };
+  return { pinoHttp: [options, stdoutDestination()] };
 }
 
 let stdout: DestinationStream | null = null;

@@ -12,8 +12,7 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ActionJobBase } from '../actions/action.types';
-import { ENV, type Env } from '../config/config.module';
-import { toInt, validateEnv } from '../config/validate-env';
+import { toInt } from '../config/validate-env';
 import { FARM_ADAPTER } from '../farms/farms.module';
 import type { FarmAdapter } from '../farms/farm.types';
 import { ZouClient } from '../zou/zou.client';
@@ -37,7 +36,6 @@ export class WorkerMetricsConfig {
 export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WorkerMetrics');
   readonly registry = new Registry();
-  private readonly config: WorkerMetricsConfig;
   private server: Server | null = null;
 
   readonly jobDuration = new Histogram({
@@ -55,8 +53,11 @@ export class WorkerMetrics implements OnApplicationBootstrap, OnApplicationShutd
     registers: [this.registry],
   });
 
-  constructor(@Inject(ENV) env: Env, zou: ZouClient, @Inject(FARM_ADAPTER) farm: FarmAdapter) {
-    this.config = validateEnv(WorkerMetricsConfig, env);
+  constructor(
+    private readonly config: WorkerMetricsConfig,
+    zou: ZouClient,
+    @Inject(FARM_ADAPTER) farm: FarmAdapter,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'kitsu_actions_worker_' });
     countZouCalls(this.registry, zou);
     // The farm client keeps its own cumulative counts; they are read at scrape time.

@@ -1,17 +1,71 @@
+import { randomBytes } from 'node:crypto';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
+import { ActionRegistry } from '../actions/action-registry.service';
+import type { ActionName, JobDataOf } from '../actions/action.types';
+import { formatJobId } from '../jobs/job-id';
 import { QUEUE_NAMES, isQueueName, type QueueName } from './queues';
 import { logNonOutageErrors } from './redis-outage';
 
-/** The BullMQ queues of this process, by name (registered through @nestjs/bullmq). */
+/** What a caller may choose about a job; everything else comes from the action's declaration. */
+export type EnqueueOptions = Pick<
+  JobsOptions,
+  'delay' | 'attempts' | 'backoff' | 'deduplication'
+> & {
+  /** BullMQ id of the new job; a fresh random one (randomJobId) when absent. */
+  bullId?: string;
+};
+
+export interface EnqueuedJob {
+  /** The job's public id (`<queue>.<bull id>`), as pages and links show it. */
+  jobId: string;
+  /** True when deduplication handed back an existing job instead of adding this one. */
+  duplicate: boolean;
+}
+
+/** Thrown when a job names an action nobody registered: a programming error, not bad input. */
+export class UnknownActionError extends Error {
+  override name = 'UnknownActionError';
+}
+
+/**
+ * The BullMQ queues of this process, by name (registered through @nestjs/bullmq), and the one way
+ * a job is put on one (`enqueue`): the intake's jobs and the follow-up jobs actions leave (render
+ * tracking polls, refusal notices) alike.
+ */
 @Injectable()
 export class JobQueues implements OnModuleInit {
   private queues: Map<QueueName, Queue> | null = null;
   private readonly logger = new Logger('Queues');
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly registry: ActionRegistry,
+  ) {}
+
+  /**
+   * Adds a job for action `name` with data of that action's type, on the queue the action
+   * declared (@KitsuAction), with its declared attempts unless `options` says otherwise. Resolves
+   * once Redis has the job; rejects when Redis cannot take it.
+   */
+  async enqueue<N extends ActionName>(
+    name: N,
+    data: JobDataOf<N>,
+    { bullId = randomJobId(), ...options }: EnqueueOptions = {},
+  ): Promise<EnqueuedJob> {
+    const action = this.registry.get(name);
+    if (!action) throw new UnknownActionError(`No action "${name}" is registered`);
+    const queue = this.get(action.options.queue);
+    const job = await queue.add(name, data, {
+      jobId: bullId,
+      ...(action.options.attempts ? { attempts: action.options.attempts } : {}),
+      ...options,
+    });
+    const storedId = job.id ?? bullId;
+    return { jobId: formatJobId(queue.name, storedId), duplicate: storedId !== bullId };
+  }
 
   /** BullMQ prints a queue's connection errors to stderr when nobody listens: listen. */
   onModuleInit(): void {
@@ -41,4 +95,24 @@ export class JobQueues implements OnModuleInit {
   all(): Queue[] {
     return [...this.byName().values()];
   }
+}
+
+const ID_BYTES = 12;
+const POOL_IDS = 256;
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+
+/**
+ * 12 random bytes as base64url, taken from a pool filled 256 ids at a time: the same
+ * unguessable ids as randomBytes(12) per call, without one crypto call per request (2.7% of
+ * intake CPU in the profile).
+ */
+export function randomJobId(): string {
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * POOL_IDS);
+    idOffset = 0;
+  }
+  const id = idPool.toString('base64url', idOffset, idOffset + ID_BYTES);
+  idOffset += ID_BYTES;
+  return id;
 }

@@ -1,23 +1,21 @@
 import {
   Global,
-  Inject,
   Injectable,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app.config';
-import { ENV, type Env } from '../config/config.module';
 import { createRedisConnection, type RedisClient } from './redis-connection';
-import { loadRedisConfig } from './redis.config';
+import { RedisConfig } from './redis.config';
 
 /** The one fail-fast Redis connection the API role enqueues and reads jobs through. */
 @Injectable()
 export class ProducerConnection implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly client: RedisClient;
 
-  constructor(config: AppConfig, @Inject(ENV) env: Env) {
-    this.client = createRedisConnection(config, 'producer', loadRedisConfig(env));
+  constructor(config: AppConfig, redis: RedisConfig) {
+    this.client = createRedisConnection(config, 'producer', redis);
   }
 
   /**

@@ -30,10 +30,14 @@ export function redisOptionsFor(role: RedisRole): RedisOptions {
       };
 }
 
+/**
+ * Every Redis connection of the service is made here, with the topology (single, Sentinel or
+ * Cluster) always given, so none can quietly ignore REDIS_SENTINELS or REDIS_CLUSTER_NODES.
+ */
 export function createRedisConnection(
   config: AppConfig,
   role: RedisRole,
-  redis?: RedisConfig,
+  redis: RedisConfig,
 ): RedisClient {
   const client = connect(config.REDIS_URL, role, redis);
   // Errors surface through the commands that fail; an outage is logged once when it starts and
@@ -63,9 +67,9 @@ export async function closingRedisOnFailure<T>(start: () => Promise<T>): Promise
   }
 }
 
-function connect(url: string, role: RedisRole, redis: RedisConfig | undefined): RedisClient {
+function connect(url: string, role: RedisRole, redis: RedisConfig): RedisClient {
   const options = redisOptionsFor(role);
-  if (!redis || redis.mode === 'single') return new Redis(url, options);
+  if (redis.mode === 'single') return new Redis(url, options);
   const auth = credentialsOf(url);
   if (redis.mode === 'sentinel') {
     return new Redis({

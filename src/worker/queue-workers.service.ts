@@ -17,12 +17,11 @@ import type {
   RegisteredAction,
 } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
-import { ENV, type Env } from '../config/config.module';
-import { ConfigError, validateEnv } from '../config/validate-env';
+import { ConfigError } from '../config/validate-env';
 import { isQueueName, type QueueName } from '../queues/queues';
 import { ProducerConnection } from '../queues/producer-connection';
 import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
-import { loadRedisConfig, type RedisConfig } from '../queues/redis.config';
+import { RedisConfig } from '../queues/redis.config';
 import { logNonOutageErrors } from '../queues/redis-outage';
 import { jobLogFields } from '../logging/job-log';
 import { WorkerMetrics } from '../metrics/worker-metrics.service';
@@ -39,23 +38,19 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger('Worker');
   private readonly workers: Worker[] = [];
   private readonly connections: RedisClient[] = [];
-  private readonly redisConfig: RedisConfig;
-  private readonly workerConfig: WorkerConfig;
 
   constructor(
     private readonly config: AppConfig,
     private readonly registry: ActionRegistry,
     private readonly producer: ProducerConnection,
-    @Inject(ENV) env: Env,
+    private readonly redisConfig: RedisConfig,
+    private readonly workerConfig: WorkerConfig,
     @Optional()
     @Inject(JOB_OUTCOME_STEP)
     private readonly outcomes: JobOutcomeStep | null = null,
     // Explicit token: a `| null` type is emitted as Object in the constructor's metadata.
     @Optional() @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics | null = null,
-  ) {
-    this.workerConfig = validateEnv(WorkerConfig, env);
-    this.redisConfig = loadRedisConfig(env);
-  }
+  ) {}
 
   /** Queues this process consumes, checked against the registered actions. */
   selectedQueues(): QueueName[] {

@@ -1,4 +1,4 @@
-import { JobViewTokens } from '../../src/jobs/job-view-token';
+import { JobViewConfig, JobViewTokens } from '../../src/jobs/job-view-token';
 import request from 'supertest';
 import type { ActionRegistry } from '../../src/actions/action-registry.service';
 import { AppConfig } from '../../src/config/app.config';
@@ -152,7 +152,8 @@ describe('outcome comments written back into Kitsu', () => {
       null as unknown as ZouClient,
       registry,
       validateEnv(AppConfig, {}),
-      new JobViewTokens(env),
+      new JobViewTokens(validateEnv(JobViewConfig, env)),
+      FeedbackConfig.fromEnv(env),
       env,
     );
     expect(() => feedback.onApplicationBootstrap()).toThrow(

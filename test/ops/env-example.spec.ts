@@ -38,13 +38,16 @@ function classBody(text: string, name: string): string | null {
 
 /**
  * Every variable the code reads, with the file that reads it. Config is read two ways: config
- * classes handed to validateEnv (their UPPER_CASE properties are the variables), and direct reads
+ * classes handed to validateEnv or configProvider (their UPPER_CASE properties are the
+ * variables), and direct reads
  * (`env.X`, `env['X']`, `process.env.X`). Variables read by prefix are listed separately.
  */
 function variablesReadByCode(files: SourceFile[]): Map<string, string> {
   const read = new Map<string, string>();
   const configClasses = new Set(
-    files.flatMap((f) => [...f.text.matchAll(/validateEnv\(\s*(\w+)/g)].map((m) => m[1])),
+    files.flatMap((f) =>
+      [...f.text.matchAll(/(?:validateEnv|configProvider)\(\s*(\w+)/g)].map((m) => m[1]),
+    ),
   );
   for (const file of files) {
     for (const name of configClasses) {

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { Job, Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import Redis, { Cluster } from 'ioredis';
 import { parseJobId } from '../../src/jobs/job-id';
+import { JobQueues } from '../../src/queues/job-queues.service';
 import { EchoModule } from '../support/echo.action';
 import { freePort, startRedisServer, type OwnRedis } from '../support/redis-server';
+import { readSse } from '../support/sse';
 import { startStack, type TestStack } from '../support/stack';
 import { uniquePrefix } from '../support/test-env';
 
@@ -82,6 +84,38 @@ describe('Redis topologies', () => {
     }
   }
 
+  /**
+   * Opens a job's live page stream (GET /jobs/:id/events) while the job waits, then lets it run:
+   * the page must see it wait, progress and complete. Its progress comes through the API's
+   * QueueEvents reader and its subscription to the job-change channel, both opened on the
+   * topology; the queue is paused meanwhile so the job cannot end before the page is open.
+   */
+  async function expectLivePage(stack: TestStack): Promise<void> {
+    const queue = stack.app.get(JobQueues).get('custom');
+    await queue.pause();
+    try {
+      const jobId = await postClick(stack);
+      const stream = await readSse(`${stack.url}/jobs/${jobId}/events`, {
+        onOpen: () => queue.resume(),
+        timeoutMs: 20000,
+      });
+      expect(stream.status).toBe(200);
+      expect(stream.events[0]).toEqual({
+        event: 'state',
+        data: expect.objectContaining({ state: 'waiting', final: false }),
+      });
+      expect(stream.events).toContainEqual({
+        event: 'progress',
+        data: { percent: 50, message: 'halfway' },
+      });
+      const last = stream.events.filter((e) => e.event === 'state').pop();
+      expect(last?.data).toEqual(expect.objectContaining({ state: 'completed', final: true }));
+      expect(stream.events[stream.events.length - 1]?.event).toBe('end');
+    } finally {
+      await queue.resume();
+    }
+  }
+
   describe('Sentinel', () => {
     let master: OwnRedis;
     let replica: OwnRedis;
@@ -135,6 +169,10 @@ describe('Redis topologies', () => {
       });
       // The job is on the master the sentinel named.
       expect(await keysOn(master, stack.env.QUEUE_PREFIX!)).toBeGreaterThan(0);
+    });
+
+    it("shows a job's live page: it waits, progresses and completes", async () => {
+      await expectLivePage(stack);
     });
 
     it('follows a failover: the replica becomes master and clicks go on being accepted and run', async () => {
@@ -247,6 +285,10 @@ describe('Redis topologies', () => {
         headers: { accept: 'application/json' },
       });
       expect(page.status).toBe(200);
+    });
+
+    it("shows a job's live page: it waits, progresses and completes", async () => {
+      await expectLivePage(stack);
     });
   });
 });

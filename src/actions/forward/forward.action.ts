@@ -1,7 +1,6 @@
-import { Global, Inject, Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { ENV, type Env } from '../../config/config.module';
-import { validateEnv } from '../../config/validate-env';
+import { configProvider } from '../../config/config.module';
 import { formatJobId } from '../../jobs/job-id';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { selectionField } from '../selection-summary';
@@ -131,11 +130,10 @@ export class ForwardAction implements ActionHandler<'forward'> {
   private readonly forwarders: Map<string, Forwarder>;
 
   constructor(
-    @Inject(ENV) env: Env,
+    config: ForwardConfig,
     private readonly resolver: SelectionResolver,
     private readonly health: ForwarderHealth,
   ) {
-    const config = validateEnv(ForwardConfig, env);
     this.forwarders = new Map(config.forwarders.map((f) => [f.name, f]));
   }
 
@@ -311,7 +309,10 @@ export class ForwardAction implements ActionHandler<'forward'> {
 
 /** Global so the health check and the job list read the same counts the worker writes. */
 @Global()
-@Module({ providers: [ForwarderHealth], exports: [ForwarderHealth] })
+@Module({
+  providers: [configProvider(ForwardConfig), ForwarderHealth],
+  exports: [ForwardConfig, ForwarderHealth],
+})
 export class ForwarderHealthModule {}
 
 @Module({ imports: [ForwarderHealthModule], providers: [ForwardAction] })

@@ -1,7 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app.config';
-import { ENV, type Env } from '../../config/config.module';
-import { validateEnv } from '../../config/validate-env';
 import { ProducerConnection } from '../../queues/producer-connection';
 import { ForwardConfig } from './forward.config';
 
@@ -29,9 +27,8 @@ export class ForwarderHealth {
   constructor(
     private readonly producer: ProducerConnection,
     app: AppConfig,
-    @Inject(ENV) env: Env,
+    config: ForwardConfig,
   ) {
-    const config = validateEnv(ForwardConfig, env);
     this.threshold = config.FORWARD_UNSTABLE_AFTER;
     this.names = config.forwarders.map((f) => f.name);
     this.failuresKey = `${app.QUEUE_PREFIX}:forward:failures`;

@@ -1,8 +1,7 @@
-import { Inject, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { AppConfig } from '../../config/app.config';
-import { ENV, type Env } from '../../config/config.module';
-import { validateEnv } from '../../config/validate-env';
+import { configProvider } from '../../config/config.module';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { ZouClient } from '../../zou/zou.client';
 import { KitsuAction } from '../action.decorator';
@@ -200,16 +199,14 @@ function opensInPlace(url: string): boolean {
   ajax: false,
 })
 export class LaunchAction implements ActionHandler<'launch'> {
-  private readonly config: LaunchConfig;
   private readonly launchers: Map<string, Launcher>;
 
   constructor(
-    @Inject(ENV) env: Env,
+    private readonly config: LaunchConfig,
     private readonly app: AppConfig,
     private readonly resolver: SelectionResolver,
     private readonly zou: ZouClient,
   ) {
-    this.config = validateEnv(LaunchConfig, env);
     this.launchers = new Map(this.config.launchers.map((l) => [l.name, l]));
   }
 
@@ -302,5 +299,5 @@ export async function readPreviewExtensions(
   return new Map(previews.map((preview) => [preview.id, preview.extension]));
 }
 
-@Module({ providers: [LaunchAction] })
+@Module({ providers: [configProvider(LaunchConfig), LaunchAction] })
 export class LaunchModule {}

@@ -1,7 +1,7 @@
-import { Inject, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { AppConfig } from '../../config/app.config';
-import { ENV, type Env } from '../../config/config.module';
+import { configProvider } from '../../config/config.module';
 import { mapBounded } from '../../zou/call-limiter';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { ZouClient } from '../../zou/zou.client';
@@ -11,7 +11,7 @@ import { KitsuAction } from '../action.decorator';
 import type { ActionContext, ActionHandler, JobOf } from '../action.types';
 import { MAX_SELECTION_ITEMS, summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
-import { loadPlaylistConfig, type PlaylistConfig } from './playlist.config';
+import { PlaylistConfig, loadPlaylistConfig } from './playlist.config';
 import {
   countOf,
   freeName,
@@ -97,16 +97,12 @@ const MAX_NAME_ATTEMPTS = 50;
   roles: ['supervisor', 'manager', 'admin'],
 })
 export class PlaylistAction implements ActionHandler<'playlist'> {
-  private readonly config: PlaylistConfig;
-
   constructor(
     private readonly resolver: SelectionResolver,
     private readonly zou: ZouClient,
     private readonly app: AppConfig,
-    @Inject(ENV) env: Env,
-  ) {
-    this.config = loadPlaylistConfig(env);
-  }
+    private readonly config: PlaylistConfig,
+  ) {}
 
   /** Each added task has its "Added to playlist" comment; the others hear the outcome. */
   tasksCommented(data: JobOf<'playlist'>['data']): readonly string[] {
@@ -351,7 +347,7 @@ function summarize(
   return `${outcomes.length} playlists created: ${parts.join(', ')}${tail}`;
 }
 
-@Module({ providers: [PlaylistAction] })
+@Module({ providers: [configProvider(PlaylistConfig, loadPlaylistConfig), PlaylistAction] })
 export class PlaylistModule {}
 
 /** Creation order as Zou records it (second precision), the id breaking ties the same everywhere. */

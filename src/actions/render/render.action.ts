@@ -545,29 +545,30 @@ function notSubmitted(
   };
 }
 
+/** The next poll of a farm job, through the one enqueue path, as a typed render-track job. */
 async function enqueueTrack(
   queues: JobQueues,
   base: ActionJobBase,
   delay: number,
   track: RenderTrackData['track'],
 ): Promise<string> {
-  const bullId = randomUUID();
-  const data = {
+  const data: JobDataOf<'render-track'> = {
     action: 'render-track',
-    variant: null,
+    // A poll serves no sub-action.
+    variant: '',
     request: base.request,
     params: {},
     requestId: base.requestId,
     requestedAt: new Date().toISOString(),
     track,
   };
-  await queues.get('render-tracking').add('render-track', data, {
-    jobId: bullId,
+  const { jobId } = await queues.enqueue('render-track', data, {
+    bullId: randomUUID(),
     delay,
     attempts: 10,
     backoff: { type: 'exponential', delay: 2000 },
   });
-  return formatJobId('render-tracking', bullId);
+  return jobId;
 }
 
 /** One poll of one farm job; schedules the next poll until the farm job ends. */

@@ -1,6 +1,6 @@
-import { Inject, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { ENV, type Env } from '../../config/config.module';
+import { configProvider } from '../../config/config.module';
 import { JobsModule } from '../../jobs/jobs.module';
 import { mapBounded } from '../../zou/call-limiter';
 import { SelectionResolver } from '../../zou/selection-resolver';
@@ -11,7 +11,7 @@ import type { ActionContext, ActionHandler, JobOf, MenuEntry } from '../action.t
 import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
 import { computeStats, type StatsFigures, type StatsInput } from './stats.compute';
-import { loadStatsConfig, type StatsConfig } from './stats.config';
+import { StatsConfig, loadStatsConfig } from './stats.config';
 import { StatsResultController } from './stats-result.controller';
 // The job page shows statistics with this renderer.
 import './stats.renderer';
@@ -48,15 +48,11 @@ declare module '../action.types' {
   readOnly: true,
 })
 export class StatsAction implements ActionHandler<'stats'> {
-  private readonly config: StatsConfig;
-
   constructor(
     private readonly resolver: SelectionResolver,
     private readonly zou: ZouClient,
-    @Inject(ENV) env: Env,
-  ) {
-    this.config = loadStatsConfig(env);
-  }
+    private readonly config: StatsConfig,
+  ) {}
 
   /** Both scopes go in Kitsu's menu: the selection, and its whole project(s). */
   menuEntries(): MenuEntry[] {
@@ -163,5 +159,9 @@ export class StatsAction implements ActionHandler<'stats'> {
   }
 }
 
-@Module({ imports: [JobsModule], providers: [StatsAction], controllers: [StatsResultController] })
+@Module({
+  imports: [JobsModule],
+  providers: [configProvider(StatsConfig, loadStatsConfig), StatsAction],
+  controllers: [StatsResultController],
+})
 export class StatsModule {}
