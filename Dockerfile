@@ -8,6 +8,12 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 RUN npm run build
 
+# Dev stage (simulators, demo), only for compose's `demo` profile: never the product image.
+FROM build AS dev
+COPY tsconfig.dev.json ./
+COPY dev ./dev
+RUN npm run build:dev
+
 # Runtime stage: production dependencies and compiled code only, run as the image's non-root user.
 FROM node:24.21-bookworm-slim AS runtime
 ENV NODE_ENV=production

@@ -9,6 +9,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'dist-bench/**',
+      'dist-dev/**',
       'coverage/**',
       'node_modules/**',
       'test-output/**',

@@ -3,7 +3,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { ActionRegistry } from '../../src/actions/action-registry.service';
 import type { ActionJobBase } from '../../src/actions/action.types';
 import { createWorkerContext } from '../../src/bootstrap';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { QueueName } from '../../src/queues/queues';
 import { wallNow } from '../lib/clock';
 import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';

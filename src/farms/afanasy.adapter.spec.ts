@@ -1,4 +1,4 @@
-import { startAfanasySimulator, type AfanasySimulator } from '../simulator/farms';
+import { startAfanasySimulator, type AfanasySimulator } from '../../dev/simulator/farms';
 import { closedPortUrl, rejectionOf, sampleSpec } from '../../test/support/farm-fixtures';
 import { AfanasyAdapter, type AfanasyAdapterOptions } from './afanasy.adapter';
 import { FarmError } from './farm.errors';

@@ -1,4 +1,4 @@
-import { startDeadlineSimulator, type DeadlineSimulator } from '../simulator/farms';
+import { startDeadlineSimulator, type DeadlineSimulator } from '../../dev/simulator/farms';
 import { closedPortUrl, rejectionOf, sampleSpec } from '../../test/support/farm-fixtures';
 import { DeadlineAdapter, type DeadlineAdapterOptions } from './deadline.adapter';
 import { FarmError } from './farm.errors';

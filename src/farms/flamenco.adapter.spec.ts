@@ -1,4 +1,4 @@
-import { startFlamencoSimulator, type FlamencoSimulator } from '../simulator/farms';
+import { startFlamencoSimulator, type FlamencoSimulator } from '../../dev/simulator/farms';
 import { closedPortUrl, rejectionOf, sampleSpec } from '../../test/support/farm-fixtures';
 import { FarmError } from './farm.errors';
 import { FlamencoAdapter, type FlamencoAdapterOptions } from './flamenco.adapter';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { startRedisServer, type OwnRedis } from '../dev-support/redis-server';
+import { startRedisServer, type OwnRedis } from '../../dev/support/redis-server';
 import { redisOptionsFor } from './redis-connection';
 import { isRedisUnavailable, RedisOutageLog } from './redis-outage';
 

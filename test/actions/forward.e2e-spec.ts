@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { ForwardPayload } from '../../src/actions/forward/forward-payload';
 import { verifySignature } from '../../src/auth/signature';
 import { createHttpApp } from '../../src/bootstrap';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { pollUntil } from '../reliability/helpers';
 import { startStack, type TestStack } from '../support/stack';

@@ -1,7 +1,7 @@
 // AUTHZ off: these tests feed unknown task ids to check what the worker does with them;
 // intake authorization (which refuses them) is covered in test/security/authz.e2e-spec.ts.
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { startStack, type TestStack } from '../support/stack';
 
 describe('notify (the worked example of a studio action) against the Zou simulator', () => {

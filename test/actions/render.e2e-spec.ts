@@ -1,12 +1,12 @@
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import {
   startAfanasySimulator,
   startDeadlineSimulator,
   startFlamencoSimulator,
   type FarmRequestLogEntry,
   type SimJobState,
-} from '../../src/simulator/farms';
+} from '../../dev/simulator/farms';
 import type { RenderCancelResult } from '../../src/actions/render/render-cancel.action';
 import { JobQueues } from '../../src/queues/job-queues.service';
 import type { ZouTask } from '../../src/zou/zou.types';

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
-import { startFlamencoSimulator, type FlamencoSimulator } from '../../src/simulator/farms';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
+import { startFlamencoSimulator, type FlamencoSimulator } from '../../dev/simulator/farms';
 import type { RenderResult } from '../../src/actions/render/render.action';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import { publishPreview, startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { publishPreview, startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
 

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { QueueEvents } from 'bullmq';
 import { JobQueues } from '../../src/queues/job-queues.service';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
 

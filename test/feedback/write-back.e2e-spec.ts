@@ -6,7 +6,7 @@ import { ConfigError, validateEnv } from '../../src/config/validate-env';
 import { JobFeedback } from '../../src/feedback/job-feedback.service';
 import type { ZouClient } from '../../src/zou/zou.client';
 import { FeedbackConfig } from '../../src/feedback/feedback.config';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { EchoModule } from '../support/echo.action';
 import { startStack, type TestStack } from '../support/stack';

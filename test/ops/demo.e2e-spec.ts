@@ -1,12 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../src/dev-support/redis-server';
+import { freePort } from '../../dev/support/redis-server';
 import { readSse } from '../support/sse';
 import { testRedisUrl, uniquePrefix } from '../support/test-env';
 
 const exec = promisify(execFile);
-const DEMO = join(__dirname, '../../dist/demo/demo.js');
+const DEMO = join(__dirname, '../../dist-dev/dev/demo/demo.js');
 const READY = 'Ctrl-C stops everything.';
 
 /** Runs one printed line exactly as a person pasting it would: through a shell. */

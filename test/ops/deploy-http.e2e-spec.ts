@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { startRedisServer, type OwnRedis } from '../support/redis-server';
 import { startStack, type TestStack } from '../support/stack';
 

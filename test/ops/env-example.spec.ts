@@ -3,19 +3,17 @@ import { join, relative } from 'node:path';
 import { documentedVariables } from '../support/env-example';
 
 const ROOT = join(__dirname, '../..');
-/** Development-only code with its own documented settings (README "Run", docs/zou.md). */
-const DEV_ONLY = ['src/simulator', 'src/demo', 'src/dev-support'];
 
 interface SourceFile {
   path: string;
   text: string;
 }
 
+/** The product's sources: dev tooling lives in dev/ with its own documented settings. */
 function sources(dir = join(ROOT, 'src')): SourceFile[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     const rel = relative(ROOT, path);
-    if (DEV_ONLY.some((skip) => rel === skip)) return [];
     if (statSync(path).isDirectory()) return sources(path);
     if (!name.endsWith('.ts') || name.endsWith('.spec.ts')) return [];
     return [{ path: rel, text: readFileSync(path, 'utf8') }];

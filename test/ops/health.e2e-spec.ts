@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { startDeadlineSimulator } from '../../src/simulator/farms';
+import { startDeadlineSimulator } from '../../dev/simulator/farms';
 import { pollUntil } from '../reliability/helpers';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou/server';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou/server';
 import { startRedisServer, type OwnRedis } from '../support/redis-server';
 import { startStack, type TestStack } from '../support/stack';
 

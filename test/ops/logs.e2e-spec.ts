@@ -1,4 +1,4 @@
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { freePort } from '../support/redis-server';
 import { testRedisUrl, uniquePrefix } from '../support/test-env';
 import {

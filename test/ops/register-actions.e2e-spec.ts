@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou/server';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou/server';
 import { registerActions } from '../../src/cli/register-actions';
 
 const run = promisify(execFile);

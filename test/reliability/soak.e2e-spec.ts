@@ -1,4 +1,4 @@
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
 import { testRedisUrl, uniquePrefix } from '../support/test-env';

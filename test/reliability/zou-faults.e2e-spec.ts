@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
 

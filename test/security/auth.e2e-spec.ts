@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { requestSignatureHeader } from '../../src/auth/signature';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { startStack, type TestStack } from '../support/stack';
 
 describe('caller authentication', () => {

@@ -4,7 +4,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import request from 'supertest';
 import { QUEUE_NAMES } from '../../src/queues/queues';
 import { JobQueues } from '../../src/queues/job-queues.service';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { EchoModule } from '../support/echo.action';
 import recorded from '../fixtures/kitsu-requests-1.0.54.json';
 import { startStack, type TestStack } from '../support/stack';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouPerson, ZouProject, ZouTask, ZouTaskType } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
 

@@ -1,11 +1,11 @@
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import {
   startAfanasySimulator,
   startDeadlineSimulator,
   startFlamencoSimulator,
   type FarmRequestLogEntry,
-} from '../../src/simulator/farms';
+} from '../../dev/simulator/farms';
 import type { RenderResult } from '../../src/actions/render/render.action';
 import { shellJoin } from '../../src/farms/shell-words';
 import type { ZouTask } from '../../src/zou/zou.types';

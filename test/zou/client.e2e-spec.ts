@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou/server';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou/server';
 import {
   hasEmail,
   IDS_PER_CALL,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou/server';
-import { publishPreview } from '../../src/simulator/zou/dataset';
-import { TokenSigner } from '../../src/simulator/zou/tokens';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou/server';
+import { publishPreview } from '../../dev/simulator/zou/dataset';
+import { TokenSigner } from '../../dev/simulator/zou/tokens';
 import type { ZouEntity, ZouTask } from '../../src/zou/zou.types';
 
 /**

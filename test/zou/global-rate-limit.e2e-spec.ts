@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { SharedRateGate } from '../../src/zou/shared-rate-gate';
 import { createZouClient } from '../../src/zou/zou.client';
 import { loadZouConfig } from '../../src/zou/zou.config';

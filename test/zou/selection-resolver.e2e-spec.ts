@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { ConfigModule } from '../../src/config/config.module';
 import { ConfigError } from '../../src/config/validate-env';
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou/server';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou/server';
 import { SelectionResolver } from '../../src/zou/selection-resolver';
 import { IDS_PER_CALL, ZouClient } from '../../src/zou/zou.client';
 import { loadZouConfig, ZouConfig } from '../../src/zou/zou.config';

@@ -1,4 +1,4 @@
-import { startZouSimulator, type ZouSimulator } from '../../src/simulator/zou/server';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou/server';
 import type { ZouPlaylist, ZouTask } from '../../src/zou/zou.types';
 
 /** Whatever JSON.parse gives: tests read answers freely. */

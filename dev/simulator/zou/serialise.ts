@@ -9,7 +9,7 @@ import type {
   ZouTask,
   ZouTaskStatus,
   ZouTaskType,
-} from '../../zou/zou.types';
+} from '../../../src/zou/zou.types';
 import type { SimComment, SimPreviewFile } from './dataset';
 
 /**

@@ -15,7 +15,7 @@ import type {
   ZouTaskType,
   ZouTaskTypeFor,
   ZouTimeSpent,
-} from '../../zou/zou.types';
+} from '../../../src/zou/zou.types';
 import { SeededRandom } from './random';
 
 /** How big a studio to make. `large` puts over 20,000 tasks in the TV show. */

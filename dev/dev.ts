@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { AppConfig } from './config/app.config';
-import { createHttpApp, runOrExit } from './bootstrap';
+import { AppConfig } from '../src/config/app.config';
+import { createHttpApp, runOrExit } from '../src/bootstrap';
 
 /** Both roles in one process, for local work. */
 void runOrExit('Dev', async () => {

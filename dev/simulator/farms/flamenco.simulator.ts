@@ -3,7 +3,7 @@ import type {
   FlamencoJob,
   FlamencoJobSetting,
   FlamencoJobType,
-} from '../../farms/flamenco.adapter';
+} from '../../../src/farms/flamenco.adapter';
 import {
   chunkCount,
   clampPercent,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DeadlineJob } from '../../farms/deadline.adapter';
+import type { DeadlineJob } from '../../../src/farms/deadline.adapter';
 import {
   chunkCount,
   controlCharacterAt,

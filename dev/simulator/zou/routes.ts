@@ -11,7 +11,7 @@ import type {
   ZouRole,
   ZouTask,
   ZouTaskFull,
-} from '../../zou/zou.types';
+} from '../../../src/zou/zou.types';
 import {
   zouDateTime,
   type SimComment,

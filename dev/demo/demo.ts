@@ -4,10 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { ActionRegistry } from '../actions/action-registry.service';
-import { createHttpApp } from '../bootstrap';
-import { desiredCustomActions, type DesiredCustomAction } from '../cli/action-registration';
-import { redisAnswers, startRedisServer, type OwnRedis } from '../dev-support/redis-server';
+import { ActionRegistry } from '../../src/actions/action-registry.service';
+import { createHttpApp } from '../../src/bootstrap';
+import { desiredCustomActions, type DesiredCustomAction } from '../../src/cli/action-registration';
+import { redisAnswers, startRedisServer, type OwnRedis } from '../support/redis-server';
 import {
   startFlamencoSimulator,
   type FlamencoSimulator,
@@ -16,7 +16,7 @@ import { startZouSimulator, type ZouSimulator } from '../simulator/zou';
 import { startDemoReceiver } from './demo-receiver';
 
 /** The sample launchers shipped in config/ (RV, Blender, Kabaret, a web page). */
-const SAMPLE_LAUNCHERS = path.resolve(__dirname, '../../config/launchers.example.json');
+const SAMPLE_LAUNCHERS = path.resolve(__dirname, '../../../config/launchers.example.json');
 const SELECTION_SIZE = 3;
 
 /**

@@ -5,7 +5,7 @@ import type {
   ZouRetakeEntry,
   ZouRetakeStats,
   ZouTask,
-} from '../../zou/zou.types';
+} from '../../../src/zou/zou.types';
 import type { SimulatorDataset } from './dataset';
 
 /**

@@ -1,5 +1,5 @@
-import type { AfanasyBlock, AfanasyJob } from '../../farms/afanasy.adapter';
-import { splitShellWords, type ShellWords } from '../../farms/shell-words';
+import type { AfanasyBlock, AfanasyJob } from '../../../src/farms/afanasy.adapter';
+import { splitShellWords, type ShellWords } from '../../../src/farms/shell-words';
 import {
   chunkCount,
   clampPercent,

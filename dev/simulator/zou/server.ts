@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ZouPerson } from '../../zou/zou.types';
+import type { ZouPerson } from '../../../src/zou/zou.types';
 import {
   generateDataset,
   type DatasetSize,

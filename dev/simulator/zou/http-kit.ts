@@ -1,4 +1,4 @@
-import type { ZouPerson } from '../../zou/zou.types';
+import type { ZouPerson } from '../../../src/zou/zou.types';
 
 /** An answer a handler gives by throwing (Zou's error shapes). */
 export class HttpError extends Error {
