@@ -4,7 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { createWorkerContext } from '../../src/bootstrap';
 import { startFlamencoSimulator, type FlamencoSimulator } from '../../dev/simulator/farms';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
@@ -30,21 +31,6 @@ function kitsuLikePage(actionUrl: string, overrides: Record<string, string> = {}
     .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
     .join('');
   return `<!doctype html><html><body><form id="action" method="POST" target="_blank" action="${actionUrl}">${inputs}<button type="submit">Run</button></form></body></html>`;
-}
-
-function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
 }
 
 describe('job page in a browser', () => {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import request from 'supertest';
 import { QUEUE_NAMES } from '../../src/queues/queues';
 import { JobQueues } from '../../src/queues/job-queues.service';
@@ -145,18 +146,7 @@ window.ajax = () => fetch(${JSON.stringify(target)}, { method: 'POST', credentia
       },
     });
     seen = recordRequests(stack);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -43,22 +43,19 @@ export function fillName(template: string, values: RenderTemplateValues): string
   return fillTemplate(template, values).replace(/\s+/g, ' ').trim();
 }
 
-/** Fields filled from Kitsu's names and ids; the others are numbers the service formats itself. */
-export const KITSU_NAME_FIELDS: readonly RenderTemplateField[] = [
-  'project',
-  'project_code',
-  'episode',
-  'sequence',
-  'shot',
-  'asset',
-  'entity',
-  'task_type',
-  'task',
-  'task_id',
-  'entity_id',
-  'person',
-  'login',
+/** Fields the service formats itself from numbers; every other field comes from Kitsu's names and ids. */
+const NUMBER_FIELDS: readonly RenderTemplateField[] = [
+  'frame_in',
+  'frame_out',
+  'fps',
+  'width',
+  'height',
 ];
+
+/** Fields filled from Kitsu's names and ids: the ones a hostile rename could reach. */
+export const KITSU_NAME_FIELDS: readonly RenderTemplateField[] = RENDER_TEMPLATE_FIELDS.filter(
+  (field) => !NUMBER_FIELDS.includes(field),
+);
 
 /** How a refusal names a field, e.g. "shot name". */
 const FIELD_LABELS: Record<string, string> = {
