@@ -33,13 +33,17 @@ function when(iso: string | null): string {
   return `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace('T', ' ').slice(0, 19))} UTC</time>`;
 }
 
-function badge(state: string, live: JobView['live'] = null): string {
+function badge(
+  state: string,
+  live: JobView['live'] = null,
+  failedReason: string | null = null,
+): string {
   // Work going on after the job ended (renders on the farm) names itself and, once ended, its outcome.
   const tone = live?.phase === 'ended' ? ` tone-${escapeHtml(live.tone)}` : '';
   const outcome = live
     ? ` data-phase="${escapeHtml(live.phase)}" data-tone="${escapeHtml(live.tone)}"`
     : '';
-  return `<span class="badge state-${escapeHtml(state)}${tone}" data-state="${escapeHtml(state)}"${outcome}>${escapeHtml(live?.label ?? stateLabel(state))}</span>`;
+  return `<span class="badge state-${escapeHtml(state)}${tone}" data-state="${escapeHtml(state)}"${outcome}>${escapeHtml(live?.label ?? (state === 'delayed' && !failedReason ? 'Scheduled' : stateLabel(state)))}</span>`;
 }
 
 /**
@@ -152,7 +156,7 @@ export function renderJobBody(job: JobView, options: JobPageOptions): string {
   const running = !FINAL_STATES.includes(job.state);
   const summary = summaryOf(job.result);
   return `<div id="job" data-job-id="${escapeHtml(job.id)}" data-state="${escapeHtml(job.state)}" data-final="${running ? 'false' : 'true'}">
-<div class="title-row"><h1>${escapeHtml(job.action)}</h1>${badge(job.state, job.live)}</div>
+<div class="title-row"><h1>${escapeHtml(job.action)}</h1>${badge(job.state, job.live, job.failedReason)}</div>
 ${summary ? `<p class="lead">${escapeHtml(summary)}</p>` : ''}
 ${openButton(job)}
 <section class="panel" aria-label="Status">

@@ -180,6 +180,8 @@ export class JobsService {
     );
     const matching = perQueue
       .flat()
+      // Follow-up work (render tracking polls, refusal notices) shows on its parent's page, not here.
+      .filter((job) => !this.registry.get(job.data.action)?.options.internal)
       .filter(
         (job) =>
           !person ||

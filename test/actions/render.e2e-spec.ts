@@ -378,6 +378,11 @@ describe.each(FARMS)('render action on $kind', (farmUnderTest) => {
           .expect(200)
       ).body.jobs.find((j: { id: string }) => j.id === result.jobId);
     expect(await listed()).toMatchObject({ state: 'active', live: { label: 'Rendering' } });
+    // Its tracking polls are follow-up work, shown on the render's page, not in the list.
+    const everyListed = (
+      await request(stack.url).get('/jobs?limit=200').set('Accept', 'application/json').expect(200)
+    ).body.jobs as Array<{ action: string }>;
+    expect(everyListed.map((j) => j.action)).not.toContain('render-track');
     expect(
       commentsOn(zou, good.id).find((c) => c.text.startsWith('Render submitted'))?.text,
     ).toContain(`job ${goodJob.farmJobId}`);
