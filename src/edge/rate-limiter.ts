@@ -112,8 +112,7 @@ export class ActionRateLimiter {
       this.logger.warn(`Rate limits not checked: ${(error as Error).message}`);
       return { allowed: true };
     }
-    const retryAfterS = () =>
-      Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
+    const retryAfterS = () => Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
     if (maxAddress > 0 && counts[0] > maxAddress)
       return { allowed: false, limit: 'ip', max: maxAddress, retryAfterS: retryAfterS() };
     if (maxPerson > 0 && counts[1] > maxPerson)

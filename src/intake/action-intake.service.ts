@@ -6,11 +6,7 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ActionRegistry } from '../actions/action-registry.service';
-import type {
-  KitsuActionRequest,
-  RegisteredAction,
-  RequestFormat,
-} from '../actions/action.types';
+import type { KitsuActionRequest, RegisteredAction, RequestFormat } from '../actions/action.types';
 import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';

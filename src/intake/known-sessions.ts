@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { sessionToken, type CallerCredentials } from '../auth/caller-auth.service';
+import { hash } from 'node:crypto';
+import type { CallerCredentials } from '../auth/caller-auth.service';
 
 const MAX_REMEMBERED = 5000;
 
@@ -14,7 +14,7 @@ interface KnownSession {
  * count the address and the person in one Redis call before authentication confirms it again
  * (from its own cache). Only a session Zou confirmed for that very person and email moments ago
  * makes the person known early; anything else takes the path with the address counted first.
- * Tokens are not kept: entries are keyed by a hash, as the session cache does.
+ * Tokens are not kept: entries are keyed by a hash of the headers that carry them.
  */
 export class KnownSessions {
   private readonly sessions = new Map<string, KnownSession>();
@@ -24,9 +24,8 @@ export class KnownSessions {
   /** True when this request's session proved to be this person (and email) moments ago. */
   known(call: Pick<CallerCredentials, 'headers'>, personId: string, email: string): boolean {
     if (this.ttlMs <= 0 || this.sessions.size === 0) return false;
-    const token = safeToken(call);
-    if (!token) return false;
-    const key = hash(token);
+    const key = credentialsKey(call);
+    if (!key) return false;
     const entry = this.sessions.get(key);
     if (!entry) return false;
     if (entry.expiresAt <= Date.now()) {
@@ -39,9 +38,8 @@ export class KnownSessions {
   /** Called once authentication accepted this session for this person. */
   remember(call: Pick<CallerCredentials, 'headers'>, personId: string, email: string): void {
     if (this.ttlMs <= 0) return;
-    const token = safeToken(call);
-    if (!token) return;
-    const key = hash(token);
+    const key = credentialsKey(call);
+    if (!key) return;
     this.sessions.delete(key); // re-inserted last, so eviction stays oldest first
     if (this.sessions.size >= MAX_REMEMBERED)
       this.sessions.delete(this.sessions.keys().next().value!);
@@ -53,15 +51,13 @@ export class KnownSessions {
   }
 }
 
-/** The session token, or null when there is none or its cookie is malformed (auth says why). */
-function safeToken(call: Pick<CallerCredentials, 'headers'>): string | null {
-  try {
-    return sessionToken(call);
-  } catch {
-    return null;
-  }
-}
-
-function hash(token: string): string {
-  return createHash('sha256').update(token).digest('base64');
+/**
+ * A hash of the headers the session token is read from (Authorization, Cookie): the same headers
+ * carry the same token, so they need not be parsed and decoded here; a request whose other
+ * cookies changed merely takes the longer path once.
+ */
+function credentialsKey(call: Pick<CallerCredentials, 'headers'>): string | null {
+  const { authorization, cookie } = call.headers;
+  if (!authorization && !cookie) return null;
+  return hash('sha256', `${authorization ?? ''}\n${cookie ?? ''}`, 'base64');
 }
