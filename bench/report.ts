@@ -7,6 +7,7 @@ import {
 import { BENCH_RATE_BUDGET } from './lib/deployment';
 import type { PickupLoad, ThroughputResults } from './sections/worker';
 import type { ZouResults } from './sections/zou';
+import type { ScaleResults } from './sections/scale';
 
 export interface Machine {
   date: string;
@@ -23,6 +24,7 @@ export interface BenchResults {
   intake?: IntakeResults;
   throughput?: ThroughputResults;
   pickup?: PickupLoad[];
+  scale?: ScaleResults;
   zou?: ZouResults;
 }
 
@@ -293,6 +295,51 @@ export function renderMarkdown(results: BenchResults): string {
             `${((tp.serviceJobsPerSec / tp.bareJobsPerSec) * 100).toFixed(0)}%`,
           ],
         ],
+      ),
+    );
+  }
+
+  const scale = results.scale;
+  if (scale) {
+    const first = scale.runs[0];
+    const gain = (value: number, base: number) =>
+      Number.isFinite(value / base) ? `${(value / base).toFixed(2)}x` : 'n/a';
+    out.push(
+      '',
+      '## Scale-out: 1, 2 and 4 processes against one Redis',
+      '',
+      `The intake as deployed with N API processes sharing one port (the kernel spreads wrk's`,
+      `${scale.connections} connections over them, SO_REUSEPORT), each with its own caches; then N worker`,
+      `processes (concurrency ${scale.concurrency} each) draining ${scale.jobs} no-op jobs, beside N bare BullMQ`,
+      `workers. Everything (load tool, Redis, Zou simulator, N processes) shares this machine's`,
+      `${results.machine.cpus} CPUs, so past ${results.machine.cpus} processes nothing can grow: the rows show what`,
+      `the processes cost each other, not what a machine with more cores would give.`,
+      '',
+      table(
+        [
+          'processes',
+          'intake rate',
+          'vs 1',
+          'intake p99',
+          'CPU/request (all API processes)',
+          'errors',
+          'worker jobs/s',
+          'vs 1',
+          'bare workers jobs/s',
+          'worker vs bare',
+        ],
+        scale.runs.map((run) => [
+          String(run.processes),
+          rate(run.intakeRps),
+          gain(run.intakeRps, first.intakeRps),
+          ms(run.intakeP99Ms),
+          `${run.intakeCpuUs.toFixed(0)} µs`,
+          String(run.intakeErrors),
+          rate(run.workerJobsPerSec),
+          gain(run.workerJobsPerSec, first.workerJobsPerSec),
+          rate(run.bareWorkerJobsPerSec),
+          `${((run.workerJobsPerSec / run.bareWorkerJobsPerSec) * 100).toFixed(0)}%`,
+        ]),
       ),
     );
   }

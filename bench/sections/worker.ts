@@ -28,7 +28,7 @@ export interface PickupLoad {
   p99Ms: number;
 }
 
-function jobData(i: number): ActionJobBase {
+export function jobData(i: number): ActionJobBase {
   return {
     action: 'bench-noop',
     variant: '',
