@@ -39,7 +39,7 @@ export interface BenchStudio {
   close(): Promise<void>;
 }
 
-const GROUP_SIZE = 24;
+const GROUP_SIZE = 32;
 const ADDRESSES = 256;
 
 /** Starts the Zou simulator and picks the people, tasks and addresses of the load. */

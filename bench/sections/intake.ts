@@ -94,8 +94,10 @@ async function measure(
           plan,
           offset,
         });
-        offset += result.sent + connections;
-        if (offset >= planCycle(plan)) throw new Error('the intake plan is too small for this run');
+        // A selection may come back once the dedupe window (10 s) has passed, never within it.
+        if ((result.sent / durationSec) * 10 >= planCycle(plan))
+          throw new Error('the intake plan is too small for this rate');
+        offset = (offset + result.sent + connections) % planCycle(plan);
         return result;
       };
       if (sizes.intakeWarmupSec > 0) {
