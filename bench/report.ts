@@ -4,8 +4,10 @@ import {
   type IntakeRun,
   type IntakeServer,
 } from './sections/intake';
+import { BENCH_RATE_BUDGET } from './lib/deployment';
 import type { PickupLoad, ThroughputResults } from './sections/worker';
 import type { ZouResults } from './sections/zou';
+import type { ScaleResults } from './sections/scale';
 
 export interface Machine {
   date: string;
@@ -22,6 +24,7 @@ export interface BenchResults {
   intake?: IntakeResults;
   throughput?: ThroughputResults;
   pickup?: PickupLoad[];
+  scale?: ScaleResults;
   zou?: ZouResults;
 }
 
@@ -38,8 +41,13 @@ const LABELS: Record<IntakeServer, string> = {
   'bare-http': 'limit: node:http + JSON.parse + queue.add',
   'express-echo': 'ceiling: Express 5 + express.json() echo',
   'naive-nest': 'peer: NestJS + ValidationPipe DTO + queue.add',
-  'service-nest-route': 'Kitsu Actions intake, Nest route only (INTAKE_FAST_LANE=false)',
-  service: 'Kitsu Actions intake (fast lane, as deployed)',
+  service: '**Kitsu Actions intake, as deployed**',
+  'service-no-rate-limits': 'as deployed, rate limits off (RATE_LIMIT_PER_*=0)',
+  'service-no-authz': 'as deployed, authorization off (AUTHZ=off)',
+  'service-shared-secret': 'as deployed, shared secret instead of Kitsu session',
+  'service-no-dedupe': 'as deployed, dedupe off (DEDUPE_WINDOW=0)',
+  'service-quiet-logs': 'as deployed, no request log lines (LOG_LEVEL=warn)',
+  'service-nest-route': 'as deployed, Nest route only (INTAKE_FAST_LANE=false)',
 };
 
 const ms = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)} ms` : 'n/a');
@@ -61,19 +69,34 @@ export function targets(results: BenchResults): TargetRow[] {
   const rows: TargetRow[] = [];
   const intake = results.intake;
   if (intake) {
-    const c = Math.min(...intake.runs.map((r) => r.connections));
+    const counts = [...new Set(intake.runs.map((r) => r.connections))].sort((a, b) => a - b);
+    const c = counts[0];
     const ours = find(intake.runs, 'service', c);
     const peer = find(intake.runs, 'naive-nest', c);
+    const limit = find(intake.runs, 'bare-http', c);
     if (ours && peer) {
       const ratio = ours.rps / peer.rps;
       rows.push({
-        figure: `1. intake rate, ${c} connections`,
+        figure: `1. intake rate as deployed, ${c} connections`,
         measured: rate(ours.rps),
         baseline: `naive NestJS ${rate(peer.rps)}`,
         ratio: times(ratio),
-        target: '>= 1.5x naive NestJS',
-        pass: ratio >= 1.5 && ours.errors === 0,
+        target: '>= 2.0x naive NestJS',
+        pass: ratio >= 2 && ours.errors === 0,
       });
+    }
+    if (ours && limit) {
+      const ratio = ours.rps / limit.rps;
+      rows.push({
+        figure: `1. intake rate as deployed, ${c} connections`,
+        measured: rate(ours.rps),
+        baseline: `node:http + queue.add ${rate(limit.rps)}`,
+        ratio: times(ratio),
+        target: '>= 0.6x the bare limit',
+        pass: ratio >= 0.6 && ours.errors === 0,
+      });
+    }
+    if (ours && peer) {
       rows.push({
         figure: `1. intake server CPU per request, ${c} connections`,
         measured: `${ours.cpuUsPerRequest.toFixed(0)} µs`,
@@ -82,13 +105,22 @@ export function targets(results: BenchResults): TargetRow[] {
         target: 'none (steadier than the rate on a shared machine)',
         pass: null,
       });
+    }
+    for (const [connections, bound] of [
+      [counts[0], 10],
+      [counts[1], 40],
+    ] as const) {
+      const run = connections === undefined ? undefined : find(intake.runs, 'service', connections);
+      const theirs =
+        connections === undefined ? undefined : find(intake.runs, 'naive-nest', connections);
+      if (!run) continue;
       rows.push({
-        figure: `1. intake p99, ${c} connections`,
-        measured: ms(ours.p99Ms),
-        baseline: `naive NestJS ${ms(peer.p99Ms)}`,
-        ratio: times(ours.p99Ms / peer.p99Ms),
-        target: '<= 15 ms',
-        pass: ours.p99Ms <= 15,
+        figure: `1. intake p99 as deployed, ${connections} connections`,
+        measured: ms(run.p99Ms),
+        baseline: theirs ? `naive NestJS ${ms(theirs.p99Ms)}` : '-',
+        ratio: theirs ? times(run.p99Ms / theirs.p99Ms) : '-',
+        target: `<= ${bound} ms`,
+        pass: run.p99Ms <= bound,
       });
     }
   }
@@ -118,8 +150,8 @@ export function targets(results: BenchResults): TargetRow[] {
       measured: rate(tp.serviceJobsPerSec),
       baseline: `bare BullMQ worker ${rate(tp.bareJobsPerSec)}`,
       ratio: `${(ratio * 100).toFixed(0)}%`,
-      target: '>= 80% of bare',
-      pass: ratio >= 0.8,
+      target: '>= 95% of bare',
+      pass: ratio >= 0.95,
     });
   }
   for (const row of results.zou?.targets ?? []) rows.push(row);
@@ -170,15 +202,23 @@ export function renderMarkdown(results: BenchResults): string {
       '',
       '## 1. Intake',
       '',
-      `POST /actions/bench-noop with a Kitsu AJAX body (3 task ids, the last one unique per request so`,
-      `deduplication never skips an enqueue). Accepted (2xx) requests per second, latency, and the`,
-      `server's CPU time per accepted request (from /proc; it does not depend on how much CPU the`,
-      `load tool and Redis took, so it is the steadier comparison on a 2-core machine). A p99 near`,
-      `1 s at 128 connections is connection set-up during the first second (seen on all`,
-      `framework servers alike), not steady-state latency.`,
-      intake.authenticated
-        ? 'The service runs as deployed: AUTH_MODE=shared-secret, dedupe (10 s window), helmet, metrics and one JSON log line per request; the rate limits are off, since one person at one address would be refused by design.'
-        : 'The service runs without authentication: AUTH_MODE was not on main when this was measured.',
+      `POST /actions/bench-noop as Kitsu's page sends it: an AJAX JSON body (3 task ids of one`,
+      `production), the person's Kitsu session cookie, Origin and Sec-Fetch-Site, and the client's`,
+      `address in X-Forwarded-For from Kitsu's proxy. ${intake.persons} people of the production's team click from`,
+      `${intake.addresses} addresses; no person repeats a selection within the dedupe window, so every accepted`,
+      `request is a stored job. Accepted (2xx) requests per second, latency, and the server's CPU`,
+      `time per accepted request (from /proc; it does not depend on how much CPU the load tool and`,
+      `Redis took, so it is the steadier comparison on a 2-core machine).`,
+      '',
+      `**As deployed** is the service as a studio runs it, nothing turned off: NODE_ENV=production,`,
+      `Kitsu session authentication checked with Zou (the project's simulator, in the bench`,
+      `process), authorization against Zou (person, team, tasks' projects), rate limits on per`,
+      `address and per person (budgets of ${BENCH_RATE_BUDGET.toLocaleString('en')} per minute, which no run can spend), dedupe`,
+      `(10 s), helmet, metrics, the cross-site check, JOB_VIEW_SECRET for the job links and one JSON`,
+      `log line per request. Session and authorization facts are cached by the service as in`,
+      `production; the warm-up run fills those caches. Each row below it turns exactly one switch`,
+      `off, so the difference to the first row is what that switch costs. Helmet, metrics and the`,
+      `cross-site check have no switch.`,
       '',
       table(
         [
@@ -192,22 +232,24 @@ export function renderMarkdown(results: BenchResults): string {
             `errors`,
           ]),
         ],
-        INTAKE_SERVERS.map((server) => [
-          LABELS[server],
-          ...connections.flatMap((c) => {
-            const run = find(intake.runs, server, c);
-            return run
-              ? [
-                  rate(run.rps),
-                  times(run.rps / peerAt(c)),
-                  ms(run.p50Ms),
-                  ms(run.p99Ms),
-                  `${run.cpuUsPerRequest.toFixed(0)} µs`,
-                  String(run.errors),
-                ]
-              : ['n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
-          }),
-        ]),
+        INTAKE_SERVERS.filter((server) => intake.runs.some((r) => r.server === server)).map(
+          (server) => [
+            LABELS[server],
+            ...connections.flatMap((c) => {
+              const run = find(intake.runs, server, c);
+              return run
+                ? [
+                    rate(run.rps),
+                    times(run.rps / peerAt(c)),
+                    ms(run.p50Ms),
+                    ms(run.p99Ms),
+                    `${run.cpuUsPerRequest.toFixed(0)} µs`,
+                    String(run.errors),
+                  ]
+                : ['n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+            }),
+          ],
+        ),
       ),
     );
   }
@@ -253,6 +295,51 @@ export function renderMarkdown(results: BenchResults): string {
             `${((tp.serviceJobsPerSec / tp.bareJobsPerSec) * 100).toFixed(0)}%`,
           ],
         ],
+      ),
+    );
+  }
+
+  const scale = results.scale;
+  if (scale) {
+    const first = scale.runs[0];
+    const gain = (value: number, base: number) =>
+      Number.isFinite(value / base) ? `${(value / base).toFixed(2)}x` : 'n/a';
+    out.push(
+      '',
+      '## Scale-out: 1, 2 and 4 processes against one Redis',
+      '',
+      `The intake as deployed with N API processes sharing one port (the kernel spreads wrk's`,
+      `${scale.connections} connections over them, SO_REUSEPORT), each with its own caches; then N worker`,
+      `processes (concurrency ${scale.concurrency} each) draining ${scale.jobs} no-op jobs, beside N bare BullMQ`,
+      `workers. Everything (load tool, Redis, Zou simulator, N processes) shares this machine's`,
+      `${results.machine.cpus} CPUs, so past ${results.machine.cpus} processes nothing can grow: the rows show what`,
+      `the processes cost each other, not what a machine with more cores would give.`,
+      '',
+      table(
+        [
+          'processes',
+          'intake rate',
+          'vs 1',
+          'intake p99',
+          'CPU/request (all API processes)',
+          'errors',
+          'worker jobs/s',
+          'vs 1',
+          'bare workers jobs/s',
+          'worker vs bare',
+        ],
+        scale.runs.map((run) => [
+          String(run.processes),
+          rate(run.intakeRps),
+          gain(run.intakeRps, first.intakeRps),
+          ms(run.intakeP99Ms),
+          `${run.intakeCpuUs.toFixed(0)} µs`,
+          String(run.intakeErrors),
+          rate(run.workerJobsPerSec),
+          gain(run.workerJobsPerSec, first.workerJobsPerSec),
+          rate(run.bareWorkerJobsPerSec),
+          `${((run.workerJobsPerSec / run.bareWorkerJobsPerSec) * 100).toFixed(0)}%`,
+        ]),
       ),
     );
   }

@@ -10,8 +10,9 @@ import { renderMarkdown, type BenchResults, type Machine } from './report';
 import { runIntake, type IntakeServer } from './sections/intake';
 import { runPickup, runThroughput } from './sections/worker';
 import { runZou } from './sections/zou';
+import { runScale } from './sections/scale';
 
-const SECTIONS = ['intake', 'throughput', 'pickup', 'zou'] as const;
+const SECTIONS = ['intake', 'throughput', 'pickup', 'scale', 'zou'] as const;
 
 /**
  * npm run bench: starts its own Redis, the baselines and the service as separate processes,
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       );
     if (only.includes('throughput')) results.throughput = await runThroughput(ctx);
     if (only.includes('pickup')) results.pickup = await runPickup(ctx);
+    if (only.includes('scale')) results.scale = await runScale(ctx);
     if (only.includes('zou')) results.zou = await runZou(ctx);
   } finally {
     await clearBenchKeys(redis);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import { BODY_TEMPLATE, kitsuBody } from './kitsu-body';
+import { planRequest, type IntakePlan } from './deployment';
 
 const run = promisify(execFile);
 
@@ -14,12 +14,17 @@ export interface LoadOptions {
   url: string;
   connections: number;
   durationSec: number;
-  headers?: Record<string, string>;
+  /** Who clicks on what from where; request n of the run is request offset + n of the plan. */
+  plan: IntakePlan;
+  /** Where in the plan this run starts, past what earlier runs against the same server sent. */
+  offset: number;
 }
 
 export interface LoadResult {
   tool: LoadTool;
   requests: number;
+  /** Requests sent, answered or not: where the next run against the same server starts. */
+  sent: number;
   /** Responses with the expected 2xx status per second. */
   rps: number;
   p50Ms: number;
@@ -53,8 +58,7 @@ export async function generateLoad(tool: LoadTool, options: LoadOptions): Promis
 }
 
 async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
-  const stream = Math.floor(Math.random() * 0xffffffff);
-  let counter = 0;
+  let counter = options.offset;
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
@@ -62,8 +66,14 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     requests: [
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...options.headers },
-        setupRequest: (request) => ({ ...request, body: kitsuBody(stream, counter++) }),
+        setupRequest: (request) => {
+          const { headers, body } = planRequest(options.plan, counter++);
+          return {
+            ...request,
+            headers: { 'content-type': 'application/json', ...headers },
+            body,
+          };
+        },
       },
     ],
   });
@@ -71,6 +81,7 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
   return {
     tool: 'autocannon',
     requests: ok,
+    sent: counter - options.offset,
     rps: ok / options.durationSec,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -78,27 +89,42 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** wrk builds each body in Lua: a stream id per wrk thread and a counter, as kitsuBody does. */
-function wrkScript(headers: Record<string, string>): string {
-  const template = BODY_TEMPLATE.replace(/"/g, '\\"');
-  const extra = Object.entries(headers)
-    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
-    .join('\n');
+/** wrk builds each request in Lua from the plan, with planRequest's formula. */
+function wrkScript(plan: IntakePlan, offset: number): string {
+  const lua = (value: string) => JSON.stringify(value);
+  const list = (values: string[]) => `{${values.map(lua).join(',')}}`;
+  const persons = plan.persons
+    .map((p) => `{id=${lua(p.id)},email=${lua(p.email)},cookie=${lua(p.cookie)}}`)
+    .join(',');
+  const base = Object.entries(plan.headers)
+    .map(([k, v]) => `[${lua(k)}]=${lua(v)}`)
+    .join(',');
   return `
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("stream", threads + math.random(0, 0xfffff) * 16)
-end
+local persons = {${persons}}
+local g1 = ${list(plan.taskGroups[0])}
+local g2 = ${list(plan.taskGroups[1])}
+local g3 = ${list(plan.taskGroups[2])}
+local addresses = ${list(plan.addresses)}
+local base = {${base}}
+local P, M, A = #persons, #g1, #addresses
+local project = ${lua(plan.projectId)}
+local n = ${offset}
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-${extra}
-local counter = 0
-local template = "${template}"
 function request()
-  counter = counter + 1
-  local body = string.format(template, string.format("%08x", stream), string.format("%012x", counter))
-  return wrk.format(nil, nil, nil, body)
+  local p = persons[(n % P) + 1]
+  local k = math.floor(n / P)
+  local d0 = k % M
+  local d1 = (math.floor(k / M) + d0) % M
+  local d2 = (math.floor(k / (M * M)) + d1) % M
+  local body = '{"selection":["' .. g1[d0 + 1] .. '","' .. g2[d1 + 1] ..
+    '","' .. g3[d2 + 1] .. '"],"productionid":"' .. project ..
+    '","userid":"' .. p.id .. '","useremail":"' .. p.email ..
+    '","originurl":"/productions/demo/shots/tasks","originserver":"kitsu.studio.example","entitytype":"shot"}'
+  local h = {["Content-Type"] = "application/json", Cookie = p.cookie,
+    ["X-Forwarded-For"] = addresses[(n % A) + 1]}
+  for name, value in pairs(base) do h[name] = value end
+  n = n + 1
+  return wrk.format(nil, nil, h, body)
 end
 `;
 }
@@ -106,7 +132,7 @@ end
 async function runWrk(options: LoadOptions): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'kitsu-bench-'));
   const script = join(dir, 'post.lua');
-  writeFileSync(script, wrkScript(options.headers ?? {}));
+  writeFileSync(script, wrkScript(options.plan, options.offset));
   try {
     const { stdout } = await run(
       'wrk',
@@ -141,6 +167,7 @@ export function parseWrk(stdout: string, durationSec: number): LoadResult {
   return {
     tool: 'wrk',
     requests: ok,
+    sent: requests,
     rps: ok / durationSec,
     p50Ms: wrkLatency(stdout, '50%'),
     p99Ms: wrkLatency(stdout, '99%'),

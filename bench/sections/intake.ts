@@ -1,19 +1,34 @@
 import { startChild, type Child } from '../lib/child';
 import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
+import {
+  actionPath,
+  planCycle,
+  serviceEnv,
+  startStudio,
+  type BenchStudio,
+  type ServiceVariant,
+} from '../lib/deployment';
 import { generateLoad, type LoadResult } from '../lib/load';
 
+/** Baselines first, then the service as deployed, then one row per switch turned off. */
 export const INTAKE_SERVERS = [
   'bare-http',
   'express-echo',
   'naive-nest',
-  'service-nest-route',
   'service',
+  'service-no-rate-limits',
+  'service-no-authz',
+  'service-shared-secret',
+  'service-no-dedupe',
+  'service-quiet-logs',
+  'service-nest-route',
 ] as const;
 export type IntakeServer = (typeof INTAKE_SERVERS)[number];
 
-/** Our service, as deployed (fast lane) or with every click through the Nest route. */
-function isService(server: IntakeServer): boolean {
-  return server === 'service' || server === 'service-nest-route';
+/** The service variant a row runs, or null for a baseline server. */
+export function variantOf(server: IntakeServer): ServiceVariant | null {
+  if (server === 'service') return 'as-deployed';
+  return server.startsWith('service-') ? (server.slice(8) as ServiceVariant) : null;
 }
 
 export interface IntakeRun extends LoadResult {
@@ -31,77 +46,67 @@ export interface IntakeResults {
   /** Resident size of the service's API process, in bytes. */
   apiRssIdle: number;
   apiRssAfter: number;
-  /** Whether the service ran with shared-secret authentication. */
-  authenticated: boolean;
-}
-
-/** The shared secret the service checks on every benchmarked request. */
-export const BENCH_ACTION_KEY = 'bench-shared-secret-0123456789';
-
-/** Settings that make our API the real thing: production mode, dedupe on, auth when available. */
-export function serviceEnv(redisUrl: string, prefix: string): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    BOARD_PASSWORD: 'bench-board-password',
-    DEDUPE_WINDOW: '10',
-    AUTH_MODE: 'shared-secret',
-    // The load comes from one person and one address; the limits would refuse it by design.
-    RATE_LIMIT_PER_PERSON: '0',
-    RATE_LIMIT_PER_IP: '0',
-    ACTION_KEY: BENCH_ACTION_KEY,
-    // Production with shared-secret refuses to start without the job links' own key.
-    JOB_VIEW_SECRET: 'bench-job-view-secret-0123456789',
-    LOG_LEVEL: 'info',
-  };
-}
-
-/** Headers a Kitsu request carries to our service (the secret travels in the URL). */
-export function serviceHeaders(): Record<string, string> {
-  return {};
+  /** Persons, addresses and tasks the load is spread over. */
+  persons: number;
+  addresses: number;
 }
 
 export async function runIntake(
   ctx: BenchContext,
   servers: readonly IntakeServer[] = INTAKE_SERVERS,
 ): Promise<IntakeResults> {
+  const studio = await startStudio();
+  try {
+    return await measure(ctx, studio, servers);
+  } finally {
+    await studio.close();
+  }
+}
+
+async function measure(
+  ctx: BenchContext,
+  studio: BenchStudio,
+  servers: readonly IntakeServer[],
+): Promise<IntakeResults> {
   const { sizes } = ctx;
+  const { plan } = studio;
   const runs: IntakeRun[] = [];
   let apiRssIdle = Number.NaN;
   let apiRssAfter = Number.NaN;
   for (const server of servers) {
     await clearBenchKeys(ctx.redis);
     const prefix = benchPrefix(server);
-    const env: Record<string, string> = isService(server)
-      ? {
-          ...serviceEnv(ctx.redisUrl, prefix),
-          INTAKE_FAST_LANE: server === 'service' ? 'true' : 'false',
-        }
+    const variant = variantOf(server);
+    const env = variant
+      ? serviceEnv(ctx.redisUrl, prefix, studio.zou, variant)
       : { REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix };
-    const child: Child = await startChild(isService(server) ? 'service' : server, env);
+    const child: Child = await startChild(variant ? 'service' : server, env);
     try {
       if (server === 'service') apiRssIdle = child.rss();
-      const url = isService(server)
-        ? `${child.url}/actions/bench-noop?key=${BENCH_ACTION_KEY}`
-        : `${child.url}/actions/bench-noop`;
-      const headers = isService(server) ? serviceHeaders() : {};
-      if (sizes.intakeWarmupSec > 0) {
-        await generateLoad(ctx.tool, {
-          url,
-          connections: sizes.intakeConnections[0],
-          durationSec: sizes.intakeWarmupSec,
-          headers,
-        });
-      }
-      for (const connections of sizes.intakeConnections) {
-        const cpuBefore = child.cpuMs();
+      const url = `${child.url}${variant ? actionPath(variant) : '/actions/bench-noop'}`;
+      // Each run goes on where the last stopped, so no selection repeats within the dedupe window.
+      let offset = 0;
+      const load = async (connections: number, durationSec: number) => {
         const result = await generateLoad(ctx.tool, {
           url,
           connections,
-          durationSec: sizes.intakeDurationSec,
-          headers,
+          durationSec,
+          plan,
+          offset,
         });
+        // A selection may come back once the dedupe window (10 s) has passed, never within it.
+        if ((result.sent / durationSec) * 10 >= planCycle(plan))
+          throw new Error('the intake plan is too small for this rate');
+        offset = (offset + result.sent + connections) % planCycle(plan);
+        return result;
+      };
+      if (sizes.intakeWarmupSec > 0) {
+        // Warm: sessions confirmed, tasks' projects known, as in a studio's working day.
+        await load(sizes.intakeConnections[0], sizes.intakeWarmupSec);
+      }
+      for (const connections of sizes.intakeConnections) {
+        const cpuBefore = child.cpuMs();
+        const result = await load(connections, sizes.intakeDurationSec);
         const cpuUsPerRequest = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
         ctx.log(
           `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}, ${cpuUsPerRequest.toFixed(0)} µs CPU/request`,
@@ -113,5 +118,11 @@ export async function runIntake(
       await child.stop();
     }
   }
-  return { runs, apiRssIdle, apiRssAfter, authenticated: true };
+  return {
+    runs,
+    apiRssIdle,
+    apiRssAfter,
+    persons: plan.persons.length,
+    addresses: plan.addresses.length,
+  };
 }

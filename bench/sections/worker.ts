@@ -6,9 +6,9 @@ import { startChild, type Child } from '../lib/child';
 import { wallNow } from '../lib/clock';
 import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import { JsonPoster } from '../lib/http-client';
-import { kitsuBody, PERSON_ID, PROJECT_ID } from '../lib/kitsu-body';
+import { PERSON_ID, PROJECT_ID } from '../lib/kitsu-body';
+import { actionPath, planRequest, serviceEnv, startStudio } from '../lib/deployment';
 import { percentile, waitFor } from '../lib/stats';
-import { serviceEnv, serviceHeaders, BENCH_ACTION_KEY } from './intake';
 
 export interface ThroughputResults {
   jobs: number;
@@ -28,7 +28,7 @@ export interface PickupLoad {
   p99Ms: number;
 }
 
-function jobData(i: number): ActionJobBase {
+export function jobData(i: number): ActionJobBase {
   return {
     action: 'bench-noop',
     variant: '',
@@ -87,32 +87,41 @@ export async function runThroughput(ctx: BenchContext): Promise<ThroughputResult
     workerRssIdle: Number.NaN,
     workerRssAfter: Number.NaN,
   };
-  for (const which of ['bare-worker', 'service'] as const) {
-    await clearBenchKeys(ctx.redis);
-    const prefix = benchPrefix(which);
-    const env: Record<string, string> =
-      which === 'service'
-        ? {
-            ...serviceEnv(ctx.redisUrl, prefix),
-            BENCH_ROLE: 'worker',
-            WORKERS: 'custom',
-            WORKER_CONCURRENCY: `custom:${concurrency}`,
-          }
-        : { REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix, BENCH_CONCURRENCY: String(concurrency) };
-    const queue = new Queue('custom', { connection: { url: ctx.redisUrl }, prefix });
-    const child: Child = await startChild(which, env);
-    try {
-      ctx.log(`throughput ${which}:`);
-      if (which === 'service') result.workerRssIdle = child.rss();
-      const perSec = await drain(ctx, queue, jobs);
-      if (which === 'service') {
-        result.serviceJobsPerSec = perSec;
-        result.workerRssAfter = child.rss();
-      } else result.bareJobsPerSec = perSec;
-    } finally {
-      await child.stop();
-      await queue.close();
+  const studio = await startStudio();
+  try {
+    for (const which of ['bare-worker', 'service'] as const) {
+      await clearBenchKeys(ctx.redis);
+      const prefix = benchPrefix(which);
+      const env: Record<string, string> =
+        which === 'service'
+          ? {
+              ...serviceEnv(ctx.redisUrl, prefix, studio.zou),
+              BENCH_ROLE: 'worker',
+              WORKERS: 'custom',
+              WORKER_CONCURRENCY: `custom:${concurrency}`,
+            }
+          : {
+              REDIS_URL: ctx.redisUrl,
+              QUEUE_PREFIX: prefix,
+              BENCH_CONCURRENCY: String(concurrency),
+            };
+      const queue = new Queue('custom', { connection: { url: ctx.redisUrl }, prefix });
+      const child: Child = await startChild(which, env);
+      try {
+        ctx.log(`throughput ${which}:`);
+        if (which === 'service') result.workerRssIdle = child.rss();
+        const perSec = await drain(ctx, queue, jobs);
+        if (which === 'service') {
+          result.serviceJobsPerSec = perSec;
+          result.workerRssAfter = child.rss();
+        } else result.bareJobsPerSec = perSec;
+      } finally {
+        await child.stop();
+        await queue.close();
+      }
     }
+  } finally {
+    await studio.close();
   }
   return result;
 }
@@ -125,7 +134,8 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
   const { sizes } = ctx;
   await clearBenchKeys(ctx.redis);
   const prefix = benchPrefix('pickup');
-  const base = serviceEnv(ctx.redisUrl, prefix);
+  const studio = await startStudio();
+  const base = serviceEnv(ctx.redisUrl, prefix, studio.zou);
   const api = await startChild('service', { ...base, BENCH_RECORD_ACCEPTS: '1' });
   const worker = await startChild('service', {
     ...base,
@@ -135,13 +145,12 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
   });
   const queue = new Queue('custom', { connection: { url: ctx.redisUrl }, prefix });
   const poster = new JsonPoster(32);
-  const url = `${api.url}/actions/bench-noop?key=${BENCH_ACTION_KEY}`;
-  const headers = serviceHeaders();
-  const stream = Math.floor(Math.random() * 0xffffffff);
+  const url = `${api.url}${actionPath('as-deployed')}`;
   let counter = 0;
 
   const accept = async (): Promise<string> => {
-    const answer = await poster.post(url, kitsuBody(stream, counter++), headers);
+    const { headers, body } = planRequest(studio.plan, counter++);
+    const answer = await poster.post(url, body, headers);
     if (answer.status !== 202) throw new Error(`intake answered ${answer.status}: ${answer.body}`);
     return (JSON.parse(answer.body) as { jobId: string }).jobId;
   };
@@ -220,5 +229,6 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
     await queue.close();
     await worker.stop();
     await api.stop();
+    await studio.close();
   }
 }

@@ -25,6 +25,8 @@ declare module '../../src/actions/action.types' {
   queue: 'custom',
   entityTypes: 'all',
   ajax: true,
+  // It changes nothing in Kitsu, so (as for inspect and stats) no outcome comment is written.
+  readOnly: true,
 })
 export class BenchNoopAction implements ActionHandler<'bench-noop'> {
   async handle(_job: JobOf<'bench-noop'>): Promise<BenchNoopResult> {

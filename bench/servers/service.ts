@@ -39,8 +39,15 @@ async function main(): Promise<void> {
     return;
   }
   const app = await createHttpApp('api', { env: process.env, extra });
-  await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer();
+  const sharedPort = Number(process.env.BENCH_SHARED_PORT ?? 0);
+  if (sharedPort > 0) {
+    // Scale-out: several API processes on one port, the kernel spreading connections (SO_REUSEPORT).
+    await app.init();
+    await new Promise<void>((resolve) =>
+      server.listen({ port: sharedPort, host: '127.0.0.1', reusePort: true }, resolve),
+    );
+  } else await app.listen(0, '127.0.0.1');
   if (process.env.BENCH_RECORD_ACCEPTS === '1') recordAccepts(server);
   const address = server.address() as { port: number };
   reportReady(address.port);

@@ -6,7 +6,7 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ActionRegistry } from '../actions/action-registry.service';
-import type { RegisteredAction, RequestFormat } from '../actions/action.types';
+import type { KitsuActionRequest, RegisteredAction, RequestFormat } from '../actions/action.types';
 import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
@@ -15,6 +15,7 @@ import { ActionRateLimiter, type RateVerdict } from '../edge/rate-limiter';
 import { isSecretParam } from '../http/redact';
 import { JobViewTokens } from '../jobs/job-view-token';
 import { IntakeService } from './intake.service';
+import { KnownSessions } from './known-sessions';
 import { parseKitsuRequest } from './kitsu-request';
 import { RefusalNotices } from './refusal-notices';
 
@@ -74,28 +75,23 @@ export class ActionIntake {
     private readonly viewTokens: JobViewTokens,
     private readonly refusals: RefusalNotices,
     private readonly crossSite: CrossSiteGuard,
-  ) {}
+  ) {
+    const modes = auth.config.modes;
+    this.usesSession = modes.includes('kitsu-session');
+    this.authAsksNobody = modes.every((mode) => mode === 'shared-secret' || mode === 'none');
+    this.sessions = new KnownSessions(auth.config.AUTH_CACHE_SECONDS * 1000);
+  }
+
+  /** Whether callers prove themselves with a Kitsu session (checked with Zou, then cached). */
+  private readonly usesSession: boolean;
+  /** Whether authentication needs no Zou or Redis call (shared secret only, or none). */
+  private readonly authAsksNobody: boolean;
+  private readonly sessions: KnownSessions;
 
   async accept(call: IntakeCall): Promise<IntakeOutcome> {
     // A page on another origin posting with the person's cookies stops here, before anything runs.
     this.crossSite.check(call);
-    // The address is counted before anything else, authentication above all: a flood of made-up
-    // sessions from one address costs at most RATE_LIMIT_PER_IP session checks against Zou.
-    this.refuseOverLimit(await this.rateLimiter.checkAddress(call.ip));
-    const action = this.findAction(call.action, call.variant);
-    if (!call.format) {
-      throw new UnsupportedMediaTypeException(
-        'Send application/json (Kitsu AJAX mode) or application/x-www-form-urlencoded (form mode)',
-      );
-    }
-    const request = parseKitsuRequest(call.body, {
-      maxSelection: this.config.MAX_SELECTION,
-      format: call.format,
-    });
-    // Who is asking is checked before anything is stored.
-    await this.auth.verify(call, request, action.options.name);
-    // Counted once the caller is known, so nobody can spend another person's budget.
-    this.refuseOverLimit(await this.rateLimiter.checkPerson(request.personId));
+    const { action, request } = await this.admit(call);
     // Then whether that person may run this action on these tasks (403 names the rule).
     // Over AJAX the 403 reaches nobody: an identified person is told in Kitsu (through a job).
     const decision = await this.authz.authorize(request, action).catch(async (error: unknown) => {
@@ -122,6 +118,59 @@ export class ActionIntake {
         statusUrl: `${this.config.publicUrl}${jobPath}`,
       },
     };
+  }
+
+  /**
+   * The action, the request, who asks and the rate limits. Every request that passes the
+   * cross-site check counts against its address, refused ones included, and the address is
+   * counted before any Zou session check: a flood of made-up sessions from one address costs at
+   * most RATE_LIMIT_PER_IP session checks against Zou. The person is counted once known, so
+   * nobody can spend another person's budget. One Redis call counts both when the person is
+   * known without asking Zou: a session Zou confirmed for this person moments ago, or an
+   * authentication that asks nobody (shared secret); otherwise the address comes first, alone.
+   */
+  private async admit(
+    call: IntakeCall,
+  ): Promise<{ action: RegisteredAction; request: KitsuActionRequest }> {
+    let addressCounted = false;
+    try {
+      const action = this.findAction(call.action, call.variant);
+      if (!call.format) {
+        throw new UnsupportedMediaTypeException(
+          'Send application/json (Kitsu AJAX mode) or application/x-www-form-urlencoded (form mode)',
+        );
+      }
+      const request = parseKitsuRequest(call.body, {
+        maxSelection: this.config.MAX_SELECTION,
+        format: call.format,
+      });
+      const name = action.options.name;
+      if (this.usesSession && this.sessions.known(call, request.personId, request.personEmail)) {
+        addressCounted = true;
+        this.refuseOverLimit(
+          await this.rateLimiter.checkAddressAndPerson(call.ip, request.personId),
+        );
+        await this.auth.verify(call, request, name); // answered from the session cache
+      } else if (this.authAsksNobody) {
+        await this.auth.verify(call, request, name);
+        addressCounted = true;
+        this.refuseOverLimit(
+          await this.rateLimiter.checkAddressAndPerson(call.ip, request.personId),
+        );
+      } else {
+        addressCounted = true;
+        this.refuseOverLimit(await this.rateLimiter.checkAddress(call.ip));
+        await this.auth.verify(call, request, name);
+        if (this.usesSession) this.sessions.remember(call, request.personId, request.personEmail);
+        this.refuseOverLimit(await this.rateLimiter.checkPerson(request.personId));
+      }
+      return { action, request };
+    } catch (error) {
+      // Refused before its address was counted (unknown action, bad body, wrong key): count it
+      // now, and an address over its budget hears 429 rather than the reason.
+      if (!addressCounted) this.refuseOverLimit(await this.rateLimiter.checkAddress(call.ip));
+      throw error;
+    }
   }
 
   private refuseOverLimit(rate: RateVerdict): void {

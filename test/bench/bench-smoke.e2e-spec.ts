@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BenchResults } from '../../bench/report';
+import { INTAKE_SERVERS } from '../../bench/sections/intake';
 import { testRedisUrl } from '../support/test-env';
 
 const run = promisify(execFile);
@@ -43,9 +44,10 @@ describe('npm run bench (smoke sizes)', () => {
     expect(machine.redis).toMatch(/^\d+\.\d+/);
   });
 
-  it('measures intake for the service (fast lane and Nest route) and its three baselines at both connection counts', () => {
+  it('measures intake as deployed, one row per switch turned off, and the three baselines at both connection counts', () => {
     const runs = results.intake!.runs;
-    const servers = ['bare-http', 'express-echo', 'naive-nest', 'service', 'service-nest-route'];
+    const servers = [...INTAKE_SERVERS].sort();
+    expect(servers).toEqual(expect.arrayContaining(['service', 'service-no-rate-limits']));
     expect([...new Set(runs.map((r) => r.server))].sort()).toEqual(servers);
     expect(runs).toHaveLength(servers.length * 2);
     for (const r of runs) {
@@ -99,12 +101,23 @@ describe('npm run bench (smoke sizes)', () => {
     }
   });
 
+  it('measures intake and workers with 1, 2 and 4 processes', () => {
+    const scale = results.scale!;
+    expect(scale.runs.map((r) => r.processes)).toEqual([1, 2, 4]);
+    for (const r of scale.runs) {
+      expect(r.intakeErrors).toBe(0);
+      for (const value of [r.intakeRps, r.intakeCpuUs, r.workerJobsPerSec, r.bareWorkerJobsPerSec])
+        expect(isFigure(value) && value > 0).toBe(true);
+    }
+  });
+
   it('prints one table with every target and its verdict', () => {
     for (const heading of [
       '## Targets',
       '## 1. Intake',
       '## 2. Pick-up',
       '## 3. Worker',
+      '## Scale-out',
       '## 4. Zou',
       '## 5. Memory',
     ]) {

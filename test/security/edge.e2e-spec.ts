@@ -247,6 +247,63 @@ describe('the address limit comes before authentication', () => {
   });
 });
 
+describe('rate limits with a Kitsu session the service already confirmed', () => {
+  let zou: ZouSimulator;
+  let stack: TestStack;
+  let replica: TestStack;
+
+  beforeAll(async () => {
+    zou = await startZouSimulator({ seed: 19, size: 'small' });
+    const env = {
+      ZOU_URL: zou.url,
+      ZOU_TOKEN: zou.tokens.bot,
+      AUTH_MODE: 'kitsu-session',
+      AUTHZ: 'off',
+      RATE_LIMIT_PER_IP: '7',
+      RATE_LIMIT_PER_PERSON: '3',
+      RATE_LIMIT_WINDOW_S: '600',
+    };
+    stack = await startStack({ workers: false, env });
+    // A second API replica on the same Redis and prefix: the counts are shared, not per process.
+    replica = await startStack({
+      workers: false,
+      env: { ...env, QUEUE_PREFIX: stack.env.QUEUE_PREFIX! },
+    });
+  });
+  afterAll(async () => {
+    await replica.close();
+    await stack.close();
+    await zou.close();
+  });
+
+  function sessionClick(who: 'supervisor' | 'manager', token: string, url: string) {
+    const person = zou.data.people[who];
+    return request(url)
+      .post('/actions/inspect')
+      .set('Cookie', `access_token_cookie=${token}`)
+      .send({ userid: person.id, useremail: person.email, selection: [randomUUID()] });
+  }
+
+  it('holds the person budget across replicas once the session is known, and the address budget across people', async () => {
+    const supervisor = zou.issueToken(zou.data.people.supervisor.id);
+    const manager = zou.issueToken(zou.data.people.manager.id);
+    // The first click of a session asks Zou; the next ones count address and person together.
+    const statuses: number[] = [];
+    for (const url of [stack.url, replica.url, stack.url, replica.url])
+      statuses.push((await sessionClick('supervisor', supervisor, url)).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    const refused = await sessionClick('supervisor', supervisor, stack.url);
+    expect(refused.body).toMatchObject({ statusCode: 429, limit: 'person' });
+    // Five of the address's seven are spent; the manager has a budget of their own until then.
+    expect((await sessionClick('manager', manager, stack.url)).status).toBe(202);
+    expect((await sessionClick('manager', manager, replica.url)).status).toBe(202);
+    const over = await sessionClick('manager', manager, stack.url);
+    expect(over.status).toBe(429);
+    expect(over.body.limit).toBe('ip');
+    expect(zou.calls('GET /auth/authenticated').length).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('dashboard password guessing', () => {
   const env = {
     BOARD_USER: 'board',
