@@ -16,6 +16,13 @@ import {
   type HealthCheckResult,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { BlockList } from 'node:net';
 import { ForwarderHealth } from '../actions/forward/forwarder-health';
@@ -27,6 +34,8 @@ import type { FarmAdapter } from '../farms/farm.types';
 import { ProducerConnection } from '../queues/producer-connection';
 import { ZouClient } from '../zou/zou.client';
 import { ZouConfig } from '../zou/zou.config';
+import { ApiErrorResponses, SECURITY } from '../http/api-docs';
+import { HealthReportBody, LivenessBody } from './health.openapi';
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
@@ -36,6 +45,7 @@ export interface HealthReport {
 /** A dependency that has not answered by then counts as down: probes must answer quickly. */
 const CHECK_TIMEOUT_MS = 2000;
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -57,6 +67,9 @@ export class HealthController {
 
   /** 200 while Redis answers, 503 otherwise: intake cannot accept work without it. */
   @Get()
+  @ApiOperation({ summary: 'Whether the intake can accept work (Redis answers)' })
+  @ApiOkResponse({ type: HealthReportBody })
+  @ApiServiceUnavailableResponse({ description: 'Redis does not answer', type: HealthReportBody })
   async summary(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
     const redisUp = await within(
       this.producer.client.ping().then((reply) => reply === 'PONG'),
@@ -68,6 +81,8 @@ export class HealthController {
 
   /** Liveness: the process answers. Restarting it would not fix a dependency being down. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: LivenessBody })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -79,6 +94,17 @@ export class HealthController {
    */
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({
+    summary: 'Readiness: Redis, Zou (and our credentials), the farm; forwarders reported',
+    description:
+      'Anyone sees up or down per dependency; the details need the dashboard login (BOARD_USER / BOARD_PASSWORD).',
+  })
+  @ApiSecurity({})
+  @ApiSecurity(SECURITY.boardLogin)
+  @ApiErrorResponses({
+    401: 'Wrong dashboard credentials',
+    429: 'Too many failed dashboard logins from this address; see Retry-After',
+  })
   async ready(
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,

@@ -1,12 +1,15 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { menuEntriesOf, menuEntryPath } from '../actions/menu-entries';
 import type { RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
 import { ActionIntake, type Accepted } from './action-intake.service';
+import { ActionListBody, ApiIntakeRoute } from './intake.openapi';
 
 export type { Accepted } from './action-intake.service';
 
+@ApiTags('intake')
 @Controller('actions')
 export class IntakeController {
   constructor(
@@ -16,12 +19,15 @@ export class IntakeController {
 
   /** What can be asked for, with the URL to register in Kitsu for each. */
   @Get()
+  @ApiOperation({ summary: 'Actions that can be run, with the URL to register in Kitsu' })
+  @ApiOkResponse({ type: ActionListBody })
   list(): { actions: ActionSummary[] } {
     return { actions: this.publicActions().map((a) => this.summary(a)) };
   }
 
   @Post(':action')
   @HttpCode(202)
+  @ApiIntakeRoute('Run an action')
   run(
     @Param('action') name: string,
     @Req() req: Request,
@@ -32,6 +38,8 @@ export class IntakeController {
 
   @Post(':action/:variant')
   @HttpCode(202)
+  @ApiIntakeRoute('Run a sub-action (a launcher, a forwarder)')
+  @ApiParam({ name: 'variant', description: 'Launcher or forwarder name (see GET /actions)' })
   runVariant(
     @Param('action') name: string,
     @Param('variant') variant: string,

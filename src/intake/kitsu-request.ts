@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -41,7 +42,7 @@ export class KitsuRequestError extends Error {
  * and scripts written from Kitsu's docs send the form names as JSON. Either set is accepted
  * in either encoding.
  */
-const FIELD_NAMES = {
+export const FIELD_NAMES = {
   personId: ['userid', 'personid'],
   personEmail: ['useremail', 'personemail'],
   projectId: ['productionid', 'projectid'],
@@ -51,35 +52,87 @@ const FIELD_NAMES = {
   entityType: ['entitytype'],
 } as const satisfies Record<string, readonly string[]>;
 
-type Property = keyof typeof FIELD_NAMES;
+export type KitsuField = keyof typeof FIELD_NAMES;
+type Property = KitsuField;
 
-/** The normalized request as class-validator sees it. */
+/**
+ * The normalized request as class-validator sees it. The @ApiProperty lines describe each field
+ * once for the OpenAPI document, which names it as Kitsu sends it (intake.openapi.ts); `required`
+ * there is whether Kitsu must send it (absent ones default before validation).
+ */
 export class KitsuActionRequestDto {
+  @ApiProperty({
+    description: 'Kitsu person id of whoever clicked',
+    format: 'uuid',
+    example: '5f1b4a4e-9a43-4b0f-9d6b-0b1d2c3e4f50',
+  })
   @IsUUID('all', { message: 'must be a UUID (the Kitsu person id)' })
   personId!: string;
 
+  @ApiProperty({
+    description: 'Email of whoever clicked',
+    format: 'email',
+    maxLength: 320,
+    example: 'lea@studio.example',
+  })
   @IsEmail({}, { message: 'must be an email address' })
   @MaxLength(320)
   personEmail!: string;
 
+  @ApiProperty({
+    description: 'Project of the first selected task; null on pages spanning projects',
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    required: false,
+    example: '0b7a4c22-3c6f-4d6e-8c51-2a3b4c5d6e7f',
+  })
   @IsOptional()
   @IsUUID('all', { message: 'must be a UUID (the Kitsu project id) or empty' })
   projectId!: string | null;
 
+  @ApiProperty({
+    description: 'Path of the Kitsu page the click came from (credentials in it are removed)',
+    maxLength: 2000,
+    required: false,
+    example: '/productions/0b7a4c22-3c6f-4d6e-8c51-2a3b4c5d6e7f/shots/tasks',
+  })
   @IsString({ message: 'must be a string' })
   @MaxLength(2000, { message: 'must be at most 2000 characters' })
   originPath!: string;
 
+  @ApiProperty({
+    description: 'Kitsu host (and port) as the browser saw it',
+    maxLength: 255,
+    required: false,
+    example: 'kitsu.studio.example',
+  })
   @IsString({ message: 'must be a string' })
   @MaxLength(255, { message: 'must be at most 255 characters' })
   originServer!: string;
 
+  @ApiProperty({
+    description:
+      'Selected TASK ids (never entity ids), at most MAX_SELECTION; duplicates are folded',
+    type: String,
+    isArray: true,
+    format: 'uuid',
+    minItems: 1,
+    example: ['1d2f7c55-4c3b-4a2e-9f10-aa11bb22cc33'],
+  })
   @IsArray({ message: 'must be a list of task ids' })
   @ArrayMinSize(1, { message: 'must hold at least one task id' })
   @ArrayMaxSize(Number.MAX_SAFE_INTEGER)
   @IsUUID('all', { each: true, message: 'must hold only task UUIDs' })
   taskIds!: string[];
 
+  @ApiProperty({
+    description: 'Kitsu’s guess from the page (episode on My tasks); the tasks are the truth',
+    enum: ENTITY_TYPES,
+    nullable: true,
+    required: false,
+    example: 'shot',
+  })
   @IsOptional()
   @IsIn(ENTITY_TYPES, { message: `must be one of ${ENTITY_TYPES.join(', ')}` })
   entityType!: EntityType | null;

@@ -14,10 +14,23 @@ import {
   Optional,
   UnauthorizedException,
 } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiExtraModels,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  ApiSecurity,
+  ApiSeeOtherResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ForwarderHealth, type ForwarderState } from '../actions/forward/forwarder-health';
 import { AppConfig } from '../config/app.config';
 import { CrossSiteGuard } from '../edge/cross-site';
+import { ApiErrorResponses, JOB_ID_PARAM, SECURITY } from '../http/api-docs';
 import { wantsHtml } from '../http/http-errors';
 import { parseJobId } from './job-id';
 import { JobViewTokens } from './job-view-token';
@@ -25,9 +38,16 @@ import { JobAccessPolicy } from './job-access.policy';
 import { JobEventsHub, type JobChange } from './job-events.service';
 import { renderJobListPage, renderJobPage } from './job-page';
 import { FINAL_STATES, JobsService, MAX_LIST, type JobSummary, type JobView } from './jobs.service';
+import { JobListBody, JobViewBody, RetryAcceptedBody } from './jobs.openapi';
 
 const HEARTBEAT_MS = 15000;
 
+@ApiTags('jobs')
+@ApiExtraModels(JobListBody, JobViewBody)
+// Who may see which job: a Kitsu session, the dashboard login, or (one job) the link's view token.
+@ApiSecurity(SECURITY.kitsuSession)
+@ApiSecurity(SECURITY.kitsuBearer)
+@ApiSecurity(SECURITY.boardLogin)
 @Controller('jobs')
 export class JobsController {
   constructor(
@@ -47,6 +67,29 @@ export class JobsController {
 
   /** Recent jobs, newest first; `?person=` (id or email) filters, `?limit=` bounds (max 200). */
   @Get()
+  @ApiOperation({
+    summary: 'Recent jobs, newest first: JSON for scripts, a page for browsers (Accept)',
+    description:
+      'A Kitsu session sees its own jobs (a studio manager sees every job); the dashboard login sees every job.',
+  })
+  @ApiQuery({
+    name: 'person',
+    required: false,
+    description: 'Person id or email (ignored for callers who only see their own jobs)',
+  })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', maximum: MAX_LIST } })
+  @ApiResponse({
+    status: 200,
+    description: 'The jobs',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(JobListBody) } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
+  @ApiErrorResponses({
+    401: 'No Kitsu session and no dashboard login: log in to Kitsu, or answer the Basic challenge',
+    503: 'Kitsu could not confirm the session, or Redis is unavailable; see Retry-After',
+  })
   async list(
     @Query('person') personQuery: string | undefined,
     @Query('limit') limitQuery: string | undefined,
@@ -76,6 +119,21 @@ export class JobsController {
 
   /** JSON for scripts, the job page for browsers (content negotiation on Accept). */
   @Get(':id')
+  @ApiOperation({ summary: 'A job: JSON for scripts, the live job page for browsers (Accept)' })
+  @ApiResponse({
+    status: 200,
+    description: 'The job',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(JobViewBody) } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
+  @ApiErrorResponses({
+    404: 'No such job, or not one the caller may see (finished jobs are removed after a while)',
+    503: 'The job store (Redis) is unavailable; see Retry-After',
+  })
+  @ApiParam(JOB_ID_PARAM)
+  @ApiSecurity(SECURITY.viewToken)
   async show(
     @Param('id') id: string,
     @Req() req: Request,
@@ -104,6 +162,19 @@ export class JobsController {
    * `progress` {percent, message?} while it runs, then `end` and the stream closes.
    */
   @Get(':id/events')
+  @ApiOperation({
+    summary: 'Server-Sent Events of a job: state, progress, then end',
+    description:
+      '`state` {state, progress, failedReason?, final, updated?} first and on each change, `progress` {percent, message?} while it runs, then `end`, and the stream closes.',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The event stream',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiErrorResponses({ 404: 'No such job, or not one the caller may see' })
+  @ApiParam(JOB_ID_PARAM)
+  @ApiSecurity(SECURITY.viewToken)
   async stream(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const view = await this.visibleJob(id, req);
     const parsed = parseJobId(view.id)!;
@@ -179,6 +250,20 @@ export class JobsController {
   /** Puts a failed job back in its queue. Form posts come back to the job page. */
   @Post(':id/retry')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Put a failed job back in its queue' })
+  @ApiAcceptedResponse({ description: 'Back in its queue (JSON callers)', type: RetryAcceptedBody })
+  @ApiSeeOtherResponse({
+    description: 'Back in its queue; the browser goes back to the job page',
+    headers: { Location: { description: 'The job page', schema: { type: 'string' } } },
+  })
+  @ApiErrorResponses({
+    403: 'The caller may not retry this job, or a cross-site post (`rule`)',
+    404: 'No such job, or not one the caller may see',
+    409: 'The job has not failed; only failed jobs can be retried',
+    503: 'Kitsu or Redis is unavailable; see Retry-After',
+  })
+  @ApiParam(JOB_ID_PARAM)
+  @ApiSecurity(SECURITY.viewToken)
   async retry(
     @Param('id') id: string,
     @Req() req: Request,

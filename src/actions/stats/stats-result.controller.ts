@@ -1,10 +1,18 @@
 import { Controller, Get, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { ApiErrorResponses, JOB_ID_PARAM, SECURITY } from '../../http/api-docs';
 import { JobAccessPolicy } from '../../jobs/job-access.policy';
 import { JobsService, type JobView } from '../../jobs/jobs.service';
 import { statsCsv, type TaskRow } from './stats.compute';
 
 /** Downloads of a finished job's result: JSON for any action, CSV for statistics. */
+@ApiTags('jobs')
+@ApiParam(JOB_ID_PARAM)
+@ApiSecurity(SECURITY.viewToken)
+@ApiSecurity(SECURITY.kitsuSession)
+@ApiSecurity(SECURITY.kitsuBearer)
+@ApiSecurity(SECURITY.boardLogin)
 @Controller('jobs')
 export class StatsResultController {
   constructor(
@@ -13,6 +21,13 @@ export class StatsResultController {
   ) {}
 
   @Get(':id/result.json')
+  @ApiOperation({ summary: 'Download a finished job’s result as JSON' })
+  @ApiResponse({
+    status: 200,
+    description: 'The action’s result (shape per action), as an attachment',
+    content: { 'application/json': { schema: {} } },
+  })
+  @ApiErrorResponses({ 404: 'No such job, not one the caller may see, or no result yet' })
   async json(
     @Param('id') id: string,
     @Req() req: Request,
@@ -24,6 +39,15 @@ export class StatsResultController {
   }
 
   @Get(':id/result.csv')
+  @ApiOperation({ summary: 'Download a finished statistics job’s rows as CSV' })
+  @ApiResponse({
+    status: 200,
+    description: 'One row per task, as an attachment',
+    content: { 'text/csv': { schema: { type: 'string' } } },
+  })
+  @ApiErrorResponses({
+    404: 'No such job, not one the caller may see, no result yet, or not a statistics job',
+  })
   async csv(
     @Param('id') id: string,
     @Req() req: Request,
