@@ -149,7 +149,7 @@ export interface ActionHandler<N extends ActionName = ActionName> {
 export interface FailureExplanation {
   /** One or two sentences for a supervisor, naming what failed and how. */
   plain: string;
-  /** Whatever the action's failure renderer shows on the job page (registerFailureRenderer). */
+  /** Whatever the action's renderFailure hook shows on the job page's failure panel. */
   details?: unknown;
 }
 
