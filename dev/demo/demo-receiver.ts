@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifySignature } from '../../src/auth/signature';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/actions/forward/forward-delivery';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/auth/signature';
 
 /** What a studio's own hook sees of one forwarded click. */
 export interface ReceivedDelivery {

@@ -149,7 +149,7 @@ export interface ActionHandler<N extends ActionName = ActionName> {
 export interface FailureExplanation {
   /** One or two sentences for a supervisor, naming what failed and how. */
   plain: string;
-  /** Whatever the action's failure renderer shows on the job page (registerFailureRenderer). */
+  /** Whatever the action's renderFailure hook shows on the job page's failure panel. */
   details?: unknown;
 }
 
@@ -216,4 +216,73 @@ export interface KitsuActionOptions {
 export interface RegisteredAction {
   options: KitsuActionOptions;
   handler: ActionHandler;
+}
+
+/*
+ * How the job system shows an action: its job page, the job list, downloads, health. Every hook
+ * is optional, and an action never imports src/jobs: the job system calls these through the
+ * ActionRegistry. (Declaration merging: these belong to the ActionHandler declared above.)
+ */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- merged declarations share type parameters
+export interface ActionHandler<N extends ActionName = ActionName> {
+  /**
+   * The result as an HTML fragment for the job page; absent: its `summary` and a tree of its
+   * fields (`renderGenericResult`). It gets the stored result as it came back from Redis (JSON),
+   * so it must read it defensively and escape every value; one that throws falls back too.
+   */
+  renderResult?(result: unknown, context: RenderContext): string;
+  /** The `details` of this action's FailureExplanation as HTML for the job page's failure panel. */
+  renderFailure?(details: unknown, context: RenderContext): string;
+  /**
+   * Something people should see where they look for their jobs (forward: unstable forwarders),
+   * read at each GET /jobs: a panel on the list page and a field of its JSON.
+   */
+  jobListNotice?(): Promise<JobListNotice>;
+  /** Files a finished job's result can be downloaded as, besides result.json (stats: CSV). */
+  downloads?(): ResultDownload[];
+  /**
+   * Entries this action adds to `/health/ready` (forward: `forwarders`). Reported, never failing
+   * readiness: the other actions still work.
+   */
+  healthReports?(): ActionHealthReport[];
+}
+
+/** What a view hook may need besides the result, e.g. to link into Kitsu. */
+export interface RenderContext {
+  /** Kitsu web app base URL without a trailing slash, or null when KITSU_URL is not set. */
+  kitsuUrl: string | null;
+  /** Public id of the job being shown. */
+  jobId: string;
+  /** `?view=<token>` to append to links to this job's own routes (downloads), or ''. */
+  viewQuery?: string;
+}
+
+/** See ActionHandler.jobListNotice. */
+export interface JobListNotice {
+  /** Field of GET /jobs's JSON that carries `data`, e.g. `unstableForwarders`. */
+  field: string;
+  /** The field's value (an empty list when all is well: scripts read a stable shape). */
+  data: unknown;
+  /** HTML panel for the list page (values escaped), '' when there is nothing to say. */
+  html: string;
+}
+
+/** One format a result downloads as, at GET /jobs/:id/result.<format> (see ActionHandler.downloads). */
+export interface ResultDownload {
+  /** File extension and URL suffix, e.g. `csv`. */
+  format: string;
+  /** Content-Type of the file, e.g. `text/csv; charset=utf-8`. */
+  contentType: string;
+  /** What the file holds, for the 404 of a result that has none ("no statistics to export"). */
+  describes: string;
+  /** The file from the stored result (JSON from Redis); null when this result has nothing to export. */
+  body(result: unknown): string | null;
+}
+
+/** One entry of /health/ready (see ActionHandler.healthReports). */
+export interface ActionHealthReport {
+  /** Its name in the report's `details`, e.g. `forwarders`. */
+  name: string;
+  /** Its details; `{ known: false }` is reported when they fail or take over 2 s. */
+  read(): Promise<Record<string, unknown>>;
 }

@@ -17,11 +17,8 @@ import { ZouClient } from '../zou/zou.client';
 import { ZouError } from '../zou/zou.errors';
 import type { ZouPerson } from '../zou/zou.types';
 import { AuthConfig } from './auth.config';
-import { verifySignature } from './signature';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './signature';
 import { zouOutage } from './zou-outage';
-
-export const TIMESTAMP_HEADER = 'x-kitsu-actions-timestamp';
-export const SIGNATURE_HEADER = 'x-kitsu-actions-signature';
 
 const SESSION_COOKIE = 'access_token_cookie';
 const MAX_CACHED_VERDICTS = 5000;

@@ -5,6 +5,9 @@ export const SIGNATURE_VERSION = 'v1';
 /** Requests to /actions in `signed` mode: HMAC of timestamp, method, path and query, then body. */
 export const REQUEST_SIGNATURE_VERSION = 'v2';
 export const DEFAULT_SIGNING_TOLERANCE_S = 300;
+/** Headers of a signed request, both ways (forward deliveries and signed clicks). */
+export const TIMESTAMP_HEADER = 'x-kitsu-actions-timestamp';
+export const SIGNATURE_HEADER = 'x-kitsu-actions-signature';
 
 /** Hex HMAC-SHA256 of "<timestamp>.<raw body>", as sent in `X-Kitsu-Actions-Signature: v1=<hex>`. */
 export function signPayload(secret: string, timestamp: number, body: Buffer | string): string {

@@ -25,7 +25,8 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { BlockList } from 'node:net';
-import { ForwarderHealth } from '../actions/forward/forwarder-health';
+import { ActionRegistry } from '../actions/action-registry.service';
+import type { ActionHealthReport } from '../actions/action.types';
 import { ActionAuthorizer } from '../auth/authz.service';
 import { BoardLogin } from '../dashboard/board-login';
 import { EdgeConfig, addressAllowed } from '../edge/edge.config';
@@ -54,7 +55,7 @@ export class HealthController {
     private readonly zouConfig: ZouConfig,
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly forwarders: ForwarderHealth,
+    private readonly actions: ActionRegistry,
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
     private readonly boardLogin: BoardLogin,
     edge: EdgeConfig,
@@ -90,7 +91,7 @@ export class HealthController {
   /**
    * Readiness: Redis answers, and Zou answers and accepts our credentials (when configured).
    * Anyone sees up or down per dependency; the details (service account, farm kind, errors,
-   * forwarders) need the Bull Board credentials, checked and counted like the board's own.
+   * forwarders and other action reports) need the Bull Board credentials, checked and counted like the board's own.
    */
   @Get('ready')
   @HealthCheck()
@@ -116,7 +117,7 @@ export class HealthController {
         () => this.redis(),
         () => this.zouReady(),
         () => this.farmReady(),
-        () => this.forwardersReport(),
+        ...this.actionReports(),
       ]);
     } catch (error) {
       // Terminus reports failure by throwing; answer its report as is rather than the error shape.
@@ -194,18 +195,17 @@ export class HealthController {
   }
 
   /**
-   * Forwarders are reported but never fail readiness: a studio script being down is no reason to
-   * take this service out of a load balancer, the other actions still work. `unstable` names
-   * those with FORWARD_UNSTABLE_AFTER failed deliveries in a row.
+   * What the actions report about themselves (forward: `forwarders`), never failing readiness: the
+   * other actions still work. One that fails or is slow is reported as `{ known: false }`.
    */
-  private async forwardersReport(): Promise<HealthIndicatorResult<'forwarders'>> {
-    const indicator = this.indicators.check('forwarders');
-    const states = await within(this.forwarders.states(), CHECK_TIMEOUT_MS).catch(() => null);
-    if (!states) return indicator.up({ known: false });
-    return indicator.up({
-      configured: states.length,
-      unstable: states.filter((s) => s.unstable).map((s) => s.name),
-      failuresInARow: Object.fromEntries(states.map((s) => [s.name, s.failuresInARow])),
+  private actionReports(): Array<() => Promise<HealthIndicatorResult>> {
+    const reports: ActionHealthReport[] = this.actions
+      .all()
+      .flatMap(({ handler }) => handler.healthReports?.() ?? []);
+    return reports.map((report) => async () => {
+      const indicator = this.indicators.check(report.name);
+      const details = await within(report.read(), CHECK_TIMEOUT_MS).catch(() => null);
+      return indicator.up(details ?? { known: false });
     });
   }
 }

@@ -6,7 +6,7 @@ import {
   ApiSchema,
   type DocumentBuilder,
 } from '@nestjs/swagger';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../auth/caller-auth.service';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../auth/signature';
 import type { FieldProblem } from '../intake/kitsu-request';
 import type { ErrorBody } from './http-errors';
 

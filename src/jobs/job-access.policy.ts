@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ActionAuthorizer } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
@@ -28,14 +28,12 @@ export type ListScope = { kind: 'everyone' } | { kind: 'person'; id: string } | 
  */
 @Injectable()
 export class JobAccessPolicy {
-  // Optional: the worker process builds JobsModule without the HTTP auth module; it serves no
-  // job pages, so there the policy is never asked.
   constructor(
     private readonly config: AppConfig,
-    @Optional() private readonly auth?: CallerAuth,
-    @Optional() private readonly authz?: ActionAuthorizer,
-    @Optional() @Inject(JobViewTokens) private readonly viewTokens?: JobViewTokens,
-    @Optional() @Inject(BoardLogin) private readonly boardLogin?: BoardLogin,
+    private readonly auth: CallerAuth,
+    private readonly authz: ActionAuthorizer,
+    private readonly viewTokens: JobViewTokens,
+    private readonly boardLogin: BoardLogin,
   ) {}
 
   async canView(req: Request, job: JobView): Promise<boolean> {
@@ -49,14 +47,13 @@ export class JobAccessPolicy {
    */
   hasViewToken(req: Request, job: Pick<JobView, 'id' | 'followsUp'>): boolean {
     const given = req.query.view;
-    if (!this.viewTokens) return false;
     if (this.viewTokens.allowsViewing(job.id, given)) return true;
     return job.followsUp !== null && this.viewTokens.allowsViewing(job.followsUp, given);
   }
 
   /** A retry runs the action again in the clicker's name: the clicker's link, not a comment's. */
   async canRetry(req: Request, job: JobView): Promise<boolean> {
-    if (this.viewTokens?.verify(job.id, req.query.view)) return true;
+    if (this.viewTokens.verify(job.id, req.query.view)) return true;
     return this.isEntitled(req, job);
   }
 
@@ -80,8 +77,7 @@ export class JobAccessPolicy {
   }
 
   private async viewer(req: Request): Promise<Viewer> {
-    if (!this.auth || !this.authz || this.auth.config.modes.includes('none'))
-      return { kind: 'anyone' };
+    if (this.auth.config.modes.includes('none')) return { kind: 'anyone' };
     if (await this.isBoardUser(req)) return { kind: 'board' };
     const person = await this.auth.sessionPerson(req);
     if (!person) return { kind: 'nobody' };
@@ -95,7 +91,7 @@ export class JobAccessPolicy {
 
   /** Bull Board credentials, checked (and failures counted) as the board itself checks them. */
   private async isBoardUser(req: Request): Promise<boolean> {
-    if (!this.boardLogin || !req.headers.authorization?.startsWith('Basic ')) return false;
+    if (!req.headers.authorization?.startsWith('Basic ')) return false;
     return (await this.boardLogin.check(req, req.ip)).kind === 'granted';
   }
 }

@@ -4,8 +4,8 @@ import { AppConfig } from '../config/app.config';
 import type { QueueName } from '../queues/queues';
 import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
 import { RedisConfig } from '../queues/redis.config';
-import { jobChangeChannel } from './job-changes';
-import { parseJobId } from './job-id';
+import { jobChangeChannel } from '../queues/job-changes';
+import { parseJobId } from '../queues/job-id';
 
 /** A change of one job, as the page's event stream sends it. */
 export type JobChange =

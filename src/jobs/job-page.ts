@@ -1,7 +1,8 @@
-import type { ForwarderState } from '../actions/forward/forwarder-health';
 import { escapeHtml, page } from '../http/html';
-import { kitsuEntityUrl, kitsuTaskTypeUrl, kitsuTaskUrl } from './kitsu-links';
-import { renderFailureDetails, renderResult, summaryOf } from './result-renderers';
+import { kitsuEntityUrl, kitsuTaskTypeUrl, kitsuTaskUrl } from '../actions/kitsu-links';
+import type { ActionHandler } from '../actions/action.types';
+import { summaryOf } from '../actions/result-view';
+import { renderFailureDetails, renderResult } from './result-renderers';
 import { MAX_SELECTION_ITEMS, type SelectionItem } from './selection-summary';
 import { FINAL_STATES, type JobSummary, type JobView } from './jobs.service';
 
@@ -10,6 +11,8 @@ export interface JobPageOptions {
   canRetry: boolean;
   /** `?view=<token>` when the page was opened with one: links from the page carry it on. */
   viewQuery?: string;
+  /** The job's action, whose view hooks show its result and failure; absent: the generic view. */
+  handler?: ActionHandler;
 }
 
 const STATE_LABELS: Record<string, string> = {
@@ -123,7 +126,7 @@ function failurePanel(job: JobView, options: JobPageOptions): string {
   const plain = job.failure?.plain ?? plainReason(reason);
   const retrying = job.state === 'delayed';
   const details = job.failure
-    ? renderFailureDetails(job.action, job.failure.details, {
+    ? renderFailureDetails(options.handler, job.failure.details, {
         kitsuUrl: options.kitsuUrl,
         jobId: job.id,
         viewQuery: options.viewQuery,
@@ -145,10 +148,10 @@ ${plain ? `<p class="plain">${escapeHtml(plain)}</p>` : ''}
 ${details}${happened}${retry}</section>`;
 }
 
-function resultPanel(job: JobView, kitsuUrl: string | null, viewQuery = ''): string {
+function resultPanel(job: JobView, { kitsuUrl, viewQuery = '', handler }: JobPageOptions): string {
   if (job.result === null || job.result === undefined) return '';
   return `<section class="panel" aria-labelledby="res-h"><h2 id="res-h">Result</h2>
-<div class="result result-${escapeHtml(job.action.split('/')[0])}">${renderResult(job.action, job.result, { kitsuUrl, jobId: job.id, viewQuery })}</div></section>`;
+<div class="result result-${escapeHtml(job.action.split('/')[0])}">${renderResult(handler, job.result, { kitsuUrl, jobId: job.id, viewQuery })}</div></section>`;
 }
 
 /** The part of the page the script swaps in when the job changes. */
@@ -171,7 +174,7 @@ ${progressBar(job)}
 </dl>
 </section>
 ${failurePanel(job, options)}
-${resultPanel(job, options.kitsuUrl, options.viewQuery)}
+${resultPanel(job, options)}
 ${selectionPanel(job, options.kitsuUrl)}
 ${job.logs.length && job.state !== 'failed' ? `<details class="panel"><summary>Log (${job.logs.length})</summary><ul class="log">${job.logs.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul></details>` : ''}
 </div>`;
@@ -208,19 +211,13 @@ export function renderJobPage(job: JobView, options: JobPageOptions): string {
   );
 }
 
+/** `notices`: HTML panels the actions put above the list (see ActionHandler.jobListNotice). */
 export function renderJobListPage(
   jobs: JobSummary[],
   person: string | null,
-  unstable: ForwarderState[] = [],
+  notices: string[] = [],
 ): string {
-  const warning = unstable.length
-    ? `<section class="panel failure" role="alert"><h2 class="error">Unstable forwarder(s)</h2><ul>${unstable
-        .map(
-          (f) =>
-            `<li><strong>${escapeHtml(f.name)}</strong>: ${f.failuresInARow} failed deliveries in a row${f.lastError ? ` (last: ${escapeHtml(f.lastError)})` : ''}</li>`,
-        )
-        .join('')}</ul></section>`
-    : '';
+  const warning = notices.join('');
   const rows = jobs
     .map(
       (job) =>

@@ -10,8 +10,6 @@ import {
   Req,
   Res,
   ConflictException,
-  Inject,
-  Optional,
   UnauthorizedException,
 } from '@nestjs/common';
 import {
@@ -27,12 +25,11 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ForwarderHealth, type ForwarderState } from '../actions/forward/forwarder-health';
 import { AppConfig } from '../config/app.config';
 import { CrossSiteGuard } from '../edge/cross-site';
 import { ApiErrorResponses, JOB_ID_PARAM, SECURITY } from '../http/api-docs';
 import { wantsHtml } from '../http/http-errors';
-import { parseJobId } from './job-id';
+import { parseJobId } from '../queues/job-id';
 import { JobViewTokens } from './job-view-token';
 import { JobAccessPolicy } from './job-access.policy';
 import { JobEventsHub, type JobChange } from './job-events.service';
@@ -55,10 +52,8 @@ export class JobsController {
     private readonly access: JobAccessPolicy,
     private readonly events: JobEventsHub,
     private readonly config: AppConfig,
-    private readonly forwarders: ForwarderHealth,
-    // Absent in the worker role (no AuthModule), where no page is served.
-    @Optional() @Inject(JobViewTokens) private readonly viewTokens?: JobViewTokens,
-    @Optional() @Inject(CrossSiteGuard) private readonly crossSite?: CrossSiteGuard,
+    private readonly viewTokens: JobViewTokens,
+    private readonly crossSite: CrossSiteGuard,
   ) {}
 
   private get kitsuUrl(): string | null {
@@ -95,7 +90,7 @@ export class JobsController {
     @Query('limit') limitQuery: string | undefined,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<{ jobs: JobSummary[]; unstableForwarders: ForwarderState[] } | string> {
+  ): Promise<({ jobs: JobSummary[] } & Record<string, unknown>) | string> {
     const scope = await this.access.listScope(req);
     if (scope.kind === 'login') this.askForLogin(res);
     // A caller limited to their own jobs cannot widen the list with ?person=.
@@ -105,16 +100,18 @@ export class JobsController {
       person: person ?? undefined,
       limit: Number.isFinite(limit) ? Math.min(limit, MAX_LIST) : undefined,
     });
-    // A forwarder that keeps failing is flagged where people look for their jobs.
-    const unstableForwarders = (await this.forwarders.states().catch(() => [])).filter(
-      (state) => state.unstable,
-    );
+    // What the actions flag where people look for their jobs (forward: unstable forwarders).
+    const notices = await this.jobs.listNotices();
     res.setHeader('Vary', 'Accept');
     if (wantsHtml(req)) {
       res.type('html');
-      return renderJobListPage(jobs, person ?? null, unstableForwarders);
+      return renderJobListPage(
+        jobs,
+        person ?? null,
+        notices.map((notice) => notice.html),
+      );
     }
-    return { jobs, unstableForwarders };
+    return { ...Object.fromEntries(notices.map((n) => [n.field, n.data])), jobs };
   }
 
   /** JSON for scripts, the job page for browsers (content negotiation on Accept). */
@@ -146,6 +143,7 @@ export class JobsController {
       res.type('html');
       return renderJobPage(view, {
         kitsuUrl: this.kitsuUrl,
+        handler: this.jobs.handlerOf(view),
         canRetry: await this.access.canRetry(req, view),
         // The page's own links (events, downloads, retry) carry the token it was opened with.
         viewQuery:
@@ -155,6 +153,61 @@ export class JobsController {
       });
     }
     return view;
+  }
+
+  /** A finished job's result as a JSON file, whatever its action. */
+  @Get(':id/result.json')
+  @ApiOperation({ summary: 'Download a finished job’s result as JSON' })
+  @ApiResponse({
+    status: 200,
+    description: 'The action’s result (shape per action), as an attachment',
+    content: { 'application/json': { schema: {} } },
+  })
+  @ApiErrorResponses({ 404: 'No such job, not one the caller may see, or no result yet' })
+  @ApiParam(JOB_ID_PARAM)
+  @ApiSecurity(SECURITY.viewToken)
+  async resultJson(
+    @Param('id') id: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<unknown> {
+    const view = await this.finishedJob(id, req);
+    res.setHeader('Content-Disposition', `attachment; filename="${downloadName(id)}.json"`);
+    return view.result;
+  }
+
+  /** A finished job's result in a format its action offers (its `downloads` hook: stats CSV). */
+  @Get(':id/result.:format')
+  @ApiOperation({
+    summary: 'Download a finished job’s result in a format its action offers (stats: csv)',
+  })
+  @ApiParam({ name: 'format', description: 'e.g. csv for statistics jobs', example: 'csv' })
+  @ApiResponse({
+    status: 200,
+    description: 'The result in that format (stats CSV: one row per task), as an attachment',
+    content: { 'text/csv': { schema: { type: 'string' } } },
+  })
+  @ApiErrorResponses({
+    404: 'No such job, not one the caller may see, no result yet, or no such format for its action',
+  })
+  @ApiParam(JOB_ID_PARAM)
+  @ApiSecurity(SECURITY.viewToken)
+  async resultDownload(
+    @Param('id') id: string,
+    @Param('format') format: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const view = await this.finishedJob(id, req);
+    const download = this.jobs.downloadOf(view, format);
+    const body = download?.body(view.result) ?? null;
+    if (!download || body === null)
+      throw new NotFoundException(
+        `Job "${id}" has no ${download?.describes ?? 'result'} to export as ${format.toUpperCase()}`,
+      );
+    res.type(download.contentType);
+    res.setHeader('Content-Disposition', `attachment; filename="${downloadName(id)}.${format}"`);
+    return body;
   }
 
   /**
@@ -270,7 +323,7 @@ export class JobsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ jobId: string; status: string; statusUrl: string } | void> {
     // Before the job is even looked up: a forged retry learns nothing and costs no Zou call.
-    this.crossSite?.check(req);
+    this.crossSite.check(req);
     const view = await this.visibleJob(id, req);
     if (!(await this.access.canRetry(req, view)))
       throw new ForbiddenException('You may not retry this job');
@@ -280,7 +333,7 @@ export class JobsController {
         `Job "${view.id}" is ${view.state}; only failed jobs can be retried`,
       );
     // Back to the page with the clicker's token, which is what allowed the retry (if it did).
-    const viewQuery = this.viewTokens?.verify(view.id, req.query.view)
+    const viewQuery = this.viewTokens.verify(view.id, req.query.view)
       ? this.viewTokens.query(view.id)
       : '';
     if (wantsHtml(req)) {
@@ -307,6 +360,14 @@ export class JobsController {
     );
   }
 
+  /** A job the caller may see that completed with a result (downloads), else a 404. */
+  private async finishedJob(id: string, req: Request): Promise<JobView & { result: object }> {
+    const view = await this.visibleJob(id, req);
+    if (view.state !== 'completed' || !view.result || typeof view.result !== 'object')
+      throw new NotFoundException(`Job "${id}" has no result yet (state: ${view.state})`);
+    return view as JobView & { result: object };
+  }
+
   private async visibleJob(id: string, req: Request): Promise<JobView> {
     const view = await this.jobs.view(id);
     // A job the caller may not see answers like a missing one, so ids cannot be probed.
@@ -328,4 +389,9 @@ function normalizeProgressEvent(data: unknown): { percent: number; message?: str
     };
   }
   return { percent: 0 };
+}
+
+/** The downloaded file's name, from the job id (a header value: nothing but safe characters). */
+function downloadName(id: string): string {
+  return `kitsu-actions-${id.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }

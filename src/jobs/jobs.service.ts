@@ -4,13 +4,15 @@ import type {
   ActionHandler,
   ActionJobBase,
   FailureExplanation,
+  JobListNotice,
   JobProgress,
   LiveStatus,
+  ResultDownload,
 } from '../actions/action.types';
 import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';
-import { formatJobId, parseJobId } from './job-id';
+import { formatJobId, parseJobId } from '../queues/job-id';
 import { selectionFromResult, type SelectionItem } from './selection-summary';
 
 export type PublicJobState = JobState | 'unknown';
@@ -86,6 +88,30 @@ export class JobsService {
     private readonly queues: JobQueues,
     private readonly registry: ActionRegistry,
   ) {}
+
+  /** The handler of a job's action, whose view hooks show it (the name without its variant). */
+  handlerOf(view: Pick<JobView, 'action'>): ActionHandler | undefined {
+    return this.registry.get(view.action.split('/')[0])?.handler;
+  }
+
+  /** What the actions want said on the job list (jobListNotice); one that fails says nothing. */
+  async listNotices(): Promise<JobListNotice[]> {
+    const asked = this.registry
+      .all()
+      .map(({ handler }) => handler)
+      .filter((handler) => handler.jobListNotice);
+    const notices = await Promise.all(
+      asked.map((handler) => handler.jobListNotice!().catch(() => null)),
+    );
+    return notices.filter((notice) => notice !== null);
+  }
+
+  /** The download of a job's result in a format its action offers (downloads), if any. */
+  downloadOf(view: Pick<JobView, 'action'>, format: string): ResultDownload | undefined {
+    return this.handlerOf(view)
+      ?.downloads?.()
+      .find((download) => download.format === format);
+  }
 
   async find(publicId: string): Promise<Job<ActionJobBase> | null> {
     const parsed = parseJobId(publicId);

@@ -5,7 +5,7 @@ import { ModuleRef } from '@nestjs/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { ActionName, JobDataOf } from '../actions/action.types';
-import { formatJobId } from '../jobs/job-id';
+import { formatJobId } from './job-id';
 import { QUEUE_NAMES, isQueueName, type QueueName } from './queues';
 import { logNonOutageErrors } from './redis-outage';
 

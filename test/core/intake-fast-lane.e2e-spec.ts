@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { IntakeFastLane } from '../../src/intake/intake-fast-lane';
-import { parseJobId } from '../../src/jobs/job-id';
+import { parseJobId } from '../../src/queues/job-id';
 import { JobQueues } from '../../src/queues/job-queues.service';
 import { EchoModule } from '../support/echo.action';
 import { startStack, type TestStack } from '../support/stack';

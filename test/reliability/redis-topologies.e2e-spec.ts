@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
 import Redis, { Cluster } from 'ioredis';
-import { parseJobId } from '../../src/jobs/job-id';
+import { parseJobId } from '../../src/queues/job-id';
 import { JobQueues } from '../../src/queues/job-queues.service';
 import { EchoModule } from '../support/echo.action';
 import { freePort, startRedisServer, type OwnRedis } from '../support/redis-server';

@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { QueueEvents } from 'bullmq';
 import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
 import type { Env } from '../../src/config/config.module';
-import { parseJobId } from '../../src/jobs/job-id';
+import { parseJobId } from '../../src/queues/job-id';
 import { JobQueues } from '../../src/queues/job-queues.service';
 import { testRedisUrl, uniquePrefix } from './test-env';
 

@@ -1,8 +1,6 @@
-import { signatureHeader } from '../../auth/signature';
+import { SIGNATURE_HEADER, signatureHeader, TIMESTAMP_HEADER } from '../../auth/signature';
 
 export const DELIVERY_HEADER = 'x-kitsu-actions-delivery';
-export const TIMESTAMP_HEADER = 'x-kitsu-actions-timestamp';
-export const SIGNATURE_HEADER = 'x-kitsu-actions-signature';
 
 /** How much of an answer is read at all, and how much of it is kept in the delivery log. */
 const MAX_ANSWER_BYTES = 64 * 1024;

@@ -1,15 +1,17 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { configProvider } from '../../config/config.module';
-import { formatJobId } from '../../jobs/job-id';
+import { formatJobId } from '../../queues/job-id';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { selectionField } from '../selection-summary';
 import { KitsuAction } from '../action.decorator';
 import type {
   ActionContext,
   ActionHandler,
+  ActionHealthReport,
   ActionJobBase,
   FailureExplanation,
+  JobListNotice,
   JobOf,
   MenuEntry,
 } from '../action.types';
@@ -18,8 +20,11 @@ import { deliver, isRetryable, targetReply, type DeliveryAttempt } from './forwa
 import { buildForwardPayload } from './forward-payload';
 import { FORWARD_MAX_ATTEMPTS, ForwardConfig, type Forwarder } from './forward.config';
 import { ForwarderHealth } from './forwarder-health';
-// The job page shows forward results (message, link, delivery log) with this renderer.
-import './forward.renderer';
+import {
+  renderForwardFailure,
+  renderForwardResult,
+  renderUnstableForwarders,
+} from './forward.renderer';
 
 /** Delivery attempts kept on a job: enough to see a retry story, bounded so a job stays small. */
 export const MAX_DELIVERY_LOG = 10;
@@ -184,6 +189,46 @@ export class ForwardAction implements ActionHandler<'forward'> {
     return { plain: plainDeliveryFailure(forwarder, last), details };
   }
 
+  renderResult(result: unknown): string {
+    return renderForwardResult(result);
+  }
+
+  /** The failure panel shows what the studio's service answered, delivery by delivery. */
+  renderFailure(details: unknown): string {
+    return renderForwardFailure(details);
+  }
+
+  /** A forwarder that keeps failing is flagged where people look for their jobs. */
+  async jobListNotice(): Promise<JobListNotice> {
+    const unstable = (await this.health.states().catch(() => [])).filter((s) => s.unstable);
+    return {
+      field: 'unstableForwarders',
+      data: unstable,
+      html: renderUnstableForwarders(unstable),
+    };
+  }
+
+  /**
+   * `forwarders` in /health/ready: `unstable` names those with FORWARD_UNSTABLE_AFTER failed
+   * deliveries in a row. A studio script being down is no reason to take this service out of a
+   * load balancer, so it never fails readiness.
+   */
+  healthReports(): ActionHealthReport[] {
+    return [
+      {
+        name: 'forwarders',
+        read: async () => {
+          const states = await this.health.states();
+          return {
+            configured: states.length,
+            unstable: states.filter((s) => s.unstable).map((s) => s.name),
+            failuresInARow: Object.fromEntries(states.map((s) => [s.name, s.failuresInARow])),
+          };
+        },
+      },
+    ];
+  }
+
   async handle(job: JobOf<'forward'>, context: ActionContext): Promise<ForwardResult> {
     const forwarder = this.forwarders.get(job.data.variant);
     if (!forwarder) throw new UnrecoverableError(`Unknown forwarder "${job.data.variant}"`);
@@ -307,15 +352,8 @@ export class ForwardAction implements ActionHandler<'forward'> {
   }
 }
 
-/** Global so the health check and the job list read the same counts the worker writes. */
-@Global()
-@Module({
-  providers: [configProvider(ForwardConfig), ForwarderHealth],
-  exports: [ForwardConfig, ForwarderHealth],
-})
-export class ForwarderHealthModule {}
-
-@Module({ imports: [ForwarderHealthModule], providers: [ForwardAction] })
+// The health check and the job list read ForwarderHealth through the handler's hooks.
+@Module({ providers: [configProvider(ForwardConfig), ForwarderHealth, ForwardAction] })
 export class ForwardModule {}
 
 /**

@@ -1,7 +1,7 @@
 import { escapeHtml } from '../../http/html';
-import { registerFailureRenderer, registerResultRenderer } from '../../jobs/result-renderers';
 import type { DeliveryAttempt } from './forward-delivery';
 import type { ForwardFailureDetails, ForwardResult } from './forward.action';
+import type { ForwarderState } from './forwarder-health';
 
 /** What of an answer body the page shows: its start, on one line, bounded. */
 const EXCERPT_CHARS = 300;
@@ -87,5 +87,14 @@ export function renderForwardFailure(raw: unknown): string {
   return `<div class="target-answer"><h3>What the studio's service answered</h3><p>${who} ${answer}.</p>${said}</div>${deliveriesTable(details.deliveries)}`;
 }
 
-registerResultRenderer('forward', (result) => renderForwardResult(result));
-registerFailureRenderer('forward', (details) => renderForwardFailure(details));
+/** The job list's warning about forwarders that keep failing; '' when none does. */
+export function renderUnstableForwarders(unstable: ForwarderState[]): string {
+  if (!unstable.length) return '';
+  const items = unstable
+    .map(
+      (f) =>
+        `<li><strong>${escapeHtml(f.name)}</strong>: ${f.failuresInARow} failed deliveries in a row${f.lastError ? ` (last: ${escapeHtml(f.lastError)})` : ''}</li>`,
+    )
+    .join('');
+  return `<section class="panel failure" role="alert"><h2 class="error">Unstable forwarder(s)</h2><ul>${items}</ul></section>`;
+}

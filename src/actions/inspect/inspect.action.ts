@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 import { KitsuAction } from '../action.decorator';
-import type { ActionContext, ActionHandler, JobOf } from '../action.types';
+import type { ActionContext, ActionHandler, JobOf, RenderContext } from '../action.types';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { toUnrecoverable } from '../zou-failure';
 import { hasEmail } from '../../zou/zou.client';
-// The job page shows inspect results with this renderer.
-import './inspect.renderer';
+import { renderInspectResult } from './inspect.renderer';
 
 /** One selected task with everything a person wants to know about it, names and ids. */
 export interface InspectedTask {
@@ -68,6 +67,11 @@ declare module '../action.types' {
 })
 export class InspectAction implements ActionHandler<'inspect'> {
   constructor(private readonly resolver: SelectionResolver) {}
+
+  /** The job page shows one card per task, linked into Kitsu. */
+  renderResult(result: unknown, context: RenderContext): string {
+    return renderInspectResult(result, context);
+  }
 
   async handle(job: JobOf<'inspect'>, context: ActionContext): Promise<InspectResult> {
     const { taskIds, projectId } = job.data.request;

@@ -1,11 +1,7 @@
 import { escapeHtml } from '../../http/html';
-import { kitsuTaskUrl } from '../../jobs/kitsu-links';
-import {
-  registerResultRenderer,
-  renderRawJson,
-  renderTree,
-  type RenderContext,
-} from '../../jobs/result-renderers';
+import { kitsuTaskUrl } from '../kitsu-links';
+import { renderRawJson, renderTree } from '../result-view';
+import type { RenderContext } from '../action.types';
 import type { InspectResult, InspectedTask } from './inspect.action';
 
 /** One card per task with the fields people look for first, then every field as a tree. */
@@ -32,5 +28,3 @@ ${renderTree(task)}</details>`;
 ${missing.length ? `<p class="error">Not found in Kitsu: ${missing.map((id) => `<code>${escapeHtml(id)}</code>`).join(', ')}</p>` : ''}
 ${tasks.map(card).join('')}${renderRawJson(raw)}`;
 }
-
-registerResultRenderer('inspect', renderInspectResult);

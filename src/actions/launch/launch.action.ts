@@ -16,8 +16,7 @@ import {
   type SelectionField,
   type TaskValues,
 } from './launch-template';
-// The job page shows launch results with this renderer.
-import './launch.renderer';
+import { renderLaunchResult } from './launch.renderer';
 
 /** One URL of a launch and what it opens, for its button on the job page. */
 export interface LaunchLink {
@@ -228,6 +227,11 @@ export class LaunchAction implements ActionHandler<'launch'> {
       variant: launcher.name,
       ...(launcher.entityTypes ? { entityTypes: launcher.entityTypes } : {}),
     }));
+  }
+
+  /** The job page shows the links that open the tool. */
+  renderResult(result: unknown): string {
+    return renderLaunchResult(result);
   }
 
   async handle(job: JobOf<'launch'>, context: ActionContext): Promise<LaunchResult> {

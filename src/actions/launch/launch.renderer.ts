@@ -1,5 +1,4 @@
 import { escapeHtml } from '../../http/html';
-import { registerResultRenderer } from '../../jobs/result-renderers';
 import { selectionIndex, selectionItemLabel } from '../selection-summary';
 import { schemeOf } from './launch-template';
 import type { LaunchLink, LaunchResult } from './launch.action';
@@ -81,5 +80,3 @@ export function renderLaunchResult(raw: unknown): string {
     : '';
   return `<p class="summary">${escapeHtml(result.summary ?? '')}</p>${hint}${list}${skippedList}${missingList}`;
 }
-
-registerResultRenderer('launch', (result) => renderLaunchResult(result));

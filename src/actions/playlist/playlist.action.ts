@@ -8,7 +8,7 @@ import { ZouClient } from '../../zou/zou.client';
 import { ZouBadRequestError } from '../../zou/zou.errors';
 import type { ZouPreviewFile, ZouPlaylist, ZouPlaylistFor } from '../../zou/zou.types';
 import { KitsuAction } from '../action.decorator';
-import type { ActionContext, ActionHandler, JobOf } from '../action.types';
+import type { ActionContext, ActionHandler, JobOf, RenderContext } from '../action.types';
 import { MAX_SELECTION_ITEMS, summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
 import { PlaylistConfig, loadPlaylistConfig } from './playlist.config';
@@ -22,8 +22,7 @@ import {
   type PlaylistGroup,
   type SkippedTask,
 } from './playlist.plan';
-// The job page shows playlist results with this renderer.
-import './playlist.renderer';
+import { renderPlaylistResult } from './playlist.renderer';
 
 export interface PlaylistOutcome {
   id: string;
@@ -107,6 +106,10 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
   /** Each added task has its "Added to playlist" comment; the others hear the outcome. */
   tasksCommented(data: JobOf<'playlist'>['data']): readonly string[] {
     return Object.values(data.playlistRun ?? {}).flatMap((group) => group.commented);
+  }
+
+  renderResult(result: unknown, context: RenderContext): string {
+    return renderPlaylistResult(result, context);
   }
 
   async handle(job: JobOf<'playlist'>, context: ActionContext): Promise<PlaylistResult> {

@@ -1,6 +1,6 @@
 import { escapeHtml } from '../../http/html';
-import { kitsuEntityUrl } from '../../jobs/kitsu-links';
-import { registerResultRenderer, type RenderContext } from '../../jobs/result-renderers';
+import { kitsuEntityUrl } from '../kitsu-links';
+import type { RenderContext } from '../action.types';
 import type { AddedEntry, PlaylistOutcome, PlaylistResult } from './playlist.action';
 
 /**
@@ -93,5 +93,3 @@ export function renderPlaylistResult(
     : '';
   return `<p class="summary">${escapeHtml(result.summary ?? '')}</p>${cards}${skippedList}${missingList}`;
 }
-
-registerResultRenderer('playlist', renderPlaylistResult);

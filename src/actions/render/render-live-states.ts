@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app.config';
-import { announceJobChange } from '../../jobs/job-changes';
+import { announceJobChange } from '../../queues/job-changes';
 import { ProducerConnection } from '../../queues/producer-connection';
 import type { RenderedTask } from './render.action';
 

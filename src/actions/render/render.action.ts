@@ -9,6 +9,7 @@ import type {
   JobDataOf,
   JobOf,
   LiveStatus,
+  RenderContext,
 } from '../action.types';
 import { ENV, type Env } from '../../config/config.module';
 import {
@@ -20,7 +21,7 @@ import {
 } from '../../farms';
 import type { FarmAdapter, FarmJobSpec, FarmJobState } from '../../farms';
 import { JobQueues } from '../../queues/job-queues.service';
-import { formatJobId } from '../../jobs/job-id';
+import { formatJobId } from '../../queues/job-id';
 import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
 import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { forEachBounded } from '../../zou/call-limiter';
@@ -41,7 +42,7 @@ import {
   type RenderTemplateField,
   type RenderTemplateValues,
 } from './render-template';
-import './render.renderer';
+import { renderRenderResult } from './render.renderer';
 import { RenderCancelAction, RenderCancelMarks } from './render-cancel.action';
 import { RenderLiveStates } from './render-live-states';
 import { renderLiveStatus } from './render-live-status';
@@ -367,6 +368,11 @@ export class RenderAction implements ActionHandler<'render'> {
 
   private get config(): RenderConfig {
     return this.specs.config;
+  }
+
+  /** The job page groups the tasks by where their farm jobs stand, trouble first. */
+  renderResult(result: unknown, context: RenderContext): string {
+    return renderRenderResult(result, context);
   }
 
   async handle(job: JobOf<'render'>, context: ActionContext): Promise<RenderResult> {

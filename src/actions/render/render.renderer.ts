@@ -1,10 +1,7 @@
 import { escapeHtml } from '../../http/html';
-import { kitsuTaskUrl } from '../../jobs/kitsu-links';
-import {
-  registerResultRenderer,
-  renderRawJson,
-  type RenderContext,
-} from '../../jobs/result-renderers';
+import { kitsuTaskUrl } from '../kitsu-links';
+import { renderRawJson } from '../result-view';
+import type { RenderContext } from '../action.types';
 import type { RenderResult, RenderedTask } from './render.action';
 import { renderTaskPhase, type RenderTaskPhase } from './render-live-status';
 
@@ -101,5 +98,3 @@ export function renderRenderResult(raw: unknown, context: RenderContext): string
   return `${RENDER_CSS}<p class="summary">${escapeHtml(result.summary ?? `${tasks.length} task(s)`)}</p>
 ${groups}${renderRawJson(raw)}`;
 }
-
-registerResultRenderer('render', renderRenderResult);

@@ -1,20 +1,30 @@
 import { Module } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { configProvider } from '../../config/config.module';
-import { JobsModule } from '../../jobs/jobs.module';
 import { mapBounded } from '../../zou/call-limiter';
 import { SelectionResolver } from '../../zou/selection-resolver';
 import { ZouClient } from '../../zou/zou.client';
 import type { ZouEntity, ZouTask } from '../../zou/zou.types';
 import { KitsuAction } from '../action.decorator';
-import type { ActionContext, ActionHandler, JobOf, MenuEntry } from '../action.types';
+import type {
+  ActionContext,
+  ActionHandler,
+  JobOf,
+  MenuEntry,
+  RenderContext,
+  ResultDownload,
+} from '../action.types';
 import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
-import { computeStats, type StatsFigures, type StatsInput } from './stats.compute';
+import {
+  computeStats,
+  statsCsv,
+  type StatsFigures,
+  type StatsInput,
+  type TaskRow,
+} from './stats.compute';
 import { StatsConfig, loadStatsConfig } from './stats.config';
-import { StatsResultController } from './stats-result.controller';
-// The job page shows statistics with this renderer.
-import './stats.renderer';
+import { renderStatsResult } from './stats.renderer';
 
 export interface StatsResult extends StatsFigures {
   summary: string;
@@ -59,6 +69,25 @@ export class StatsAction implements ActionHandler<'stats'> {
     return [
       { label: 'Production statistics' },
       { label: 'Production statistics (whole project)', params: { scope: 'project' } },
+    ];
+  }
+
+  renderResult(result: unknown, context: RenderContext): string {
+    return renderStatsResult(result, context.jobId, context.viewQuery, context.kitsuUrl);
+  }
+
+  /** GET /jobs/:id/result.csv: one row per task, for a spreadsheet. */
+  downloads(): ResultDownload[] {
+    return [
+      {
+        format: 'csv',
+        contentType: 'text/csv; charset=utf-8',
+        describes: 'statistics',
+        body: (result) => {
+          const rows = (result as { rows?: unknown } | null)?.rows;
+          return Array.isArray(rows) ? statsCsv(rows as TaskRow[]) : null;
+        },
+      },
     ];
   }
 
@@ -159,9 +188,5 @@ export class StatsAction implements ActionHandler<'stats'> {
   }
 }
 
-@Module({
-  imports: [JobsModule],
-  providers: [configProvider(StatsConfig, loadStatsConfig), StatsAction],
-  controllers: [StatsResultController],
-})
+@Module({ providers: [configProvider(StatsConfig, loadStatsConfig), StatsAction] })
 export class StatsModule {}

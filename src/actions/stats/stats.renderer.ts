@@ -1,6 +1,5 @@
 import { escapeHtml } from '../../http/html';
-import { kitsuEntityUrl, kitsuPersonUrl, kitsuTaskUrl } from '../../jobs/kitsu-links';
-import { registerResultRenderer } from '../../jobs/result-renderers';
+import { kitsuEntityUrl, kitsuPersonUrl, kitsuTaskUrl } from '../kitsu-links';
 import type { LateTask } from './stats.compute';
 import type { StatsResult } from './stats.action';
 
@@ -225,7 +224,3 @@ export function renderStatsResult(
 <h2>Frames per sequence</h2>${frameBurn(result)}${frames}
 <p class="muted">Days of ${escapeHtml(result.dayHours)} h · as of ${escapeHtml(result.asOf)} · late by calendar day in ${escapeHtml(result.timeZone ?? 'UTC')}</p>`;
 }
-
-registerResultRenderer('stats', (result, context) =>
-  renderStatsResult(result, context.jobId, context.viewQuery, context.kitsuUrl),
-);

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { KitsuAction } from '../../action.decorator';
-import type { ActionContext, ActionHandler, JobOf } from '../../action.types';
+import type { ActionContext, ActionHandler, JobOf, RenderContext } from '../../action.types';
 import { ZouClient } from '../../../zou/zou.client';
 import type { ZouComment } from '../../../zou/zou.types';
 import { SelectionResolver } from '../../../zou/selection-resolver';
 import { summarizeSelection, type SelectionItem } from '../../selection-summary';
 import { toUnrecoverable } from '../../zou-failure';
-// The job page shows notify results with this renderer.
-import './notify.renderer';
+import { renderNotifyResult } from './notify.renderer';
 
 export const DEFAULT_NOTIFY_TEXT = 'Please have a look at this task.';
 /** Zou and worker clocks may disagree; a comment this much older than the click still counts. */
@@ -64,6 +63,10 @@ export class NotifyAction implements ActionHandler<'notify'> {
   /** Its own comment is the whole point: an outcome comment would only repeat it. */
   tasksCommented(data: JobOf<'notify'>['data']): readonly string[] {
     return data.done ?? [];
+  }
+
+  renderResult(result: unknown, context: RenderContext): string {
+    return renderNotifyResult(result, context);
   }
 
   async handle(job: JobOf<'notify'>, context: ActionContext): Promise<NotifyResult> {

@@ -1,6 +1,6 @@
 import { escapeHtml } from '../../../http/html';
-import { kitsuTaskUrl } from '../../../jobs/kitsu-links';
-import { registerResultRenderer, type RenderContext } from '../../../jobs/result-renderers';
+import { kitsuTaskUrl } from '../../kitsu-links';
+import type { RenderContext } from '../../action.types';
 import { selectionIndex, selectionItemLabel } from '../../selection-summary';
 import type { NotifyResult } from './notify.action';
 
@@ -46,5 +46,3 @@ export function renderNotifyResult(raw: unknown, context: RenderContext): string
     : '<p class="muted">No task was commented.</p>';
   return `<p class="summary">${escapeHtml(result.summary ?? '')}</p>${text}${list}`;
 }
-
-registerResultRenderer('notify', renderNotifyResult);

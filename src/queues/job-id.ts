@@ -1,5 +1,5 @@
 import { QueueKeys } from 'bullmq';
-import { isQueueName, type QueueName } from '../queues/queues';
+import { isQueueName, type QueueName } from './queues';
 
 /**
  * The names BullMQ gives a queue's own keys (`<prefix>:<queue>:meta`, `:id`, `:events`,

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../queues/redis-connection';
+import type { RedisClient } from './redis-connection';
 
 /**
  * The Redis channel on which work that goes on after its job ended (render tracking polls)
