@@ -6,7 +6,6 @@ import type {
   LiveStatus,
   RequestFormat,
 } from '../actions/action.types';
-import type { ForwarderState } from '../actions/forward/forwarder-health';
 import type { SelectionItem } from '../actions/selection-summary';
 import { KitsuActionRequestDto } from '../intake/kitsu-request';
 import type { JobSummary, JobView, PublicJobState } from './jobs.service';
@@ -221,8 +220,12 @@ export class JobSummaryBody implements JobSummary {
   live!: JobLiveBody | null;
 }
 
+/**
+ * What forward's job-list notice adds (its `jobListNotice` hook); described here without importing
+ * the forward room, which stays closed.
+ */
 @ApiSchema({ name: 'ForwarderState' })
-export class ForwarderStateBody implements ForwarderState {
+export class ForwarderStateBody {
   @ApiProperty()
   name!: string;
 
