@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { ConfigError, validateEnv } from '../config/validate-env';
 import { JobViewConfig, JobViewTokens } from './job-view-token';
 
@@ -38,5 +39,19 @@ describe('JobViewTokens key', () => {
   it('agrees across processes that share JOB_VIEW_SECRET', () => {
     const env = { JOB_VIEW_SECRET: 'job-view-secret-0123456789' };
     expect(tokensFor(env).token('custom.a')).toBe(tokensFor(env).token('custom.a'));
+  });
+});
+
+describe('JobViewTokens HMAC', () => {
+  it('is HMAC-SHA256 under the derived key, whatever the job id', () => {
+    const secret = 'job-view-secret-0123456789';
+    const key = createHmac('sha256', secret).update('kitsu-actions job view').digest();
+    const tokens = tokensFor({ JOB_VIEW_SECRET: secret });
+    for (const id of ['custom.a', 'render.Zx9_-', 'é'.repeat(100), '']) {
+      const expected = createHmac('sha256', key).update(id).digest('base64url').slice(0, 32);
+      expect(tokens.token(id)).toBe(expected);
+      const read = createHmac('sha256', key).update(`read:${id}`).digest('base64url').slice(0, 32);
+      expect(tokens.readToken(id)).toBe(read);
+    }
   });
 });

@@ -23,7 +23,7 @@ import { ProducerConnection } from '../queues/producer-connection';
 import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
 import { RedisConfig } from '../queues/redis.config';
 import { logNonOutageErrors } from '../queues/redis-outage';
-import { jobLogFields } from '../logging/job-log';
+import { jobLogFields, logJobLine } from '../logging/job-log';
 import { WorkerMetrics } from '../metrics/worker-metrics.service';
 import { JOB_OUTCOME_STEP, type JobOutcomeStep } from './job-outcome';
 import { DEFAULT_CONCURRENCY, WorkerConfig } from './worker.config';
@@ -152,11 +152,12 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         await job.log(line);
       },
     };
-    this.logger.log({
-      ...jobLogFields(job),
-      attempt: job.attemptsMade + 1,
-      msg: `${job.queueName}.${job.id} ${job.name} started`,
-    });
+    logJobLine(
+      this.logger,
+      'Worker',
+      { ...jobLogFields(job), attempt: job.attemptsMade + 1 },
+      `${job.queueName}.${job.id} ${job.name} started`,
+    );
     const recorded = job.data.outcome;
     if (recorded)
       await context.log('Work already done by an earlier run: writing its outcome to Kitsu');
