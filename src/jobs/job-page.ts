@@ -116,7 +116,9 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
 function optionsPanel(job: JobView): string {
   if (!job.options?.length) return '';
   const shown = (value: unknown) =>
-    value === '' ? '<span class="muted">(from Kitsu)</span>' : escapeHtml(value === true ? 'yes' : value === false ? 'no' : String(value));
+    value === ''
+      ? '<span class="muted">(from Kitsu)</span>'
+      : escapeHtml(value === true ? 'yes' : value === false ? 'no' : String(value));
   return `<section class="panel" aria-labelledby="opt-h"><h2 id="opt-h">Options</h2><dl class="facts" id="job-options">${job.options
     .map(
       (option) =>
