@@ -231,6 +231,8 @@ export type OptionValues = Record<string, OptionValue>;
 /** What an action's option defaults may look at: the click, and its tasks read from Zou on demand. */
 export interface OptionSelection {
   request: KitsuActionRequest;
+  /** The action URL's parameters (e.g. stats' `scope=project`), secrets removed. */
+  params: Record<string, string>;
   /** The selected tasks as Zou has them (read once, on first call). */
   tasks(): Promise<import('../zou/selection-resolver').ResolvedTask[]>;
 }

@@ -122,7 +122,7 @@ export class ActionIntake {
   async acceptOrAsk(call: IntakeCall): Promise<IntakeOutcome | OptionsAsked> {
     const admitted = await this.admit(call);
     if (!admitted.action.handler.options) return this.enqueue(admitted, undefined);
-    const selection = this.selectionOf(admitted.request);
+    const selection = this.selectionOf(admitted);
     const [defaults, tasks] = await Promise.all([
       this.defaultsOf(admitted.action, selection),
       selection.tasks(),
@@ -231,7 +231,7 @@ export class ActionIntake {
         { field: 'options', reason: 'must be an object of option values, e.g. {"priority": 80}' },
       ]);
     }
-    const defaults = await this.defaultsOf(admitted.action, this.selectionOf(admitted.request));
+    const defaults = await this.defaultsOf(admitted.action, this.selectionOf(admitted));
     const checked = checkOptions(
       declared.schema,
       (given ?? {}) as Record<string, unknown>,
@@ -262,10 +262,11 @@ export class ActionIntake {
   }
 
   /** The click's tasks read from Zou at most once, whoever asks first. */
-  private selectionOf(request: KitsuActionRequest): OptionSelection {
+  private selectionOf({ request, params }: AdmittedClick): OptionSelection {
     let tasks: Promise<ResolvedTask[]> | null = null;
     return {
       request,
+      params,
       tasks: () =>
         (tasks ??= this.resolver
           .resolve(request.taskIds, { projectId: request.projectId })
