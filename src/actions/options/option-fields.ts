@@ -227,3 +227,23 @@ function coerce(field: OptionField, raw: unknown): unknown {
 export function formText(value: OptionValue | undefined): string {
   return value === undefined ? '' : String(value);
 }
+
+/**
+ * Why a job's stored options cannot be used, or null: the worker checks them again before the
+ * action runs (a job is data in Redis, not a promise). Jobs without options (queued before the
+ * action had any, or by an action without) pass.
+ */
+export function storedOptionsRefusal(
+  schema: (new () => object) | undefined,
+  stored: unknown,
+): string | null {
+  if (stored === undefined) return null;
+  if (!schema) return 'options refused: this action takes no options';
+  if (!stored || typeof stored !== 'object' || Array.isArray(stored)) {
+    return 'options refused: not an object of option values';
+  }
+  const { problems } = checkOptions(schema, stored as Record<string, unknown>, {}, 'json');
+  return problems.length
+    ? `options refused: ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`
+    : null;
+}
