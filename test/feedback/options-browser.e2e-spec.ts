@@ -208,6 +208,16 @@ describe('render options in a browser', () => {
     expect(posted.status()).toBe(403);
     await other.close();
 
+    // A page on another site posting with this browser's cookies: the cross-site check refuses it.
+    const forged = await mine.request.post(url, {
+      form: { priority: '100' },
+      headers: { Origin: 'https://evil.test', 'Sec-Fetch-Site': 'cross-site' },
+      maxRedirects: 0,
+    });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('Cross-site request refused');
+    expect(await redis.exists(key)).toBe(1);
+
     // Expired: Redis forgot the click; Run is refused with a page that says what to do.
     const before = submissions().length;
     await redis.pexpire(key, 1);
