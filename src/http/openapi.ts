@@ -38,6 +38,12 @@ const SCHEMAS: Record<string, Schema> = {
         description: 'Selected TASK ids (never entity ids); duplicates are folded',
       },
       entitytype: { type: 'string', enum: [...ENTITY_TYPES], nullable: true },
+      options: {
+        type: 'object',
+        additionalProperties: true,
+        description:
+          'Options of an action that declares some (render: frameRange, priority, framesPerTask; playlist: name; stats: scope), any subset; the rest keep their defaults. 400 names a bad one as options.<name>. See docs/options.md',
+      },
     },
     example: {
       userid: '5f1b4a4e-9a43-4b0f-9d6b-0b1d2c3e4f50',

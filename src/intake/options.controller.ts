@@ -10,8 +10,8 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ActionRegistry } from '../actions/action-registry.service';
-import type { RegisteredAction } from '../actions/action.types';
-import { checkOptions, optionFieldsOf } from '../actions/options/option-fields';
+import type { OptionValue, OptionValues, RegisteredAction } from '../actions/action.types';
+import { checkOptions, optionFieldsOf, type OptionField } from '../actions/options/option-fields';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
 import { CrossSiteGuard } from '../edge/cross-site';
@@ -73,7 +73,7 @@ export class OptionsController {
             pendingId: id,
             title: titleOf(action, click),
             fields: optionFieldsOf(schema),
-            values: { ...click.defaults, ...given } as Record<string, string>,
+            values: enteredValues(optionFieldsOf(schema), given, click.defaults),
             problems,
             selection: click.selection,
             taskCount: click.request.taskIds.length,
@@ -163,6 +163,22 @@ function gone(ttlS: number): HttpException {
       rule: 'options-expired',
     },
     410,
+  );
+}
+
+/** What the form shows again after a refusal: what was typed; an unticked box stays unticked. */
+function enteredValues(
+  fields: OptionField[],
+  given: Record<string, unknown>,
+  defaults: OptionValues,
+): Record<string, OptionValue | string | undefined> {
+  return Object.fromEntries(
+    fields.map((field) => {
+      const sent = given[field.name];
+      if (Object.hasOwn(given, field.name))
+        return [field.name, typeof sent === 'string' ? sent : ''];
+      return [field.name, field.kind === 'boolean' ? false : defaults[field.name]];
+    }),
   );
 }
 
