@@ -56,10 +56,12 @@ function curlFor(entry: DesiredCustomAction, files: CurlFiles): string {
     );
   }
   // --data without -X POST: curl posts, then follows the 303 with a GET, as the browser does
-  // (-X POST would post again to the job page and end on a 404).
+  // (-X POST would post again to the job page and end on a 404). No Accept: text/html, so an
+  // action with options runs with its defaults rather than answering with its options page,
+  // which is for the browser that clicked (docs/options.md).
   return (
     `curl -s -L -o /dev/null -w 'HTTP %{http_code} after %{num_redirects} redirect(s): %{url_effective}\\n' ` +
-    `-H 'Accept: text/html' -H @${files.auth} --data @${files.form} ${quote(entry.url)}`
+    `-H @${files.auth} --data @${files.form} ${quote(entry.url)}`
   );
 }
 

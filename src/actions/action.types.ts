@@ -286,3 +286,46 @@ export interface ActionHealthReport {
   /** Its details; `{ known: false }` is reported when they fail or take over 2 s. */
   read(): Promise<Record<string, unknown>>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Option forms (issue 22): an action may ask before it acts. Kept in this block of its own; the
+// interfaces below merge into ActionHandler and ActionJobBase declared above.
+// ---------------------------------------------------------------------------------------------
+
+/** One option's value as stored on a job: text, a number or a yes/no. */
+export type OptionValue = string | number | boolean;
+/** The options a job runs with, by field name (always every declared field). */
+export type OptionValues = Record<string, OptionValue>;
+
+/** What an action's option defaults may look at: the click, and its tasks read from Zou on demand. */
+export interface OptionSelection {
+  request: KitsuActionRequest;
+  /** The action URL's parameters (e.g. stats' `scope=project`), secrets removed. */
+  params: Record<string, string>;
+  /** The selected tasks as Zou has them (read once, on first call). */
+  tasks(): Promise<import('../zou/selection-resolver').ResolvedTask[]>;
+}
+
+/**
+ * The options an action asks for before it runs: a class whose properties carry the option
+ * decorators of src/actions/options/option-fields.ts (class-validator rules, as the request DTO's),
+ * and the defaults for a given click (configuration, or something read from the selection).
+ */
+export interface ActionOptionsDeclaration<T extends object = object> {
+  schema: new () => T;
+  defaults(selection: OptionSelection): Promise<Partial<Record<keyof T & string, OptionValue>>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- merging needs the same parameters
+export interface ActionHandler<N extends ActionName = ActionName> {
+  /**
+   * Options asked before acting: a browser click (form mode) lands on a form first; AJAX clicks
+   * and scripts run with the defaults or the JSON body's `options`. Absent: it acts at once.
+   */
+  options?: ActionOptionsDeclaration;
+}
+
+export interface ActionJobBase {
+  /** The validated options the job runs with (actions that declare options only). */
+  options?: OptionValues;
+}

@@ -1,4 +1,5 @@
-import { actionsBase, isOurEntry } from './action-registration';
+import type { RegisteredAction } from '../actions/action.types';
+import { actionsBase, desiredCustomActions, isOurEntry } from './action-registration';
 import { parseRegisterArgs } from './register-actions';
 
 describe('isOurEntry', () => {
@@ -47,5 +48,29 @@ describe('parseRegisterArgs', () => {
       ok: false,
       error: expect.stringContaining('--aply'),
     });
+  });
+});
+
+describe('desiredCustomActions', () => {
+  const action = (name: string, ajax: boolean, withOptions: boolean): RegisteredAction => ({
+    options: { name, label: name, description: '', queue: 'inspect', entityTypes: 'all', ajax },
+    handler: {
+      handle: () => Promise.resolve(undefined as never),
+      ...(withOptions
+        ? { options: { schema: class {}, defaults: () => Promise.resolve({}) } }
+        : {}),
+    },
+  });
+
+  it('registers an action that asks for options in form mode, whatever its ajax flag', () => {
+    const desired = desiredCustomActions(
+      [action('asks', true, true), action('quick', true, false), action('tab', false, false)],
+      'http://actions.studio.test',
+    );
+    expect(desired.map((d) => [d.name, d.is_ajax])).toEqual([
+      ['asks', false],
+      ['quick', true],
+      ['tab', false],
+    ]);
   });
 });

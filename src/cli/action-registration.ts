@@ -65,7 +65,8 @@ export function desiredCustomActions(
         name: entry.label,
         url: root + menuEntryPath(options.name, entry),
         entity_type: types === 'all' || types.length !== 1 ? 'all' : types[0],
-        is_ajax: options.ajax,
+        // An action that asks for options opens a tab on its form (form mode), whatever `ajax` says.
+        is_ajax: options.ajax && !action.handler.options,
       });
     }
   }

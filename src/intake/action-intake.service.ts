@@ -3,11 +3,20 @@ import {
   HttpException,
   Injectable,
   NotFoundException,
+  ServiceUnavailableException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ActionRegistry } from '../actions/action-registry.service';
-import type { KitsuActionRequest, RegisteredAction, RequestFormat } from '../actions/action.types';
-import { ActionAuthorizer } from '../auth/authz.service';
+import type {
+  KitsuActionRequest,
+  OptionSelection,
+  OptionValues,
+  RegisteredAction,
+  RequestFormat,
+} from '../actions/action.types';
+import { checkOptions } from '../actions/options/option-fields';
+import { summarizeSelection } from '../actions/selection-summary';
+import { ActionAuthorizer, type AuthzDecision } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
 import { CrossSiteGuard } from '../edge/cross-site';
@@ -15,8 +24,10 @@ import { ActionRateLimiter, type RateVerdict } from '../edge/rate-limiter';
 import { isSecretParam } from '../http/redact';
 import { JobViewTokens } from '../jobs/job-view-token';
 import { IntakeService } from './intake.service';
+import { SelectionResolver, type ResolvedTask } from '../zou/selection-resolver';
 import { KnownSessions } from './known-sessions';
-import { parseKitsuRequest } from './kitsu-request';
+import { KitsuRequestError, parseKitsuRequest } from './kitsu-request';
+import { PendingOptions } from './pending-options';
 import { RefusalNotices } from './refusal-notices';
 
 /**
@@ -51,6 +62,25 @@ export interface Accepted {
   statusUrl: string;
 }
 
+/** A browser click parked until its options are chosen (see PendingOptions). */
+export interface OptionsAsked {
+  kind: 'ask';
+  pendingId: string;
+  /** The browser binding to set as the form's cookie. */
+  binding: string;
+  ttlS: number;
+}
+
+/** A click that passed every check, before it is queued or parked. */
+export interface AdmittedClick {
+  action: RegisteredAction;
+  variant: string;
+  request: KitsuActionRequest;
+  params: Record<string, string>;
+  requestId: string;
+  authz?: AuthzDecision;
+}
+
 export interface IntakeOutcome {
   /** The job page path with its view token, for Location and the form post's redirect. */
   jobPath: string;
@@ -75,6 +105,8 @@ export class ActionIntake {
     private readonly viewTokens: JobViewTokens,
     private readonly refusals: RefusalNotices,
     private readonly crossSite: CrossSiteGuard,
+    private readonly resolver: SelectionResolver,
+    private readonly pending: PendingOptions,
   ) {
     const modes = auth.config.modes;
     this.usesSession = modes.includes('kitsu-session');
@@ -88,35 +120,57 @@ export class ActionIntake {
   private readonly authAsksNobody: boolean;
   private readonly sessions: KnownSessions;
 
+  /** A click that runs at once: options (if the action has any) from the JSON body or defaults. */
   async accept(call: IntakeCall): Promise<IntakeOutcome> {
+    const admitted = await this.admit(call);
+    const options = await this.optionsOfCall(admitted, call.body);
+    return this.enqueue(admitted, options);
+  }
+
+  /**
+   * A browser's form click: an action with options parks the click and asks (the options page);
+   * any other runs at once, as accept() would.
+   */
+  async acceptOrAsk(call: IntakeCall): Promise<IntakeOutcome | OptionsAsked> {
+    const admitted = await this.admit(call);
+    if (!admitted.action.handler.options) return this.enqueue(admitted, undefined);
+    const selection = this.selectionOf(admitted);
+    const [defaults, tasks] = await Promise.all([
+      this.defaultsOf(admitted.action, selection),
+      selection.tasks(),
+    ]);
+    const { id, binding, ttlS } = await this.pending.park({
+      action: admitted.action.options.name,
+      variant: admitted.variant,
+      request: admitted.request,
+      params: admitted.params,
+      requestId: admitted.requestId,
+      ...(admitted.authz ? { authz: admitted.authz } : {}),
+      defaults,
+      selection: summarizeSelection(tasks),
+    });
+    return { kind: 'ask', pendingId: id, binding, ttlS };
+  }
+
+  /** The checks every click passes before anything is stored, in order. */
+  private async admit(call: IntakeCall): Promise<AdmittedClick> {
     // A page on another origin posting with the person's cookies stops here, before anything runs.
     this.crossSite.check(call);
-    const { action, request } = await this.admit(call);
+    // The action, the request, who asks and the rate limits (see authenticate).
+    const { action, request } = await this.authenticate(call);
     // Then whether that person may run this action on these tasks (403 names the rule).
     // Over AJAX the 403 reaches nobody: an identified person is told in Kitsu (through a job).
     const decision = await this.authz.authorize(request, action).catch(async (error: unknown) => {
       await this.refusals.afterRefusal(error, request, action, call.requestId);
       throw error;
     });
-    const { jobId, duplicate } = await this.intake.enqueue({
+    return {
       action,
       variant: call.variant,
       request,
       params: publicParams(call.query),
       requestId: call.requestId,
       authz: decision,
-    });
-    // The link carries a view token: the job page opens for whoever clicked, whatever AUTH_MODE.
-    const jobPath = `/jobs/${jobId}${this.viewTokens.query(jobId)}`;
-    return {
-      jobPath,
-      body: {
-        jobId,
-        action: call.variant ? `${call.action}/${call.variant}` : call.action,
-        status: duplicate ? 'duplicate' : 'queued',
-        duplicate,
-        statusUrl: `${this.config.publicUrl}${jobPath}`,
-      },
     };
   }
 
@@ -129,7 +183,7 @@ export class ActionIntake {
    * known without asking Zou: a session Zou confirmed for this person moments ago, or an
    * authentication that asks nobody (shared secret); otherwise the address comes first, alone.
    */
-  private async admit(
+  private async authenticate(
     call: IntakeCall,
   ): Promise<{ action: RegisteredAction; request: KitsuActionRequest }> {
     let addressCounted = false;
@@ -171,6 +225,103 @@ export class ActionIntake {
       if (!addressCounted) this.refuseOverLimit(await this.rateLimiter.checkAddress(call.ip));
       throw error;
     }
+  }
+
+  /** Queues the job of an admitted click (a parked one too, with the options its form validated). */
+  async enqueue(
+    admitted: AdmittedClick,
+    options: OptionValues | undefined,
+  ): Promise<IntakeOutcome> {
+    const { action, variant } = admitted;
+    const { jobId, duplicate } = await this.intake.enqueue({
+      action,
+      variant,
+      request: admitted.request,
+      params: admitted.params,
+      requestId: admitted.requestId,
+      ...(admitted.authz ? { authz: admitted.authz } : {}),
+      ...(options ? { options } : {}),
+    });
+    // The link carries a view token: the job page opens for whoever clicked, whatever AUTH_MODE.
+    const jobPath = `/jobs/${jobId}${this.viewTokens.query(jobId)}`;
+    const name = action.options.name;
+    return {
+      jobPath,
+      body: {
+        jobId,
+        action: variant ? `${name}/${variant}` : name,
+        status: duplicate ? 'duplicate' : 'queued',
+        duplicate,
+        statusUrl: `${this.config.publicUrl}${jobPath}`,
+      },
+    };
+  }
+
+  /**
+   * The options of a click that runs at once: the JSON body's `options` over the defaults,
+   * validated by the action's class (400 naming `options.<field>`). None for actions without.
+   */
+  private async optionsOfCall(
+    admitted: AdmittedClick,
+    body: unknown,
+  ): Promise<OptionValues | undefined> {
+    const declared = admitted.action.handler.options;
+    const given = (body as Record<string, unknown>).options;
+    if (!declared) {
+      if (given === undefined) return undefined;
+      throw new KitsuRequestError([
+        { field: 'options', reason: `action "${admitted.action.options.name}" takes no options` },
+      ]);
+    }
+    if (
+      given !== undefined &&
+      (typeof given !== 'object' || given === null || Array.isArray(given))
+    ) {
+      throw new KitsuRequestError([
+        { field: 'options', reason: 'must be an object of option values, e.g. {"priority": 80}' },
+      ]);
+    }
+    const defaults = await this.defaultsOf(admitted.action, this.selectionOf(admitted));
+    const checked = checkOptions(
+      declared.schema,
+      (given ?? {}) as Record<string, unknown>,
+      defaults,
+      'json',
+    );
+    if (checked.problems.length) {
+      throw new KitsuRequestError(
+        checked.problems.map((p) => ({ field: `options.${p.field}`, reason: p.reason })),
+      );
+    }
+    return checked.values;
+  }
+
+  /** The action's defaults for this click; Kitsu unreadable is a 503, never a 500. */
+  async defaultsOf(action: RegisteredAction, selection: OptionSelection): Promise<OptionValues> {
+    try {
+      const defaults = await action.handler.options!.defaults(selection);
+      return Object.fromEntries(
+        Object.entries(defaults).filter(([, value]) => value !== undefined),
+      ) as OptionValues;
+    } catch (error) {
+      throw new ServiceUnavailableException({
+        message: `Kitsu could not be read for the options of "${action.options.name}": ${(error as Error).message}. Try again shortly.`,
+        retryAfter: 5,
+      });
+    }
+  }
+
+  /** The click's tasks read from Zou at most once, whoever asks first. */
+  private selectionOf({ request, params }: AdmittedClick): OptionSelection {
+    let tasks: Promise<ResolvedTask[]> | null = null;
+    return {
+      request,
+      params,
+      tasks: () =>
+        (tasks ??= this.resolver
+          .resolve(request.taskIds, { projectId: request.projectId })
+          .then((resolved) => resolved.tasks)),
+    };
   }
 
   private refuseOverLimit(rate: RateVerdict): void {

@@ -4,8 +4,9 @@ import type { Request, Response } from 'express';
 import { menuEntriesOf, menuEntryPath } from '../actions/menu-entries';
 import type { RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
-import { ActionIntake, type Accepted } from './action-intake.service';
+import { ActionIntake, type Accepted, type IntakeCall } from './action-intake.service';
 import { ActionListBody, ApiIntakeRoute } from './intake.openapi';
+import { bindingCookie } from './options.controller';
 
 export type { Accepted } from './action-intake.service';
 
@@ -62,7 +63,7 @@ export class IntakeController {
     const isForm =
       req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
     const isJson = !isForm && Boolean(req.is('application/json'));
-    const { jobPath, body } = await this.intake.accept({
+    const call: IntakeCall = {
       action: name,
       variant,
       format: isForm ? 'form' : isJson ? 'ajax' : null,
@@ -74,7 +75,22 @@ export class IntakeController {
       target: req.originalUrl,
       ip: req.ip,
       requestId: req.requestId,
-    });
+    };
+    // A browser tab (not curl posting a form) is asked for the options of actions that have some.
+    if (isForm && prefersHtml(req)) {
+      const outcome = await this.intake.acceptOrAsk(call);
+      if ('kind' in outcome) {
+        res.setHeader(
+          'Set-Cookie',
+          bindingCookie(outcome.pendingId, outcome.binding, outcome.ttlS, this.config.publicUrl),
+        );
+        res.redirect(303, `/options/${outcome.pendingId}`);
+        return undefined;
+      }
+      res.redirect(303, outcome.jobPath);
+      return undefined;
+    }
+    const { jobPath, body } = await this.intake.accept(call);
     if (isForm) {
       // A form post opened a browser tab: send it to the page that shows the job.
       res.redirect(303, jobPath);
@@ -100,11 +116,19 @@ export class IntakeController {
       label,
       description,
       entityTypes: entityTypes === 'all' ? 'all' : [...entityTypes],
-      ajax,
+      // As registration proposes it: an action with options opens its form in a tab.
+      ajax: ajax && !action.handler.options,
       urls: entries.map((entry) => entry.url),
       entries,
     };
   }
+}
+
+/** Whether the client would rather read HTML than JSON (browsers say so; curl's Accept: *\/* does not). */
+function prefersHtml(req: Request): boolean {
+  return (
+    Boolean(req.headers.accept) && req.accepts(['application/json', 'text/html']) === 'text/html'
+  );
 }
 
 export interface ActionSummary {

@@ -67,6 +67,15 @@ function kitsuRequestSchema(format: 'ajax' | 'form', name: string, description: 
       field,
     );
   }
+  // Not a Kitsu field: scripts may set the options of an action that declares some (options.ts).
+  ApiProperty({
+    name: 'options',
+    required: false,
+    type: Object,
+    additionalProperties: true,
+    description:
+      'Options of an action that declares some (render: frameRange, priority, framesPerTask; playlist: name; stats: scope), any subset; the rest keep their defaults. A bad one is a 400 naming options.<name>. See docs/options.md.',
+  })(schema.prototype, 'options');
   ApiSchema({ name, description })(schema);
   return schema;
 }

@@ -5,6 +5,7 @@ import type {
   ActionName,
   JobDataOf,
   KitsuActionRequest,
+  OptionValues,
   RegisteredAction,
 } from '../actions/action.types';
 import type { AuthzDecision } from '../auth/authz.service';
@@ -19,6 +20,8 @@ export interface EnqueueInput {
   requestId: string;
   /** What authorization learnt (real entity types, own-work-only tasks); absent when AUTHZ is off. */
   authz?: AuthzDecision;
+  /** Validated options, for actions that declare them (see docs/options.md). */
+  options?: OptionValues;
 }
 
 export interface Enqueued {
@@ -47,7 +50,7 @@ export class IntakeService {
    * through BullMQ deduplication rather than a scan.
    */
   async enqueue(input: EnqueueInput): Promise<Enqueued> {
-    const { action, variant, request, params, requestId, authz } = input;
+    const { action, variant, request, params, requestId, authz, options } = input;
     // A click's action is known at run time only (the registry vouched for it); its job carries
     // the base fields, since every action's own fields are optional until its worker records them.
     const name = action.options.name as ActionName;
@@ -59,6 +62,7 @@ export class IntakeService {
       requestId,
       requestedAt: new Date().toISOString(),
       ...(authz && authz.entityTypes ? { authz } : {}),
+      ...(options ? { options } : {}),
     } as JobDataOf<ActionName>;
     const windowMs = this.config.DEDUPE_WINDOW * 1000;
     // A variant may have its own limit (a forwarder's `attempts`): BullMQ and the page then agree.
@@ -75,7 +79,7 @@ export class IntakeService {
   }
 }
 
-/** Same person, action, variant, parameters and set of tasks give the same key. */
+/** Same person, action, variant, parameters, options and set of tasks give the same key. */
 export function dedupeKey(input: Omit<EnqueueInput, 'requestId'>): string {
   const params = Object.entries(input.params).sort(([a], [b]) => a.localeCompare(b));
   const material = JSON.stringify([
@@ -84,6 +88,10 @@ export function dedupeKey(input: Omit<EnqueueInput, 'requestId'>): string {
     input.request.personId,
     [...input.request.taskIds].sort(),
     params,
+    // Options only when there are some, so keys of actions without options stay as they were.
+    ...(input.options
+      ? [Object.entries(input.options).sort(([a], [b]) => a.localeCompare(b))]
+      : []),
   ]);
   return createHash('sha256').update(material).digest('hex').slice(0, 40);
 }

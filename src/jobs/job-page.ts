@@ -119,6 +119,21 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
 <table class="selection"><thead><tr><th scope="col">Entity</th><th scope="col">Type</th><th scope="col">Task type</th><th scope="col">Task</th></tr></thead><tbody>${items.map(row).join('')}</tbody></table></section>`;
 }
 
+/** The options the job runs with (a retry runs with them too). */
+function optionsPanel(job: JobView): string {
+  if (!job.options?.length) return '';
+  const shown = (value: unknown) =>
+    value === ''
+      ? '<span class="muted">(from Kitsu)</span>'
+      : escapeHtml(value === true ? 'yes' : value === false ? 'no' : String(value));
+  return `<section class="panel" aria-labelledby="opt-h"><h2 id="opt-h">Options</h2><dl class="facts" id="job-options">${job.options
+    .map(
+      (option) =>
+        `<div data-option="${escapeHtml(option.name)}"><dt>${escapeHtml(option.label)}</dt><dd>${shown(option.value)}</dd></div>`,
+    )
+    .join('')}</dl></section>`;
+}
+
 function failurePanel(job: JobView, options: JobPageOptions): string {
   if (job.state !== 'failed' && !(job.failedReason && job.state === 'delayed')) return '';
   const reason = job.failedReason ?? 'No reason was recorded.';
@@ -173,6 +188,7 @@ ${progressBar(job)}
 <div><dt>Job</dt><dd><code>${escapeHtml(job.id)}</code></dd></div>
 </dl>
 </section>
+${optionsPanel(job)}
 ${failurePanel(job, options)}
 ${resultPanel(job, options)}
 ${selectionPanel(job, options.kitsuUrl)}

@@ -8,7 +8,7 @@ import type {
 } from '../actions/action.types';
 import type { SelectionItem } from '../actions/selection-summary';
 import { KitsuActionRequestDto } from '../intake/kitsu-request';
-import type { JobSummary, JobView, PublicJobState } from './jobs.service';
+import type { JobOption, JobSummary, JobView, PublicJobState } from './jobs.service';
 
 /**
  * The shapes of the job API's answers for the OpenAPI document. Each class implements the type
@@ -114,6 +114,18 @@ export class JobRequestBody extends KitsuActionRequestDto implements KitsuAction
   format!: RequestFormat;
 }
 
+@ApiSchema({ name: 'JobOption', description: 'One option the job runs with (docs/options.md)' })
+export class JobOptionBody implements JobOption {
+  @ApiProperty({ example: 'priority' })
+  name!: string;
+
+  @ApiProperty({ example: 'Priority' })
+  label!: string;
+
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] })
+  value!: string | number | boolean;
+}
+
 @ApiSchema({ name: 'Job' })
 export class JobViewBody implements JobView {
   @ApiProperty({ example: 'inspect.Zk3x9QpLr2T8mV1a' })
@@ -136,6 +148,13 @@ export class JobViewBody implements JobView {
 
   @ApiProperty({ type: JobFailureBody, nullable: true })
   failure!: JobFailureBody | null;
+
+  @ApiProperty({
+    type: [JobOptionBody],
+    nullable: true,
+    description: 'The options the job runs with, for actions that declare options; null: none',
+  })
+  options!: JobOption[] | null;
 
   @ApiProperty({ type: 'integer' })
   attempts!: number;

@@ -7,8 +7,11 @@ import type {
   JobListNotice,
   JobProgress,
   LiveStatus,
+  OptionValue,
+  OptionValues,
   ResultDownload,
 } from '../actions/action.types';
+import { optionFieldsOf } from '../actions/options/option-fields';
 import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';
@@ -53,6 +56,15 @@ export interface JobView {
   live: Pick<LiveStatus, 'phase' | 'label' | 'tone'> | null;
   /** The job this one follows up (a tracking poll's render job), or null. */
   followsUp: string | null;
+  /** The options the job runs with, labelled as its action's form labels them; null: none. */
+  options: JobOption[] | null;
+}
+
+/** One option of a job, as the job page shows it. */
+export interface JobOption {
+  name: string;
+  label: string;
+  value: OptionValue;
 }
 
 /** A line of the /jobs list. */
@@ -169,6 +181,7 @@ export class JobsService {
       entityTypes: data.authz?.entityTypes ?? null,
       live: live ? { phase: live.phase, label: live.label, tone: live.tone } : null,
       followsUp: followsUpOf(handler, data),
+      options: optionsOf(handler, data.options),
     };
   }
 
@@ -308,4 +321,18 @@ function normalizeProgress(progress: unknown, state: PublicJobState): JobProgres
   return read.percent >= 100 && read.message
     ? { percent: 100, message: read.message }
     : { percent: 100 };
+}
+
+/** Stored options with their form labels, in the form's order (unknown names keep theirs). */
+function optionsOf(
+  handler: ActionHandler | undefined,
+  stored: OptionValues | undefined,
+): JobOption[] | null {
+  if (!stored || typeof stored !== 'object') return null;
+  const fields = handler?.options ? optionFieldsOf(handler.options.schema) : [];
+  const labels = new Map(fields.map((field) => [field.name, field.label]));
+  const order = [...fields.map((field) => field.name), ...Object.keys(stored)];
+  return [...new Set(order)]
+    .filter((name) => Object.hasOwn(stored, name))
+    .map((name) => ({ name, label: labels.get(name) ?? name, value: stored[name] }));
 }

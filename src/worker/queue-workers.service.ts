@@ -7,6 +7,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { storedOptionsRefusal } from '../actions/options/option-fields';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type {
   ActionContext,
@@ -181,6 +182,9 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     context: ActionContext,
   ): Promise<{ outcome: JobOutcome; error?: Error }> {
     try {
+      // Options are checked again here, whoever wrote the job: a bad value never reaches the work.
+      const refusal = storedOptionsRefusal(action.handler.options?.schema, job.data.options);
+      if (refusal) throw new UnrecoverableError(refusal);
       const result = await action.handler.handle(job as unknown as JobOf<ActionName>, context);
       return { outcome: { state: 'completed', result } };
     } catch (error) {

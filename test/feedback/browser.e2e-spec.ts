@@ -203,6 +203,9 @@ describe('render job page in a browser', () => {
       context.waitForEvent('page'),
       origin.click('button[type=submit]'),
     ]);
+    // A render asks for its options first (test/feedback/options-browser.e2e-spec.ts): the defaults.
+    await page.waitForSelector('#options-form');
+    await page.click('#run');
     await page.waitForSelector('#job');
     expect(page.url()).toMatch(/\/jobs\/render\.[\w-]+\?view=[\w-]{32}$/);
     const view = new URL(page.url()).search;

@@ -89,7 +89,12 @@ describe('playlist job page in a browser', () => {
     const origin = await context.newPage();
     await origin.goto(`${kitsuUrl}/`);
     const [page] = await Promise.all([context.waitForEvent('page'), origin.click('button')]);
+    // The playlist asks for its name first (docs/options.md).
+    await page.waitForSelector('#options-form');
+    await page.fill('#option-name', 'Dailies from the options page');
+    await page.click('#run');
     await page.waitForSelector('#job[data-state="completed"]', { timeout: 15000 });
+    expect(await page.locator('.result').textContent()).toContain('Dailies from the options page');
 
     const shots = page.locator('.result ul.shots > li');
     expect(await shots.count()).toBe(tasks.length);

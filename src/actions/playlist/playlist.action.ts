@@ -8,7 +8,14 @@ import { ZouClient } from '../../zou/zou.client';
 import { ZouBadRequestError } from '../../zou/zou.errors';
 import type { ZouPreviewFile, ZouPlaylist, ZouPlaylistFor } from '../../zou/zou.types';
 import { KitsuAction } from '../action.decorator';
-import type { ActionContext, ActionHandler, JobOf, RenderContext } from '../action.types';
+import { TextOption } from '../options/option-fields';
+import type {
+  ActionContext,
+  ActionHandler,
+  ActionOptionsDeclaration,
+  JobOf,
+  RenderContext,
+} from '../action.types';
 import { MAX_SELECTION_ITEMS, summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
 import { PlaylistConfig, loadPlaylistConfig } from './playlist.config';
@@ -84,6 +91,16 @@ declare module '../action.types' {
 /** At most this many suffixes are tried on a name clash before giving up. */
 const MAX_NAME_ATTEMPTS = 50;
 
+/** What a person may choose before playlists are built. */
+export class PlaylistOptions {
+  @TextOption({
+    label: 'Playlist name',
+    hint: 'Empty: named by PLAYLIST_NAME_TEMPLATE (task type, date and time). A taken name gets " (2)".',
+    maxLength: 70,
+  })
+  name!: string;
+}
+
 /** Builds review playlists from the selected tasks: one per project, episode and entity type. */
 @KitsuAction({
   name: 'playlist',
@@ -96,6 +113,12 @@ const MAX_NAME_ATTEMPTS = 50;
   roles: ['supervisor', 'manager', 'admin'],
 })
 export class PlaylistAction implements ActionHandler<'playlist'> {
+  /** The name, asked before a browser click builds (AJAX clicks and scripts: the template). */
+  readonly options: ActionOptionsDeclaration<PlaylistOptions> = {
+    schema: PlaylistOptions,
+    defaults: () => Promise.resolve({ name: '' }),
+  };
+
   constructor(
     private readonly resolver: SelectionResolver,
     private readonly zou: ZouClient,
@@ -143,9 +166,12 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
       );
       let state = run[group.key];
       if (!state) {
-        const created = await this.create(group, new Date(job.data.requestedAt)).catch(
-          toUnrecoverable,
-        );
+        const chosen = job.data.options?.name;
+        const created = await this.create(
+          group,
+          new Date(job.data.requestedAt),
+          typeof chosen === 'string' ? chosen.trim() : '',
+        ).catch(toUnrecoverable);
         state = { id: created.id, name: created.name, added: [], commented: [] };
         run[group.key] = state;
         // Recorded before adding: if adding fails, the retry fills this playlist, not a new one.
@@ -240,15 +266,17 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
    * without an episode, where Zou accepts both) sends us to the next free name, the younger
    * twin deleting itself.
    */
-  private async create(group: PlaylistGroup, at: Date): Promise<ZouPlaylist> {
-    const base = playlistName(this.config.PLAYLIST_NAME_TEMPLATE, {
-      taskType: group.taskTypeNames.join(', '),
-      project: group.projectName,
-      episode: group.episodeName,
-      entityType: group.forEntity,
-      at,
-      timeZone: this.config.PLAYLIST_TIMEZONE,
-    });
+  private async create(group: PlaylistGroup, at: Date, chosenName: string): Promise<ZouPlaylist> {
+    const base =
+      chosenName ||
+      playlistName(this.config.PLAYLIST_NAME_TEMPLATE, {
+        taskType: group.taskTypeNames.join(', '),
+        project: group.projectName,
+        episode: group.episodeName,
+        entityType: group.forEntity,
+        at,
+        timeZone: this.config.PLAYLIST_TIMEZONE,
+      });
     for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
       const name = freeName(base, await this.namesTaken(group));
       let created: ZouPlaylist;

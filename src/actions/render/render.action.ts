@@ -5,6 +5,7 @@ import { KitsuAction } from '../action.decorator';
 import type {
   ActionContext,
   ActionHandler,
+  ActionOptionsDeclaration,
   ActionJobBase,
   JobDataOf,
   JobOf,
@@ -30,6 +31,15 @@ import { ZouClient } from '../../zou/zou.client';
 import { ZouNotFoundError } from '../../zou/zou.errors';
 import { toUnrecoverable } from '../zou-failure';
 import { loadRenderConfig, RenderConfig } from './render.config';
+import { frameRangeOf, numberOf } from './render-frames';
+import {
+  renderOptionsDeclaration,
+  renderRunOptions,
+  type RenderOptions,
+  type RenderRunOptions,
+} from './render.options';
+
+export { frameRangeOf } from './render-frames';
 import {
   fieldLabel,
   fillName,
@@ -146,25 +156,6 @@ declare module '../action.types' {
 
 export const RENDER_CONFIG = Symbol('RENDER_CONFIG');
 
-function numberOf(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
-    return Number(value);
-  }
-  return null;
-}
-
-/** data.frame_in..data.frame_out, else 1..nb_frames; null when the shot says neither. */
-export function frameRangeOf(resolved: ResolvedTask): { frameIn: number; frameOut: number } | null {
-  const data = (resolved.entity.data ?? {}) as Record<string, unknown>;
-  const frameIn = numberOf(data.frame_in);
-  const frameOut = numberOf(data.frame_out);
-  if (frameIn !== null && frameOut !== null && frameOut >= frameIn) return { frameIn, frameOut };
-  const count = numberOf(resolved.entity.nb_frames);
-  if (count !== null && count >= 1) return { frameIn: 1, frameOut: count };
-  return null;
-}
-
 /** Shot data first, then the project's settings (Zou stores them as strings). */
 export function fpsAndResolutionOf(resolved: ResolvedTask): {
   fps: number;
@@ -226,8 +217,10 @@ export class RenderSpecBuilder {
     resolved: ResolvedTask,
     request: ActionJobBase['request'],
     person: { name: string; login: string; email?: string },
+    options?: RenderRunOptions,
   ): FarmJobSpec | string {
-    const range = frameRangeOf(resolved);
+    // The person's frame range (option form) wins over Kitsu's; both are numbers by now.
+    const range = options?.frameRange ?? frameRangeOf(resolved);
     if (!range) {
       // Kitsu keeps frame ranges on shots; assets and edits need them in their custom data.
       const where =
@@ -291,10 +284,10 @@ export class RenderSpecBuilder {
         personId: request.personId,
       },
       submitter: person,
-      priority: this.config.RENDER_PRIORITY,
+      priority: options?.priority ?? this.config.RENDER_PRIORITY,
       frameIn: range.frameIn,
       frameOut: range.frameOut,
-      framesPerTask: this.config.RENDER_FRAMES_PER_TASK,
+      framesPerTask: options?.framesPerTask ?? this.config.RENDER_FRAMES_PER_TASK,
       fps,
       ...(resolution ? { resolution } : {}),
       scenePath,
@@ -317,6 +310,9 @@ export class RenderSpecBuilder {
   ajax: false,
 })
 export class RenderAction implements ActionHandler<'render'> {
+  /** Frame range, priority and chunk size, asked before a browser click renders. */
+  readonly options: ActionOptionsDeclaration<RenderOptions>;
+
   constructor(
     private readonly resolver: SelectionResolver,
     private readonly zou: ZouClient,
@@ -324,7 +320,9 @@ export class RenderAction implements ActionHandler<'render'> {
     private readonly queues: JobQueues,
     private readonly liveStates: RenderLiveStates,
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
-  ) {}
+  ) {
+    this.options = renderOptionsDeclaration(specs.config);
+  }
 
   /**
    * A submitted task has its "submitted" comment and gets its "done" or "failed" one from
@@ -377,6 +375,12 @@ export class RenderAction implements ActionHandler<'render'> {
 
   async handle(job: JobOf<'render'>, context: ActionContext): Promise<RenderResult> {
     const { request } = job.data;
+    let options: RenderRunOptions;
+    try {
+      options = renderRunOptions(job.data.options, this.config);
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
     await context.progress(5, `Reading ${request.taskIds.length} task(s) from Kitsu`);
     const selection = await this.resolver
       .resolve(request.taskIds, { projectId: request.projectId })
@@ -409,7 +413,7 @@ export class RenderAction implements ActionHandler<'render'> {
       let record = job.data.submitted?.[taskId];
       let dry: FarmJobSpec | undefined;
       if (!record) {
-        const spec = this.specs.build(resolved, request, submitter);
+        const spec = this.specs.build(resolved, request, submitter, options);
         if (typeof spec === 'string') {
           slots[index] = {
             task: notSubmitted(taskId, resolved.task.name, spec, placeOf(resolved)),

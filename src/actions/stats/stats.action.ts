@@ -9,11 +9,13 @@ import { KitsuAction } from '../action.decorator';
 import type {
   ActionContext,
   ActionHandler,
+  ActionOptionsDeclaration,
   JobOf,
   MenuEntry,
   RenderContext,
   ResultDownload,
 } from '../action.types';
+import { SelectOption } from '../options/option-fields';
 import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
 import {
@@ -46,6 +48,19 @@ declare module '../action.types' {
   }
 }
 
+/** What a person may choose before statistics are computed. */
+export class StatsOptions {
+  @SelectOption({
+    label: 'Scope',
+    hint: 'The selected tasks only, or every task of their project(s).',
+    choices: [
+      { value: 'selection', label: 'Selected tasks' },
+      { value: 'project', label: 'Whole project' },
+    ],
+  })
+  scope!: string;
+}
+
 /** Production statistics of the selection, or with `?scope=project` of its whole project(s). */
 @KitsuAction({
   name: 'stats',
@@ -58,6 +73,12 @@ declare module '../action.types' {
   readOnly: true,
 })
 export class StatsAction implements ActionHandler<'stats'> {
+  /** The scope, asked before a browser click computes (the menu entry's `?scope=` preselects it). */
+  readonly options: ActionOptionsDeclaration<StatsOptions> = {
+    schema: StatsOptions,
+    defaults: ({ params }) => Promise.resolve({ scope: params.scope ?? 'selection' }),
+  };
+
   constructor(
     private readonly resolver: SelectionResolver,
     private readonly zou: ZouClient,
@@ -93,7 +114,8 @@ export class StatsAction implements ActionHandler<'stats'> {
 
   async handle(job: JobOf<'stats'>, context: ActionContext): Promise<StatsResult> {
     const { request, params } = job.data;
-    const scopeParam = params.scope ?? 'selection';
+    const chosen = job.data.options?.scope;
+    const scopeParam = typeof chosen === 'string' ? chosen : (params.scope ?? 'selection');
     if (scopeParam !== 'selection' && scopeParam !== 'project') {
       throw new UnrecoverableError(`scope must be "project" or absent, not "${scopeParam}"`);
     }

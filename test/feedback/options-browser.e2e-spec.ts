@@ -1,0 +1,287 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import request from 'supertest';
+import { startFlamencoSimulator, type FlamencoSimulator } from '../../dev/simulator/farms';
+import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
+import { ProducerConnection } from '../../src/queues/producer-connection';
+import type { ZouTask } from '../../src/zou/zou.types';
+import { launchChromium } from '../support/chromium';
+import { startStack, type TestStack } from '../support/stack';
+
+const KEY = 'options-page-shared-key-0123456789';
+
+/** Kitsu's hidden custom-action form: a form POST into a new tab. */
+function kitsuLikePage(actionUrl: string, fields: Record<string, string>): string {
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
+    .join('');
+  return `<!doctype html><html><body><form method="POST" target="_blank" action="${actionUrl}">${inputs}<button type="submit">Run</button></form></body></html>`;
+}
+
+interface FlamencoSubmission {
+  name: string;
+  priority: number;
+  settings: { frames: string; chunk_size: number; blendfile: string };
+}
+
+/**
+ * A render asked before it acts: the form-mode click lands on its options page, the person changes
+ * priority, frame range and chunk size, and the Flamenco simulator receives exactly those.
+ */
+describe('render options in a browser', () => {
+  let zou: ZouSimulator;
+  let farm: FlamencoSimulator;
+  let stack: TestStack;
+  let browser: Browser;
+  let kitsu: http.Server;
+  let kitsuUrl: string;
+  let tasks: ZouTask[];
+
+  beforeAll(async () => {
+    zou = await startZouSimulator({ seed: 12, size: 'small' });
+    farm = await startFlamencoSimulator();
+    tasks = [...zou.data.tasks.values()]
+      .filter((task) => {
+        const entity = zou.data.entities.get(task.entity_id);
+        const data = (entity?.data ?? {}) as Record<string, unknown>;
+        return (
+          entity?.type === 'Shot' &&
+          task.project_id === zou.data.projectIds.tvShow &&
+          data.frame_in !== undefined
+        );
+      })
+      .slice(0, 2);
+    const person = zou.data.people.supervisor;
+    kitsu = http.createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.end(
+        kitsuLikePage(`${stack.url}/actions/render?key=${KEY}`, {
+          personid: person.id,
+          personemail: person.email,
+          projectid: tasks[0].project_id,
+          currentpath: '/productions/x/shots',
+          currentserver: 'kitsu.test',
+          selection: tasks.map((t) => t.id).join(','),
+          entitytype: 'shot',
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => kitsu.listen(0, '127.0.0.1', resolve));
+    kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;
+    stack = await startStack({
+      env: {
+        ZOU_URL: zou.url,
+        ZOU_TOKEN: zou.tokens.bot,
+        AUTH_MODE: 'shared-secret',
+        ACTION_KEY: KEY,
+        KITSU_URL: 'https://kitsu.test',
+        CORS_ORIGINS: kitsuUrl,
+        RENDER_FARM: 'flamenco',
+        FLAMENCO_URL: farm.url,
+        RENDER_TRACKING: 'off',
+        OPTIONS_PENDING_TTL_S: '120',
+        ZOU_RETRIES: '0',
+        FEEDBACK_RENDER: 'never',
+      },
+    });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => kitsu?.close(resolve));
+    await stack?.close();
+    await farm?.close();
+    await zou?.close();
+  });
+
+  /** Clicks the action in "Kitsu" and answers the tab it opens, on the options page. */
+  async function openOptions(context: BrowserContext): Promise<Page> {
+    const origin = await context.newPage();
+    await origin.goto(kitsuUrl);
+    const [tab] = await Promise.all([
+      context.waitForEvent('page'),
+      origin.click('button[type=submit]'),
+    ]);
+    await tab.waitForSelector('#options-form');
+    return tab;
+  }
+
+  const submissions = () =>
+    farm
+      .submissions()
+      .filter((entry) => entry.verdict === 'accepted')
+      .map((entry) => entry.body as FlamencoSubmission);
+
+  it('asks for the options, and the farm receives the chosen priority, frame range and chunk size', async () => {
+    expect(tasks).toHaveLength(2);
+    const context = await browser.newContext();
+    const page = await openOptions(context);
+    expect(page.url()).toMatch(/\/options\/[\w-]{24}$/);
+    // The selection by name, the defaults from the configuration.
+    for (const task of tasks) {
+      const row = page.locator(`tr[data-selected-task="${task.id}"]`);
+      expect(await row.textContent()).toContain(zou.data.entities.get(task.entity_id)!.name);
+    }
+    expect(await page.inputValue('#option-priority')).toBe('50');
+    expect(await page.inputValue('#option-framesPerTask')).toBe('10');
+
+    const before = submissions().length;
+    await page.fill('#option-priority', '85');
+    await page.fill('#option-frameRange', '1001 - 1010');
+    await page.fill('#option-framesPerTask', '5');
+    await Promise.all([page.waitForURL(/\/jobs\/render\./), page.click('#run')]);
+    await page.waitForSelector('#job-options');
+    expect(await page.locator('[data-option="priority"] dd').textContent()).toBe('85');
+    expect(await page.locator('[data-option="frameRange"] dd').textContent()).toBe('1001-1010');
+    await stack.waitForJob(new URL(page.url()).pathname.split('/')[2]);
+
+    const received = submissions().slice(before);
+    expect(received).toHaveLength(2);
+    for (const job of received) {
+      expect(job.priority).toBe(85);
+      expect(job.settings.frames).toBe('1001-1010');
+      expect(job.settings.chunk_size).toBe(5);
+    }
+    await context.close();
+  });
+
+  it('shows each bad value next to its field, queues nothing, and runs once corrected', async () => {
+    const context = await browser.newContext();
+    const page = await openOptions(context);
+    const before = submissions().length;
+    await page.fill('#option-priority', '500');
+    await page.fill('#option-frameRange', '1100-1001');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.click('#run'),
+    ]);
+    expect(answer.status()).toBe(422);
+    await page.waitForSelector('#option-errors');
+    expect(await page.locator('#option-priority-error').textContent()).toBe(
+      'Priority must be between 0 and 100',
+    );
+    expect(await page.locator('#option-frameRange-error').textContent()).toMatch(
+      /^Frame range must be empty or first-last/,
+    );
+    // What was typed stays, so it can be corrected.
+    expect(await page.inputValue('#option-priority')).toBe('500');
+    expect(await page.locator('#option-priority').getAttribute('aria-invalid')).toBe('true');
+    expect(submissions()).toHaveLength(before);
+
+    await page.fill('#option-priority', '20');
+    await page.fill('#option-frameRange', '');
+    await Promise.all([page.waitForURL(/\/jobs\/render\./), page.click('#run')]);
+    await stack.waitForJob(new URL(page.url()).pathname.split('/')[2]);
+    const received = submissions().slice(before);
+    expect(received.map((job) => job.priority)).toEqual([20, 20]);
+    // Empty frame range: each shot's own.
+    for (const job of received) expect(job.settings.frames).toMatch(/^\d+-\d+$/);
+    await context.close();
+  });
+
+  it('refuses the form to another browser, and once it has expired; Cancel queues nothing', async () => {
+    const mine = await browser.newContext();
+    const page = await openOptions(mine);
+    const url = page.url();
+    const id = url.split('/').pop()!;
+    const redis = stack.app.get(ProducerConnection).client;
+    const key = `${stack.env.QUEUE_PREFIX}:options:${id}`;
+    // Kept server-side with the configured expiry.
+    const ttl = await redis.ttl(key);
+    expect(ttl).toBeGreaterThan(100);
+    expect(ttl).toBeLessThanOrEqual(120);
+    const stored = JSON.parse((await redis.get(key))!) as { request: { personId: string } };
+    expect(stored.request.personId).toBe(zou.data.people.supervisor.id);
+
+    // Someone else's browser, with the link: the page and a post are refused.
+    const other = await browser.newContext();
+    const stranger = await other.newPage();
+    const shown = await stranger.goto(url);
+    expect(shown!.status()).toBe(403);
+    expect(await stranger.textContent('body')).toContain('belongs to another person or browser');
+    const posted = await other.request.post(url, {
+      form: { priority: '1' },
+      headers: { Origin: stack.url },
+      maxRedirects: 0,
+    });
+    expect(posted.status()).toBe(403);
+    await other.close();
+
+    // A page on another site posting with this browser's cookies: the cross-site check refuses it.
+    const forged = await mine.request.post(url, {
+      form: { priority: '100' },
+      headers: { Origin: 'https://evil.test', 'Sec-Fetch-Site': 'cross-site' },
+      maxRedirects: 0,
+    });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('Cross-site request refused');
+    expect(await redis.exists(key)).toBe(1);
+
+    // Expired: Redis forgot the click; Run is refused with a page that says what to do.
+    const before = submissions().length;
+    await redis.pexpire(key, 1);
+    while ((await redis.exists(key)) === 1) await new Promise((resolve) => setImmediate(resolve));
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.click('#run'),
+    ]);
+    expect(answer.status()).toBe(410);
+    expect(await page.textContent('body')).toContain('expired or was already used');
+    expect(submissions()).toHaveLength(before);
+
+    // Cancel: the click is dropped, nothing queued, the form cannot be used again.
+    const again = await openOptions(mine);
+    const againUrl = again.url();
+    await Promise.all([again.waitForSelector('#options-ended'), again.click('#cancel')]);
+    expect(await again.textContent('#options-ended')).toContain('nothing was queued');
+    const reopened = await again.goto(againUrl);
+    expect(reopened!.status()).toBe(410);
+    expect(submissions()).toHaveLength(before);
+    await mine.close();
+  });
+
+  it('takes options from a script as JSON, numbers only where numbers go (400 naming the field)', async () => {
+    const person = zou.data.people.supervisor;
+    const click = (options: unknown) =>
+      request(stack.url)
+        .post(`/actions/render?key=${KEY}`)
+        .send({
+          userid: person.id,
+          useremail: person.email,
+          productionid: tasks[0].project_id,
+          originurl: '/',
+          originserver: 'kitsu.test',
+          selection: [tasks[0].id],
+          options,
+        });
+    for (const [options, field] of [
+      [{ priority: '80; rm -rf /' }, 'options.priority'],
+      [{ priority: 101 }, 'options.priority'],
+      [{ frameRange: '1-10 -o /etc' }, 'options.frameRange'],
+      [{ frameRange: '$(id)' }, 'options.frameRange'],
+      [{ framesPerTask: 0 }, 'options.framesPerTask'],
+      [{ outputPath: '/etc' }, 'options.outputPath'],
+      ['fast', 'options'],
+    ] as const) {
+      const answer = await click(options).expect(400);
+      expect(answer.body.errors).toEqual([expect.objectContaining({ field })]);
+    }
+    const before = submissions().length;
+    const accepted = await click({ priority: 90, frameRange: '1-20' }).expect(202);
+    await stack.waitForJob(accepted.body.jobId as string);
+    const [job] = submissions().slice(before);
+    expect(job.priority).toBe(90);
+    expect(job.settings.frames).toBe('1-20');
+    expect(job.settings.chunk_size).toBe(10);
+    const view = await request(stack.url)
+      .get(accepted.body.statusUrl.replace(stack.url, '').replace(/^https?:\/\/[^/]+/, ''))
+      .set('Accept', 'application/json')
+      .expect(200);
+    expect(view.body.options).toEqual([
+      { name: 'frameRange', label: 'Frame range', value: '1-20' },
+      { name: 'priority', label: 'Priority', value: 90 },
+      { name: 'framesPerTask', label: 'Frames per farm task', value: 10 },
+    ]);
+  });
+});
