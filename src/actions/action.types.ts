@@ -308,7 +308,7 @@ export interface OptionSelection {
 
 /**
  * The options an action asks for before it runs: a class whose properties carry the option
- * decorators of src/actions/options/option-fields.ts (class-validator rules, as the request DTO's),
+ * decorators of src/actions/option-fields.ts (class-validator rules, as the request DTO's),
  * and the defaults for a given click (configuration, or something read from the selection).
  */
 export interface ActionOptionsDeclaration<T extends object = object> {

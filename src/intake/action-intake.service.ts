@@ -14,7 +14,7 @@ import type {
   RegisteredAction,
   RequestFormat,
 } from '../actions/action.types';
-import { checkOptions } from '../actions/options/option-fields';
+import { checkOptions } from '../actions/option-fields';
 import { summarizeSelection } from '../actions/selection-summary';
 import { ActionAuthorizer, type AuthzDecision } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';

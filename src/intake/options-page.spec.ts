@@ -1,4 +1,4 @@
-import { BooleanOption, optionFieldsOf, TextOption } from '../actions/options/option-fields';
+import { BooleanOption, optionFieldsOf, TextOption } from '../actions/option-fields';
 import { renderOptionsPage } from './options-page';
 
 class PageOptions {

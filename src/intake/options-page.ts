@@ -1,5 +1,5 @@
 import type { OptionValue } from '../actions/action.types';
-import { formText, type OptionField, type OptionProblem } from '../actions/options/option-fields';
+import { formText, type OptionField, type OptionProblem } from '../actions/option-fields';
 import type { SelectionItem } from '../actions/selection-summary';
 import { escapeHtml, page } from '../http/html';
 

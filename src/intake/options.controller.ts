@@ -11,7 +11,7 @@ import {
 import type { Request, Response } from 'express';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { OptionValue, OptionValues, RegisteredAction } from '../actions/action.types';
-import { checkOptions, optionFieldsOf, type OptionField } from '../actions/options/option-fields';
+import { checkOptions, optionFieldsOf, type OptionField } from '../actions/option-fields';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
 import { CrossSiteGuard } from '../edge/cross-site';

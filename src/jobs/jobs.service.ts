@@ -11,7 +11,7 @@ import type {
   OptionValues,
   ResultDownload,
 } from '../actions/action.types';
-import { optionFieldsOf } from '../actions/options/option-fields';
+import { optionFieldsOf } from '../actions/option-fields';
 import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';

@@ -7,7 +7,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { storedOptionsRefusal } from '../actions/options/option-fields';
+import { storedOptionsRefusal } from '../actions/option-fields';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type {
   ActionContext,

@@ -14,7 +14,7 @@ import {
   NumberOption,
   SelectOption,
   TextOption,
-} from '../../src/actions/options/option-fields';
+} from '../../src/actions/option-fields';
 import { JobQueues } from '../../src/queues/job-queues.service';
 import { startStack, type TestStack } from '../support/stack';
 

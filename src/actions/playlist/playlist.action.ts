@@ -8,7 +8,7 @@ import { ZouClient } from '../../zou/zou.client';
 import { ZouBadRequestError } from '../../zou/zou.errors';
 import type { ZouPreviewFile, ZouPlaylist, ZouPlaylistFor } from '../../zou/zou.types';
 import { KitsuAction } from '../action.decorator';
-import { TextOption } from '../options/option-fields';
+import { TextOption } from '../option-fields';
 import type {
   ActionContext,
   ActionHandler,

@@ -1,9 +1,4 @@
-import {
-  FrameRangeOption,
-  NumberOption,
-  checkOptions,
-  parseFrameRange,
-} from '../options/option-fields';
+import { FrameRangeOption, NumberOption, checkOptions, parseFrameRange } from '../option-fields';
 import type { ActionOptionsDeclaration, OptionValues } from '../action.types';
 import { frameRangeOf } from './render-frames';
 import type { RenderConfig } from './render.config';

@@ -15,7 +15,7 @@ import type {
   RenderContext,
   ResultDownload,
 } from '../action.types';
-import { SelectOption } from '../options/option-fields';
+import { SelectOption } from '../option-fields';
 import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
 import {

@@ -14,7 +14,7 @@ import {
   validateSync,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import type { OptionValue, OptionValues } from '../action.types';
+import type { OptionValue, OptionValues } from './action.types';
 
 /** The kinds of field an option form shows. */
 export type OptionKind = 'text' | 'number' | 'select' | 'boolean' | 'frame-range';
