@@ -6,7 +6,7 @@ import { InspectModule } from './inspect/inspect.action';
 import { LaunchModule } from './launch/launch.action';
 import { PlaylistModule } from './playlist/playlist.action';
 import { RefusalNoticeModule } from './refusal-notice/refusal-notice.action';
-import { RenderModule } from './render/render.action';
+import { RenderModule } from './render/render.module';
 import { StatsModule } from './stats/stats.action';
 
 /**

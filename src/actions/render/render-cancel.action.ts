@@ -11,7 +11,7 @@ import { ZouClient } from '../../zou/zou.client';
 import { ZouNotFoundError } from '../../zou/zou.errors';
 import { CurrentStatuses } from '../../zou/current-statuses';
 import { toUnrecoverable } from '../zou-failure';
-import type { RenderTrackData } from './render.action';
+import type { RenderTrackData } from './render-track.action';
 
 export interface RenderCancelJobData {
   /** Farm jobs already canceled by an earlier attempt of this job (a retry skips them). */

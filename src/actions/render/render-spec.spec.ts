@@ -1,7 +1,7 @@
 import type { ResolvedTask } from '../../zou/selection-resolver';
 import { shellJoin } from '../../farms/shell-words';
 import { shellSplit } from '../../../test/support/posix-shell';
-import { RenderSpecBuilder } from './render.action';
+import { RenderSpecBuilder } from './render-spec';
 import { loadRenderConfig } from './render.config';
 
 const request = {

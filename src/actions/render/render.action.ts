@@ -1,25 +1,15 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { Inject } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { KitsuAction } from '../action.decorator';
 import type {
   ActionContext,
   ActionHandler,
   ActionOptionsDeclaration,
-  ActionJobBase,
-  JobDataOf,
   JobOf,
   LiveStatus,
   RenderContext,
 } from '../action.types';
-import { ENV, type Env } from '../../config/config.module';
-import {
-  commandTemplateWords,
-  FARM_ADAPTER,
-  FarmError,
-  hasControlCharacter,
-  isFinalFarmJobState,
-} from '../../farms';
+import { FARM_ADAPTER, FarmError } from '../../farms';
 import type { FarmAdapter, FarmJobSpec, FarmJobState } from '../../farms';
 import { JobQueues } from '../../queues/job-queues.service';
 import { formatJobId } from '../../queues/job-id';
@@ -28,34 +18,21 @@ import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { forEachBounded } from '../../zou/call-limiter';
 import { CurrentStatuses } from '../../zou/current-statuses';
 import { ZouClient } from '../../zou/zou.client';
-import { ZouNotFoundError } from '../../zou/zou.errors';
 import { toUnrecoverable } from '../zou-failure';
-import { loadRenderConfig, RenderConfig } from './render.config';
-import { frameRangeOf, numberOf } from './render-frames';
+import type { RenderConfig } from './render.config';
 import {
   renderOptionsDeclaration,
   renderRunOptions,
   type RenderOptions,
   type RenderRunOptions,
 } from './render.options';
-
-export { frameRangeOf } from './render-frames';
-import {
-  fieldLabel,
-  fillName,
-  fillTemplate,
-  KITSU_NAME_FIELDS,
-  namePartProblems,
-  staysUnderRoot,
-  templateFields,
-  templateRoot,
-  type RenderTemplateField,
-  type RenderTemplateValues,
-} from './render-template';
+import { RenderSpecBuilder } from './render-spec';
+import { enqueueTrack } from './render-track.action';
 import { renderRenderResult } from './render.renderer';
-import { RenderCancelAction, RenderCancelMarks } from './render-cancel.action';
 import { RenderLiveStates } from './render-live-states';
 import { renderLiveStatus } from './render-live-status';
+
+export { frameRangeOf } from './render-frames';
 
 /** One task as submitted (or not) to the farm. */
 export interface RenderedTask {
@@ -124,179 +101,12 @@ export interface RenderJobData {
   submitted?: Record<string, Submitted>;
 }
 
-export interface RenderTrackData {
-  track: {
-    parentJobId: string;
-    taskId: string;
-    farmJobId: string;
-    url: string | null;
-    poll: number;
-  };
-}
-
-export interface RenderTrackResult {
-  summary: string;
-  taskId: string;
-  farmJobId: string;
-  state: FarmJobState | 'task-gone';
-  progress: number;
-  nextPollJobId?: string;
-}
-
 declare module '../action.types' {
   interface ActionJobMap {
     render: RenderJobData;
-    'render-track': RenderTrackData;
   }
   interface ActionResultMap {
     render: RenderResult;
-    'render-track': RenderTrackResult;
-  }
-}
-
-export const RENDER_CONFIG = Symbol('RENDER_CONFIG');
-
-/** Shot data first, then the project's settings (Zou stores them as strings). */
-export function fpsAndResolutionOf(resolved: ResolvedTask): {
-  fps: number;
-  resolution?: { width: number; height: number };
-} {
-  const data = (resolved.entity.data ?? {}) as Record<string, unknown>;
-  const fps = numberOf(data.fps) ?? numberOf(resolved.project.fps) ?? 24;
-  const raw =
-    (typeof data.resolution === 'string' ? data.resolution : null) ?? resolved.project.resolution;
-  const match = typeof raw === 'string' ? /^(\d+)x(\d+)$/.exec(raw) : null;
-  return match ? { fps, resolution: { width: +match[1], height: +match[2] } } : { fps };
-}
-
-@Injectable()
-export class RenderSpecBuilder {
-  /** RENDER_COMMAND_TEMPLATE as argument words (checked at start-up). */
-  private readonly commandWords: string[];
-  /** Kitsu names that become path parts or command arguments. */
-  private readonly placedFields: ReadonlySet<RenderTemplateField>;
-
-  constructor(@Inject(RENDER_CONFIG) readonly config: RenderConfig) {
-    this.commandWords = commandTemplateWords(config.RENDER_COMMAND_TEMPLATE);
-    this.placedFields = new Set(
-      [
-        config.RENDER_SCENE_TEMPLATE,
-        config.RENDER_OUTPUT_TEMPLATE,
-        config.RENDER_COMMAND_TEMPLATE,
-      ].flatMap(templateFields),
-    );
-  }
-
-  /**
-   * Why these names cannot go to the farm, or null. Any name with a control character is
-   * refused (farms store names in line-based files and logs); a name used in a path or command
-   * must also be a plain path part: no separator, "..", quote or leading dash.
-   */
-  private nameRefusal(values: RenderTemplateValues): string | null {
-    const refusals: string[] = [];
-    for (const field of KITSU_NAME_FIELDS) {
-      const value = values[field];
-      if (!value) continue;
-      const problems = this.placedFields.has(field)
-        ? namePartProblems(value)
-        : hasControlCharacter(value)
-          ? ['a control character']
-          : [];
-      if (problems.length) {
-        refusals.push(
-          `the ${fieldLabel(field)} ${JSON.stringify(value)} contains ${problems.join(', ')}`,
-        );
-      }
-    }
-    if (refusals.length === 0) return null;
-    return `refused: ${refusals.join('; ')} (names that reach farm paths and commands must be plain; rename in Kitsu)`;
-  }
-
-  /** The farm job for one task, or the reason there cannot be one. */
-  build(
-    resolved: ResolvedTask,
-    request: ActionJobBase['request'],
-    person: { name: string; login: string; email?: string },
-    options?: RenderRunOptions,
-  ): FarmJobSpec | string {
-    // The person's frame range (option form) wins over Kitsu's; both are numbers by now.
-    const range = options?.frameRange ?? frameRangeOf(resolved);
-    if (!range) {
-      // Kitsu keeps frame ranges on shots; assets and edits need them in their custom data.
-      const where =
-        resolved.entityType === 'Shot'
-          ? 'on the shot'
-          : `in the ${resolved.entityType.toLowerCase()}'s data`;
-      return `${resolved.entity.name}: no frame range (set data.frame_in/frame_out or nb_frames ${where})`;
-    }
-    const { fps, resolution } = fpsAndResolutionOf(resolved);
-    const isShot = resolved.entityType === 'Shot';
-    const values: RenderTemplateValues = {
-      project: resolved.project.name,
-      project_code: String(
-        (resolved.project as { code?: string | null }).code ?? resolved.project.name,
-      ),
-      episode: resolved.episode?.name ?? '',
-      sequence: resolved.sequence?.name ?? '',
-      shot: isShot ? resolved.entity.name : '',
-      asset: resolved.entityType === 'Asset' ? resolved.entity.name : '',
-      entity: resolved.entity.name,
-      task_type: resolved.taskType.name,
-      task: resolved.task.name,
-      task_id: resolved.task.id,
-      entity_id: resolved.entity.id,
-      frame_in: String(range.frameIn),
-      frame_out: String(range.frameOut),
-      fps: String(fps),
-      width: String(resolution?.width ?? ''),
-      height: String(resolution?.height ?? ''),
-      person: person.name,
-      login: person.login,
-    };
-    const refusal = this.nameRefusal(values);
-    if (refusal) return refusal;
-    const scenePath = fillTemplate(this.config.RENDER_SCENE_TEMPLATE, values);
-    const outputPath = fillTemplate(this.config.RENDER_OUTPUT_TEMPLATE, values);
-    for (const [what, variable, path] of [
-      ['scene path', 'RENDER_SCENE_TEMPLATE', scenePath],
-      ['output path', 'RENDER_OUTPUT_TEMPLATE', outputPath],
-    ] as const) {
-      const template = this.config[variable];
-      if (!staysUnderRoot(template, path)) {
-        return `refused: the ${what} ${path} leaves ${templateRoot(template) || 'the directory the farm starts in'} (${variable})`;
-      }
-    }
-    // One pass over each argument word: a name that looks like a {field} is never filled again.
-    const commandValues: Record<string, string> = {
-      ...values,
-      scene: scenePath,
-      output: outputPath,
-    };
-    const commandArgs = this.commandWords.map((word) =>
-      word.replace(/\{([^{}]*)\}/g, (whole, name: string) => commandValues[name] ?? whole),
-    );
-    return {
-      name: fillName(this.config.RENDER_JOB_NAME_TEMPLATE, values),
-      kitsu: {
-        taskId: resolved.task.id,
-        entityId: resolved.entity.id,
-        projectId: resolved.project.id,
-        personId: request.personId,
-      },
-      submitter: person,
-      priority: options?.priority ?? this.config.RENDER_PRIORITY,
-      frameIn: range.frameIn,
-      frameOut: range.frameOut,
-      framesPerTask: options?.framesPerTask ?? this.config.RENDER_FRAMES_PER_TASK,
-      fps,
-      ...(resolution ? { resolution } : {}),
-      scenePath,
-      outputPath,
-      commandArgs,
-      project: resolved.project.name,
-      batch: fillName('{project} {episode} {sequence}', values),
-      metadata: { 'kitsu.task_type': resolved.taskType.name, 'kitsu.entity': resolved.entity.name },
-    };
   }
 }
 
@@ -554,198 +364,3 @@ function notSubmitted(
     kitsu,
   };
 }
-
-/** The next poll of a farm job, through the one enqueue path, as a typed render-track job. */
-async function enqueueTrack(
-  queues: JobQueues,
-  base: ActionJobBase,
-  delay: number,
-  track: RenderTrackData['track'],
-): Promise<string> {
-  const data: JobDataOf<'render-track'> = {
-    action: 'render-track',
-    // A poll serves no sub-action.
-    variant: '',
-    request: base.request,
-    params: {},
-    requestId: base.requestId,
-    requestedAt: new Date().toISOString(),
-    track,
-  };
-  const { jobId } = await queues.enqueue('render-track', data, {
-    bullId: randomUUID(),
-    delay,
-    attempts: 10,
-    backoff: { type: 'exponential', delay: 2000 },
-  });
-  return jobId;
-}
-
-/** One poll of one farm job; schedules the next poll until the farm job ends. */
-@KitsuAction({
-  name: 'render-track',
-  label: 'Render tracking',
-  description: 'Follows a submitted farm job and reports its end in Kitsu',
-  queue: 'render-tracking',
-  entityTypes: 'all',
-  ajax: true,
-  attempts: 10,
-  internal: true,
-})
-export class RenderTrackAction implements ActionHandler<'render-track'> {
-  constructor(
-    private readonly zou: ZouClient,
-    private readonly specs: RenderSpecBuilder,
-    private readonly queues: JobQueues,
-    private readonly cancelMarks: RenderCancelMarks,
-    private readonly liveStates: RenderLiveStates,
-    @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
-  ) {}
-
-  /** A poll's page opens for whoever may see the render it follows. */
-  followsUp(data: JobDataOf<'render-track'>): string | null {
-    return data.track?.parentJobId ?? null;
-  }
-
-  async handle(job: JobOf<'render-track'>, context: ActionContext): Promise<RenderTrackResult> {
-    const { track } = job.data;
-    let result: RenderTrackResult;
-    try {
-      result = await this.poll(job, context);
-    } catch (error) {
-      // The last attempt of this poll failed: nobody follows this farm job any more, and the
-      // render's page must not say it is still rendering.
-      const lastAttempt =
-        error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (lastAttempt) {
-        const before = await this.liveStates.readOne(track.parentJobId, track.taskId);
-        const reason = error instanceof Error ? error.message : String(error);
-        await this.liveStates.record(track.parentJobId, track.taskId, {
-          state: before?.state ?? 'queued',
-          progress: before?.progress ?? 0,
-          stopped: `Tracking stopped: ${reason}`,
-        });
-      }
-      throw error;
-    }
-    const ended = isFinalFarmJobState(result.state as FarmJobState) || result.state === 'task-gone';
-    // The render job ended at submission: its page reads where each farm job is from here.
-    await this.liveStates.record(track.parentJobId, result.taskId, {
-      state: result.state,
-      progress: result.progress,
-      ...(result.state === 'failed' ? { message: result.summary } : {}),
-      ...(!ended && !result.nextPollJobId ? { stopped: result.summary } : {}),
-    });
-    return result;
-  }
-
-  private async poll(
-    job: JobOf<'render-track'>,
-    context: ActionContext,
-  ): Promise<RenderTrackResult> {
-    const { track, request } = job.data;
-    const config = this.specs.config;
-    const base = { taskId: track.taskId, farmJobId: track.farmJobId };
-    try {
-      await this.zou.getTask(track.taskId);
-    } catch (error) {
-      if (error instanceof ZouNotFoundError) {
-        return {
-          ...base,
-          state: 'task-gone',
-          progress: 0,
-          summary: 'Task gone from Kitsu: tracking stopped',
-        };
-      }
-      throw error;
-    }
-    // Canceled from Kitsu (render-cancel): that action commented; following it ends here.
-    if (await this.cancelMarks.isMarked(track.farmJobId)) {
-      return { ...base, state: 'canceled', progress: 0, summary: 'Canceled from Kitsu' };
-    }
-    // A FarmError here (farm unreachable) is rethrown: BullMQ retries with backoff.
-    const status = await this.farm.status(track.farmJobId);
-    await context.progress(status.progress, `${status.farmStatus}`);
-    if (!isFinalFarmJobState(status.state)) {
-      if (track.poll >= config.RENDER_TRACK_MAX_POLLS) {
-        return {
-          ...base,
-          state: status.state,
-          progress: status.progress,
-          summary: 'Gave up tracking after the last poll',
-        };
-      }
-      const next = await enqueueTrack(this.queues, job.data, config.RENDER_TRACK_INTERVAL_MS, {
-        ...track,
-        poll: track.poll + 1,
-      });
-      return {
-        ...base,
-        state: status.state,
-        progress: status.progress,
-        nextPollJobId: next,
-        summary: `${status.state} ${status.progress}%`,
-      };
-    }
-    const completed = status.state === 'completed';
-    // Canceled from Kitsu while this poll asked the farm: render-cancel comments, not this.
-    if (!completed && (await this.cancelMarks.isMarked(track.farmJobId))) {
-      return {
-        ...base,
-        state: 'canceled',
-        progress: status.progress,
-        summary: 'Canceled from Kitsu',
-      };
-    }
-    // A job canceled on the farm itself is not a failed render: the task keeps its status.
-    const statusName = completed
-      ? config.RENDER_STATUS_ON_DONE
-      : status.state === 'failed'
-        ? config.RENDER_STATUS_ON_FAIL
-        : undefined;
-    const statusId =
-      statusName && statusName !== 'none'
-        ? (await this.zou.getTaskStatusByShortName(statusName))?.id
-        : undefined;
-    const link = track.url ? ` ${track.url}` : '';
-    const comment = completed
-      ? `Render done on ${this.farm.label}: job ${track.farmJobId}${link}`
-      : `Render ${status.state} on ${this.farm.label}: job ${track.farmJobId}${status.message ? `: ${status.message}` : ''}${link}`;
-    try {
-      await this.zou.commentTask(track.taskId, {
-        comment,
-        personId: request.personId,
-        ...(statusId ? { taskStatusId: statusId } : {}),
-        ...(track.url ? { links: [track.url] } : {}),
-      });
-    } catch (error) {
-      if (error instanceof ZouNotFoundError) {
-        return {
-          ...base,
-          state: 'task-gone',
-          progress: status.progress,
-          summary: 'Task gone from Kitsu: tracking stopped',
-        };
-      }
-      throw error;
-    }
-    return { ...base, state: status.state, progress: status.progress, summary: comment };
-  }
-}
-
-@Module({
-  providers: [
-    {
-      provide: RENDER_CONFIG,
-      useFactory: (env: Env) => loadRenderConfig(env),
-      inject: [ENV],
-    },
-    RenderSpecBuilder,
-    RenderAction,
-    RenderTrackAction,
-    RenderCancelAction,
-    RenderCancelMarks,
-    RenderLiveStates,
-  ],
-})
-export class RenderModule {}

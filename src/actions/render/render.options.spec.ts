@@ -1,5 +1,5 @@
 import type { ResolvedTask } from '../../zou/selection-resolver';
-import { RenderSpecBuilder } from './render.action';
+import { RenderSpecBuilder } from './render-spec';
 import { loadRenderConfig } from './render.config';
 import { renderOptionsDeclaration, renderRunOptions } from './render.options';
 
