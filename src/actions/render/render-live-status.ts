@@ -44,27 +44,7 @@ function plural(count: number, one: string, many = `${one}s`): string {
  */
 export function renderLiveStatus(result: RenderResult): LiveStatus | null {
   if (!result || result.farm === 'dry-run' || !Array.isArray(result.tasks)) return null;
-  const count: Record<RenderTaskPhase, number> = {
-    failed: 0,
-    'not-submitted': 0,
-    rendering: 0,
-    queued: 0,
-    paused: 0,
-    completed: 0,
-    canceled: 0,
-    unfollowed: 0,
-  };
-  let progressSum = 0;
-  let endedAt: string | null = null;
-  for (const task of result.tasks) {
-    const phase = renderTaskPhase(task);
-    count[phase] += 1;
-    if (phase === 'not-submitted') continue;
-    const running = STILL_RUNNING.has(phase);
-    const progress = typeof task.progress === 'number' ? task.progress : 0;
-    progressSum += running ? Math.max(0, Math.min(100, progress)) : 100;
-    if (!running && task.seenAt && (!endedAt || task.seenAt > endedAt)) endedAt = task.seenAt;
-  }
+  const { count, progressSum, endedAt } = tallyTasks(result.tasks);
   // Tasks Kitsu did not know are in `errors` only.
   const listed = new Set(result.tasks.map((t) => t.taskId));
   const unknown = (result.errors ?? []).filter((e) => !listed.has(e.taskId)).length;
@@ -125,4 +105,34 @@ export function renderLiveStatus(result: RenderResult): LiveStatus | null {
       : { ...base, tone: 'neutral', label: 'Submitted' };
   }
   return { ...base, tone: 'success', label: 'All rendered' };
+}
+
+/** How many tasks stand in each phase, their summed progress and the last end tracking saw. */
+function tallyTasks(tasks: RenderedTask[]): {
+  count: Record<RenderTaskPhase, number>;
+  progressSum: number;
+  endedAt: string | null;
+} {
+  const count: Record<RenderTaskPhase, number> = {
+    failed: 0,
+    'not-submitted': 0,
+    rendering: 0,
+    queued: 0,
+    paused: 0,
+    completed: 0,
+    canceled: 0,
+    unfollowed: 0,
+  };
+  let progressSum = 0;
+  let endedAt: string | null = null;
+  for (const task of tasks) {
+    const phase = renderTaskPhase(task);
+    count[phase] += 1;
+    if (phase === 'not-submitted') continue;
+    const running = STILL_RUNNING.has(phase);
+    const progress = typeof task.progress === 'number' ? task.progress : 0;
+    progressSum += running ? Math.max(0, Math.min(100, progress)) : 100;
+    if (!running && task.seenAt && (!endedAt || task.seenAt > endedAt)) endedAt = task.seenAt;
+  }
+  return { count, progressSum, endedAt };
 }

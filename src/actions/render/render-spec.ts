@@ -95,29 +95,7 @@ export class RenderSpecBuilder {
       return `${resolved.entity.name}: no frame range (set data.frame_in/frame_out or nb_frames ${where})`;
     }
     const { fps, resolution } = fpsAndResolutionOf(resolved);
-    const isShot = resolved.entityType === 'Shot';
-    const values: RenderTemplateValues = {
-      project: resolved.project.name,
-      project_code: String(
-        (resolved.project as { code?: string | null }).code ?? resolved.project.name,
-      ),
-      episode: resolved.episode?.name ?? '',
-      sequence: resolved.sequence?.name ?? '',
-      shot: isShot ? resolved.entity.name : '',
-      asset: resolved.entityType === 'Asset' ? resolved.entity.name : '',
-      entity: resolved.entity.name,
-      task_type: resolved.taskType.name,
-      task: resolved.task.name,
-      task_id: resolved.task.id,
-      entity_id: resolved.entity.id,
-      frame_in: String(range.frameIn),
-      frame_out: String(range.frameOut),
-      fps: String(fps),
-      width: String(resolution?.width ?? ''),
-      height: String(resolution?.height ?? ''),
-      person: person.name,
-      login: person.login,
-    };
+    const values = templateValuesOf(resolved, range, { fps, resolution }, person);
     const refusal = this.nameRefusal(values);
     if (refusal) return refusal;
     const scenePath = fillTemplate(this.config.RENDER_SCENE_TEMPLATE, values);
@@ -163,4 +141,35 @@ export class RenderSpecBuilder {
       metadata: { 'kitsu.task_type': resolved.taskType.name, 'kitsu.entity': resolved.entity.name },
     };
   }
+}
+
+/** What the templates' {fields} stand for, for one task. */
+function templateValuesOf(
+  resolved: ResolvedTask,
+  range: { frameIn: number; frameOut: number },
+  { fps, resolution }: ReturnType<typeof fpsAndResolutionOf>,
+  person: { name: string; login: string },
+): RenderTemplateValues {
+  return {
+    project: resolved.project.name,
+    project_code: String(
+      (resolved.project as { code?: string | null }).code ?? resolved.project.name,
+    ),
+    episode: resolved.episode?.name ?? '',
+    sequence: resolved.sequence?.name ?? '',
+    shot: resolved.entityType === 'Shot' ? resolved.entity.name : '',
+    asset: resolved.entityType === 'Asset' ? resolved.entity.name : '',
+    entity: resolved.entity.name,
+    task_type: resolved.taskType.name,
+    task: resolved.task.name,
+    task_id: resolved.task.id,
+    entity_id: resolved.entity.id,
+    frame_in: String(range.frameIn),
+    frame_out: String(range.frameOut),
+    fps: String(fps),
+    width: String(resolution?.width ?? ''),
+    height: String(resolution?.height ?? ''),
+    person: person.name,
+    login: person.login,
+  };
 }

@@ -10,7 +10,7 @@ import type {
   JobOf,
 } from '../action.types';
 import { FARM_ADAPTER, isFinalFarmJobState } from '../../farms';
-import type { FarmAdapter, FarmJobState } from '../../farms';
+import type { FarmAdapter, FarmJobState, FarmJobStatus } from '../../farms';
 import { JobQueues } from '../../queues/job-queues.service';
 import { ZouClient } from '../../zou/zou.client';
 import { ZouNotFoundError } from '../../zou/zou.errors';
@@ -134,20 +134,12 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
     job: JobOf<'render-track'>,
     context: ActionContext,
   ): Promise<RenderTrackResult> {
-    const { track, request } = job.data;
-    const config = this.specs.config;
+    const { track } = job.data;
     const base = { taskId: track.taskId, farmJobId: track.farmJobId };
     try {
       await this.zou.getTask(track.taskId);
     } catch (error) {
-      if (error instanceof ZouNotFoundError) {
-        return {
-          ...base,
-          state: 'task-gone',
-          progress: 0,
-          summary: 'Task gone from Kitsu: tracking stopped',
-        };
-      }
+      if (error instanceof ZouNotFoundError) return taskGone(base, 0);
       throw error;
     }
     // Canceled from Kitsu (render-cancel): that action commented; following it ends here.
@@ -157,27 +149,47 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
     // A FarmError here (farm unreachable) is rethrown: BullMQ retries with backoff.
     const status = await this.farm.status(track.farmJobId);
     await context.progress(status.progress, `${status.farmStatus}`);
-    if (!isFinalFarmJobState(status.state)) {
-      if (track.poll >= config.RENDER_TRACK_MAX_POLLS) {
-        return {
-          ...base,
-          state: status.state,
-          progress: status.progress,
-          summary: 'Gave up tracking after the last poll',
-        };
-      }
-      const next = await enqueueTrack(this.queues, job.data, config.RENDER_TRACK_INTERVAL_MS, {
-        ...track,
-        poll: track.poll + 1,
-      });
+    if (!isFinalFarmJobState(status.state)) return this.pollAgain(job, status, base);
+    return this.reportEnd(job, status, base);
+  }
+
+  /** The farm job still runs: the next poll, unless this was the last one allowed. */
+  private async pollAgain(
+    job: JobOf<'render-track'>,
+    status: FarmJobStatus,
+    base: TrackedJob,
+  ): Promise<RenderTrackResult> {
+    const { track } = job.data;
+    const config = this.specs.config;
+    if (track.poll >= config.RENDER_TRACK_MAX_POLLS) {
       return {
         ...base,
         state: status.state,
         progress: status.progress,
-        nextPollJobId: next,
-        summary: `${status.state} ${status.progress}%`,
+        summary: 'Gave up tracking after the last poll',
       };
     }
+    const next = await enqueueTrack(this.queues, job.data, config.RENDER_TRACK_INTERVAL_MS, {
+      ...track,
+      poll: track.poll + 1,
+    });
+    return {
+      ...base,
+      state: status.state,
+      progress: status.progress,
+      nextPollJobId: next,
+      summary: `${status.state} ${status.progress}%`,
+    };
+  }
+
+  /** The farm job ended: its "done" or "failed" comment (and status) on the task. */
+  private async reportEnd(
+    job: JobOf<'render-track'>,
+    status: FarmJobStatus,
+    base: TrackedJob,
+  ): Promise<RenderTrackResult> {
+    const { track, request } = job.data;
+    const config = this.specs.config;
     const completed = status.state === 'completed';
     // Canceled from Kitsu while this poll asked the farm: render-cancel comments, not this.
     if (!completed && (await this.cancelMarks.isMarked(track.farmJobId))) {
@@ -210,16 +222,22 @@ export class RenderTrackAction implements ActionHandler<'render-track'> {
         ...(track.url ? { links: [track.url] } : {}),
       });
     } catch (error) {
-      if (error instanceof ZouNotFoundError) {
-        return {
-          ...base,
-          state: 'task-gone',
-          progress: status.progress,
-          summary: 'Task gone from Kitsu: tracking stopped',
-        };
-      }
+      if (error instanceof ZouNotFoundError) return taskGone(base, status.progress);
       throw error;
     }
     return { ...base, state: status.state, progress: status.progress, summary: comment };
   }
+}
+
+/** Which farm job of which task a poll follows. */
+type TrackedJob = Pick<RenderTrackResult, 'taskId' | 'farmJobId'>;
+
+/** The task was deleted in Kitsu: nobody to report to, so following ends. */
+function taskGone(base: TrackedJob, progress: number): RenderTrackResult {
+  return {
+    ...base,
+    state: 'task-gone',
+    progress,
+    summary: 'Task gone from Kitsu: tracking stopped',
+  };
 }

@@ -13,7 +13,11 @@ import { FARM_ADAPTER, FarmError } from '../../farms';
 import type { FarmAdapter, FarmJobSpec, FarmJobState } from '../../farms';
 import { JobQueues } from '../../queues/job-queues.service';
 import { formatJobId } from '../../queues/job-id';
-import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import {
+  SelectionResolver,
+  type ResolvedSelection,
+  type ResolvedTask,
+} from '../../zou/selection-resolver';
 import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { forEachBounded } from '../../zou/call-limiter';
 import { CurrentStatuses } from '../../zou/current-statuses';
@@ -95,6 +99,26 @@ interface Submitted {
   commented: boolean;
   /** First polling job (each poll's result names the next). */
   trackingJobId: string | null;
+}
+
+/** The person the farm shows as submitter. */
+type Submitter = { name: string; login: string; email?: string };
+
+/** What every task's lane needs from the render job. */
+interface SubmitLane {
+  job: JobOf<'render'>;
+  options: RenderRunOptions;
+  submitter: Submitter;
+  /** The status a "submitted" comment sets; undefined keeps each task's own. */
+  submitStatusId: string | undefined;
+  statuses: CurrentStatuses;
+}
+
+/** One selected task's outcome: the task as shown, why it was not submitted, its dry-run job. */
+interface TaskSlot {
+  task: RenderedTask;
+  error?: string;
+  spec?: FarmJobSpec;
 }
 
 export interface RenderJobData {
@@ -195,122 +219,168 @@ export class RenderAction implements ActionHandler<'render'> {
     const selection = await this.resolver
       .resolve(request.taskIds, { projectId: request.projectId })
       .catch((error: unknown) => toUnrecoverable(error));
-    const person = await this.zou
-      .getPerson(request.personId)
-      .catch((error: unknown) => toUnrecoverable(error));
-    const submitter = {
-      name: person.full_name || request.personEmail,
-      login: person.desktop_login || person.email || request.personEmail,
-      ...(person.email ? { email: person.email } : {}),
+    const submitter = await this.submitterOf(request);
+    const lane: SubmitLane = {
+      job,
+      options,
+      submitter,
+      submitStatusId: await this.statusId(this.config.RENDER_STATUS_ON_SUBMIT),
+      // Without a submit status each comment keeps the task's own, read in bulk just in time.
+      statuses: new CurrentStatuses(
+        this.zou,
+        selection.tasks.map((t) => t.task.id),
+      ),
     };
-    const submitStatusId = await this.statusId(this.config.RENDER_STATUS_ON_SUBMIT);
-    const missing: RenderResult['errors'] = selection.missing.map((taskId) => ({
-      taskId,
-      reason: 'not found in Kitsu',
-    }));
     // One slot per selected task, so the result keeps the selection's order whatever finishes first.
-    const slots: { task: RenderedTask; error?: string; spec?: FarmJobSpec }[] = [];
-    // Without a submit status each comment keeps the task's own, read in bulk just in time.
-    const statuses = new CurrentStatuses(
-      this.zou,
-      selection.tasks.map((t) => t.task.id),
-    );
+    const slots: TaskSlot[] = [];
     let done = 0;
     // Tasks go to the farm and to Kitsu a few at a time; every step is recorded on the job
     // before the next, so a retry (after all lanes have settled) never repeats one.
     await forEachBounded(selection.tasks, this.config.RENDER_PARALLEL, async (resolved, index) => {
-      const taskId = resolved.task.id;
-      let record = job.data.submitted?.[taskId];
-      let dry: FarmJobSpec | undefined;
-      if (!record) {
-        const spec = this.specs.build(resolved, request, submitter, options);
-        if (typeof spec === 'string') {
-          slots[index] = {
-            task: notSubmitted(taskId, resolved.task.name, spec, placeOf(resolved)),
-            error: spec,
-          };
-          return;
-        }
-        try {
-          const submission = await this.farm.submit(spec);
-          record = {
-            farmJobId: submission.farmJobId,
-            url: submission.url ?? null,
-            frames: `${spec.frameIn}-${spec.frameOut}`,
-            name: spec.name,
-            state: submission.state,
-            commented: false,
-            trackingJobId: null,
-          };
-        } catch (error) {
-          // A farm that is down fails the whole job for a retry; a refused job is this task's error.
-          if (error instanceof FarmError && error.transient) throw error;
-          const reason = error instanceof Error ? error.message : String(error);
-          slots[index] = {
-            task: notSubmitted(taskId, spec.name, reason, placeOf(resolved)),
-            error: reason,
-          };
-          return;
-        }
-        await this.record(job, taskId, record);
-        if (this.farm.kind === 'dry-run') dry = spec;
-      }
-      if (!record.commented) {
-        const link = record.url ? ` ${record.url}` : '';
-        const taskStatusId =
-          submitStatusId ??
-          (await statuses.of(taskId).catch((error: unknown) => toUnrecoverable(error)));
-        await this.zou
-          .commentTask(taskId, {
-            comment: `Render submitted to ${this.farm.label}: job ${record.farmJobId}, frames ${record.frames}${link}`,
-            personId: request.personId,
-            ...(taskStatusId ? { taskStatusId } : {}),
-            ...(record.url ? { links: [record.url] } : {}),
-          })
-          .catch((error: unknown) => toUnrecoverable(error));
-        record = { ...record, commented: true };
-        await this.record(job, taskId, record);
-      }
-      if (
-        !record.trackingJobId &&
-        this.config.RENDER_TRACKING === 'on' &&
-        this.farm.kind !== 'dry-run'
-      ) {
-        const trackingJobId = await enqueueTrack(
-          this.queues,
-          job.data,
-          this.config.RENDER_TRACK_INTERVAL_MS,
-          {
-            parentJobId: formatJobId(job.queueName, job.id!),
-            taskId,
-            farmJobId: record.farmJobId,
-            url: record.url,
-            poll: 1,
-          },
-        );
-        record = { ...record, trackingJobId };
-        await this.record(job, taskId, record);
-      }
-      slots[index] = {
-        ...(dry ? { spec: dry } : {}),
-        task: {
-          taskId,
-          name: record.name,
-          farmJobId: record.farmJobId,
-          url: record.url,
-          frames: record.frames,
-          state: record.state,
-          progress: 0,
-          trackingJobId: record.trackingJobId,
-          kitsu: placeOf(resolved),
-        },
-      };
+      slots[index] = await this.submitTask(lane, resolved);
+      if (slots[index].error !== undefined) return;
       done += 1;
       await context.progress(
         5 + Math.round((90 * done) / selection.tasks.length),
         `${done} submitted`,
       );
     });
+    return this.resultOf(selection, slots);
+  }
+
+  /** The person as the farm shows the submitter. */
+  private async submitterOf(request: JobOf<'render'>['data']['request']): Promise<Submitter> {
+    const person = await this.zou
+      .getPerson(request.personId)
+      .catch((error: unknown) => toUnrecoverable(error));
+    return {
+      name: person.full_name || request.personEmail,
+      login: person.desktop_login || person.email || request.personEmail,
+      ...(person.email ? { email: person.email } : {}),
+    };
+  }
+
+  /** One task through submission, its "submitted" comment and the start of its tracking. */
+  private async submitTask(lane: SubmitLane, resolved: ResolvedTask): Promise<TaskSlot> {
+    const { job } = lane;
+    const taskId = resolved.task.id;
+    let record = job.data.submitted?.[taskId];
+    let dry: FarmJobSpec | undefined;
+    if (!record) {
+      const submission = await this.submitToFarm(lane, resolved);
+      if ('refusal' in submission) {
+        return {
+          task: notSubmitted(taskId, submission.name, submission.refusal, placeOf(resolved)),
+          error: submission.refusal,
+        };
+      }
+      record = submission.record;
+      await this.record(job, taskId, record);
+      if (this.farm.kind === 'dry-run') dry = submission.spec;
+    }
+    if (!record.commented) record = await this.commentSubmitted(lane, taskId, record);
+    if (
+      !record.trackingJobId &&
+      this.config.RENDER_TRACKING === 'on' &&
+      this.farm.kind !== 'dry-run'
+    ) {
+      record = await this.startTracking(job, taskId, record);
+    }
+    return {
+      ...(dry ? { spec: dry } : {}),
+      task: {
+        taskId,
+        name: record.name,
+        farmJobId: record.farmJobId,
+        url: record.url,
+        frames: record.frames,
+        state: record.state,
+        progress: 0,
+        trackingJobId: record.trackingJobId,
+        kitsu: placeOf(resolved),
+      },
+    };
+  }
+
+  /** The task's farm job, submitted; or why it cannot be (under the name to show). */
+  private async submitToFarm(
+    lane: SubmitLane,
+    resolved: ResolvedTask,
+  ): Promise<{ record: Submitted; spec: FarmJobSpec } | { refusal: string; name: string }> {
+    const spec = this.specs.build(resolved, lane.job.data.request, lane.submitter, lane.options);
+    if (typeof spec === 'string') return { refusal: spec, name: resolved.task.name };
+    try {
+      const submission = await this.farm.submit(spec);
+      const record: Submitted = {
+        farmJobId: submission.farmJobId,
+        url: submission.url ?? null,
+        frames: `${spec.frameIn}-${spec.frameOut}`,
+        name: spec.name,
+        state: submission.state,
+        commented: false,
+        trackingJobId: null,
+      };
+      return { record, spec };
+    } catch (error) {
+      // A farm that is down fails the whole job for a retry; a refused job is this task's error.
+      if (error instanceof FarmError && error.transient) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      return { refusal: reason, name: spec.name };
+    }
+  }
+
+  /** The "submitted" comment on the task, recorded so a retry never posts it twice. */
+  private async commentSubmitted(
+    lane: SubmitLane,
+    taskId: string,
+    record: Submitted,
+  ): Promise<Submitted> {
+    const link = record.url ? ` ${record.url}` : '';
+    const taskStatusId =
+      lane.submitStatusId ??
+      (await lane.statuses.of(taskId).catch((error: unknown) => toUnrecoverable(error)));
+    await this.zou
+      .commentTask(taskId, {
+        comment: `Render submitted to ${this.farm.label}: job ${record.farmJobId}, frames ${record.frames}${link}`,
+        personId: lane.job.data.request.personId,
+        ...(taskStatusId ? { taskStatusId } : {}),
+        ...(record.url ? { links: [record.url] } : {}),
+      })
+      .catch((error: unknown) => toUnrecoverable(error));
+    const commented = { ...record, commented: true };
+    await this.record(lane.job, taskId, commented);
+    return commented;
+  }
+
+  /** The first tracking poll of the farm job, recorded so a retry never starts a second. */
+  private async startTracking(
+    job: JobOf<'render'>,
+    taskId: string,
+    record: Submitted,
+  ): Promise<Submitted> {
+    const trackingJobId = await enqueueTrack(
+      this.queues,
+      job.data,
+      this.config.RENDER_TRACK_INTERVAL_MS,
+      {
+        parentJobId: formatJobId(job.queueName, job.id!),
+        taskId,
+        farmJobId: record.farmJobId,
+        url: record.url,
+        poll: 1,
+      },
+    );
+    const tracked = { ...record, trackingJobId };
+    await this.record(job, taskId, tracked);
+    return tracked;
+  }
+
+  /** The job's result: every slot in selection order, tasks Kitsu lacks among the errors. */
+  private resultOf(selection: ResolvedSelection, slots: TaskSlot[]): RenderResult {
+    const missing: RenderResult['errors'] = selection.missing.map((taskId) => ({
+      taskId,
+      reason: 'not found in Kitsu',
+    }));
     const tasks = slots.map((slot) => slot.task);
     const errors = [
       ...missing,
