@@ -118,11 +118,44 @@ export function renderStatsResult(
   const result = raw as StatsResult;
   if (!result || typeof result !== 'object' || !result.overall || !Array.isArray(result.taskTypes))
     return '<p class="muted">No statistics.</p>';
-  const o = result.overall;
   const id = encodeURIComponent(jobId);
   const q = escapeHtml(viewQuery);
   const links = `<p><a href="/jobs/${id}/result.csv${q}">Download CSV (one row per task)</a> · <a href="/jobs/${id}/result.json${q}">Download JSON</a></p>`;
-  const overall = table(
+  const overall = overallTable(result.overall);
+  const perType = perTypeTable(result);
+  const late = lateTable(result, kitsuUrl);
+  const week = dueThisWeekTable(result, kitsuUrl);
+  const people = table(
+    ['Person', 'Tasks', 'Open', 'Remaining (d)', 'Late'],
+    result.assignees.map((a) => [
+      link(a.personId && kitsuUrl ? kitsuPersonUrl(kitsuUrl, a.personId) : null, a.name),
+      a.tasks,
+      a.openTasks,
+      a.remainingDays,
+      a.lateTasks,
+    ]),
+  );
+  const frames = table(
+    ['Episode', 'Shots', 'Frames', 'Done frames'],
+    result.frames.episodes.map((e) => [e.name, e.shots, e.totalFrames, e.doneFrames]),
+  );
+  const more = (list: unknown[]) =>
+    list.length > LIST_LIMIT
+      ? `<p class="muted">First ${LIST_LIMIT} of ${list.length}; the CSV has them all.</p>`
+      : '';
+  return `<p class="summary">${escapeHtml(result.summary ?? '')}</p>${links}
+<h2>Overall</h2>${overall}
+<h2>Status per task type</h2>${statusBars(result)}${perType}
+<h2>Late tasks</h2>${late}${more(result.late)}
+<h2>Due this week</h2>${week}${more(result.dueThisWeek)}
+<h2>People</h2>${people}
+<h2>Frames per sequence</h2>${frameBurn(result)}${frames}
+<p class="muted">Days of ${escapeHtml(result.dayHours)} h · as of ${escapeHtml(result.asOf)} · late by calendar day in ${escapeHtml(result.timeZone ?? 'UTC')}</p>`;
+}
+
+/** The whole selection in one row. */
+function overallTable(o: StatsResult['overall']): string {
+  return table(
     [
       'Tasks',
       'Done',
@@ -150,7 +183,11 @@ export function renderStatsResult(
       ],
     ],
   );
-  const perType = table(
+}
+
+/** One row per task type, with a column per status. */
+function perTypeTable(result: StatsResult): string {
+  return table(
     [
       'Task type',
       'Tasks',
@@ -176,7 +213,11 @@ export function renderStatsResult(
       percent(t.retakeRate),
     ]),
   );
-  const late = table(
+}
+
+/** The first late tasks, in the result's order (the CSV has them all). */
+function lateTable(result: StatsResult, kitsuUrl: string | null): string {
+  return table(
     ['Entity', 'Task type', 'Status', 'Due', 'Days late', 'Assignees'],
     result.late.slice(0, LIST_LIMIT).map((t) => {
       const cells = taskCells(t, kitsuUrl);
@@ -190,37 +231,15 @@ export function renderStatsResult(
       ];
     }),
   );
-  const week = table(
+}
+
+/** The first tasks due this week. */
+function dueThisWeekTable(result: StatsResult, kitsuUrl: string | null): string {
+  return table(
     ['Entity', 'Task type', 'Status', 'Due', 'Assignees'],
     result.dueThisWeek.slice(0, LIST_LIMIT).map((t) => {
       const cells = taskCells(t, kitsuUrl);
       return [cells.entity, cells.taskType, t.status, t.dueDate.slice(0, 10), cells.people];
     }),
   );
-  const people = table(
-    ['Person', 'Tasks', 'Open', 'Remaining (d)', 'Late'],
-    result.assignees.map((a) => [
-      link(a.personId && kitsuUrl ? kitsuPersonUrl(kitsuUrl, a.personId) : null, a.name),
-      a.tasks,
-      a.openTasks,
-      a.remainingDays,
-      a.lateTasks,
-    ]),
-  );
-  const frames = table(
-    ['Episode', 'Shots', 'Frames', 'Done frames'],
-    result.frames.episodes.map((e) => [e.name, e.shots, e.totalFrames, e.doneFrames]),
-  );
-  const more = (list: unknown[]) =>
-    list.length > LIST_LIMIT
-      ? `<p class="muted">First ${LIST_LIMIT} of ${list.length}; the CSV has them all.</p>`
-      : '';
-  return `<p class="summary">${escapeHtml(result.summary ?? '')}</p>${links}
-<h2>Overall</h2>${overall}
-<h2>Status per task type</h2>${statusBars(result)}${perType}
-<h2>Late tasks</h2>${late}${more(result.late)}
-<h2>Due this week</h2>${week}${more(result.dueThisWeek)}
-<h2>People</h2>${people}
-<h2>Frames per sequence</h2>${frameBurn(result)}${frames}
-<p class="muted">Days of ${escapeHtml(result.dayHours)} h · as of ${escapeHtml(result.asOf)} · late by calendar day in ${escapeHtml(result.timeZone ?? 'UTC')}</p>`;
 }
