@@ -2,7 +2,11 @@ import { Module } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { configProvider } from '../../config/config.module';
 import { formatJobId } from '../../queues/job-id';
-import { SelectionResolver, type ResolvedTask } from '../../zou/selection-resolver';
+import {
+  SelectionResolver,
+  type ResolvedSelection,
+  type ResolvedTask,
+} from '../../zou/selection-resolver';
 import { selectionField } from '../selection-summary';
 import { KitsuAction } from '../action.decorator';
 import type {
@@ -261,29 +265,8 @@ export class ForwardAction implements ActionHandler<'forward'> {
     forwarder: Forwarder,
     runAttempt: number,
   ): Promise<ForwardResult> {
-    const { taskIds, projectId } = job.data.request;
     const jobId = formatJobId(job.queueName, job.id!);
-
-    await context.progress(10, `Reading ${taskIds.length} task(s) from Kitsu`);
-    const selection = await this.resolver
-      .resolve(taskIds, { projectId })
-      .catch((error: unknown) => toUnrecoverable(error));
-    const fits = (t: ResolvedTask) =>
-      !forwarder.entityTypes ||
-      (forwarder.entityTypes as string[]).includes(t.entityType.toLowerCase());
-    const tasks = selection.tasks.filter(fits);
-    const skipped = selection.tasks.filter((t) => !fits(t)).map((t) => t.task.id);
-    await context.log(
-      `Read ${selection.tasks.length} task(s) from Kitsu` +
-        (selection.missing.length ? `, ${selection.missing.length} not found` : '') +
-        (skipped.length ? `, ${skipped.length} of another entity type left out` : ''),
-    );
-    if (!tasks.length) {
-      throw new UnrecoverableError(
-        `Nothing to send to ${forwarder.label}: none of the selected tasks fits it` +
-          (forwarder.entityTypes ? ` (it takes ${forwarder.entityTypes.join(', ')} tasks)` : ''),
-      );
-    }
+    const { selection, tasks, skipped } = await this.readSelection(job, context, forwarder);
 
     const earlier = job.data.deliveries ?? [];
     // Numbered on from the last kept attempt, so a retry from the page adds rows, never repeats one.
@@ -349,6 +332,36 @@ export class ForwardAction implements ActionHandler<'forward'> {
     if (isRetryable(outcome) && runAttempt < forwarder.attempts) throw new Error(reason);
     // A 4xx will not change by sending the same thing again; nor will a forwarder's last attempt.
     throw new UnrecoverableError(reason);
+  }
+
+  /** The selected tasks from Kitsu, those of entity types the forwarder takes apart. */
+  private async readSelection(
+    job: JobOf<'forward'>,
+    context: ActionContext,
+    forwarder: Forwarder,
+  ): Promise<{ selection: ResolvedSelection; tasks: ResolvedTask[]; skipped: string[] }> {
+    const { taskIds, projectId } = job.data.request;
+    await context.progress(10, `Reading ${taskIds.length} task(s) from Kitsu`);
+    const selection = await this.resolver
+      .resolve(taskIds, { projectId })
+      .catch((error: unknown) => toUnrecoverable(error));
+    const fits = (t: ResolvedTask) =>
+      !forwarder.entityTypes ||
+      (forwarder.entityTypes as string[]).includes(t.entityType.toLowerCase());
+    const tasks = selection.tasks.filter(fits);
+    const skipped = selection.tasks.filter((t) => !fits(t)).map((t) => t.task.id);
+    await context.log(
+      `Read ${selection.tasks.length} task(s) from Kitsu` +
+        (selection.missing.length ? `, ${selection.missing.length} not found` : '') +
+        (skipped.length ? `, ${skipped.length} of another entity type left out` : ''),
+    );
+    if (!tasks.length) {
+      throw new UnrecoverableError(
+        `Nothing to send to ${forwarder.label}: none of the selected tasks fits it` +
+          (forwarder.entityTypes ? ` (it takes ${forwarder.entityTypes.join(', ')} tasks)` : ''),
+      );
+    }
+    return { selection, tasks, skipped };
   }
 }
 
