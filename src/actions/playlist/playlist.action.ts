@@ -164,35 +164,8 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
         10 + Math.round((80 * done) / groups.length),
         `Playlist ${done + 1} of ${groups.length}`,
       );
-      let state = run[group.key];
-      if (!state) {
-        const chosen = job.data.options?.name;
-        const created = await this.create(
-          group,
-          new Date(job.data.requestedAt),
-          typeof chosen === 'string' ? chosen.trim() : '',
-        ).catch(toUnrecoverable);
-        state = { id: created.id, name: created.name, added: [], commented: [] };
-        run[group.key] = state;
-        // Recorded before adding: if adding fails, the retry fills this playlist, not a new one.
-        await remember();
-        await context.log(`Created playlist "${created.name}" (${created.id})`);
-      }
-      const alreadyAdded = new Set(state.added);
-      const missingEntries = group.entries.filter((entry) => !alreadyAdded.has(entry.taskId));
-      if (missingEntries.length > 0) {
-        await this.zou
-          .addEntitiesToPlaylist(
-            state.id,
-            missingEntries.map((entry) => ({
-              entity_id: entry.entityId,
-              preview_file_id: entry.previewFileId,
-            })),
-          )
-          .catch(toUnrecoverable);
-        state.added.push(...missingEntries.map((entry) => entry.taskId));
-        await remember();
-      }
+      const state = await this.openPlaylist(job, group, run, remember, context);
+      await this.addMissingEntries(group, state, remember);
       const url = kitsuUrl
         ? playlistUrl(kitsuUrl, group.projectId, group.episodeId, state.id)
         : null;
@@ -226,6 +199,58 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
       missing: selection.missing,
       selection: summarizeSelection(selection.tasks),
     };
+  }
+
+  /** The group's playlist from an earlier attempt, or a new one, recorded before anything is added. */
+  private async openPlaylist(
+    job: JobOf<'playlist'>,
+    group: PlaylistGroup,
+    run: PlaylistRunState,
+    remember: () => Promise<void>,
+    context: ActionContext,
+  ): Promise<PlaylistRunState[string]> {
+    const earlier = run[group.key];
+    if (earlier) return earlier;
+    const chosen = job.data.options?.name;
+    const created = await this.create(
+      group,
+      new Date(job.data.requestedAt),
+      typeof chosen === 'string' ? chosen.trim() : '',
+    ).catch(toUnrecoverable);
+    const state: PlaylistRunState[string] = {
+      id: created.id,
+      name: created.name,
+      added: [],
+      commented: [],
+    };
+    run[group.key] = state;
+    // Recorded before adding: if adding fails, the retry fills this playlist, not a new one.
+    await remember();
+    await context.log(`Created playlist "${created.name}" (${created.id})`);
+    return state;
+  }
+
+  /** The group's entries not yet in the playlist, added in one call and recorded. */
+  private async addMissingEntries(
+    group: PlaylistGroup,
+    state: PlaylistRunState[string],
+    remember: () => Promise<void>,
+  ): Promise<void> {
+    const alreadyAdded = new Set(state.added);
+    const missingEntries = group.entries.filter((entry) => !alreadyAdded.has(entry.taskId));
+    if (missingEntries.length > 0) {
+      await this.zou
+        .addEntitiesToPlaylist(
+          state.id,
+          missingEntries.map((entry) => ({
+            entity_id: entry.entityId,
+            preview_file_id: entry.previewFileId,
+          })),
+        )
+        .catch(toUnrecoverable);
+      state.added.push(...missingEntries.map((entry) => entry.taskId));
+      await remember();
+    }
   }
 
   /**
