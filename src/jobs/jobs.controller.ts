@@ -231,26 +231,12 @@ export class JobsController {
   async stream(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const view = await this.visibleJob(id, req);
     const parsed = parseJobId(view.id)!;
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
+    startEventStream(res);
     let closed = false;
     const send = (event: string, data: unknown) => {
       if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    const sendState = (job: JobView, updated: boolean) =>
-      send('state', {
-        state: job.state,
-        progress: job.progress,
-        failedReason: job.failedReason,
-        final: FINAL_STATES.includes(job.state),
-        // Follow-up work (render tracking) changed the result: the page reads it again.
-        ...(updated ? { updated: true } : {}),
-      });
+    const sendState = (job: JobView, updated: boolean) => send('state', stateEvent(job, updated));
     let unsubscribe: () => void = () => undefined;
     const heartbeat = setInterval(() => {
       if (!closed) res.write(': keep-alive\n\n');
@@ -394,4 +380,27 @@ function normalizeProgressEvent(data: unknown): { percent: number; message?: str
 /** The downloaded file's name, from the job id (a header value: nothing but safe characters). */
 function downloadName(id: string): string {
   return `kitsu-actions-${id.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}
+
+/** The event-stream headers, sent at once so the browser knows the stream is open. */
+function startEventStream(res: Response): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.flushHeaders();
+}
+
+/** The `state` event of a job snapshot. */
+function stateEvent(job: JobView, updated: boolean) {
+  return {
+    state: job.state,
+    progress: job.progress,
+    failedReason: job.failedReason,
+    final: FINAL_STATES.includes(job.state),
+    // Follow-up work (render tracking) changed the result: the page reads it again.
+    ...(updated ? { updated: true } : {}),
+  };
 }
