@@ -152,33 +152,7 @@ export function parseKitsuRequest(body: unknown, options: ParseOptions): KitsuAc
     throw new KitsuRequestError([{ field: 'body', reason: 'must be a JSON object or a form' }]);
   }
   const source = body as Record<string, unknown>;
-  const problems: FieldProblem[] = [];
-  const sentAs: Partial<Record<Property, string>> = {};
-  const plain: Partial<Record<Property, unknown>> = {};
-  /** Fields already refused before validation, so class-validator does not add "is required". */
-  const refused = new Set<string>();
-
-  for (const property of Object.keys(FIELD_NAMES) as Property[]) {
-    const present = FIELD_NAMES[property].filter((name) => Object.hasOwn(source, name));
-    if (present.length === 0) continue;
-    // validator.js throws a URIError on a lone surrogate (JSON's "\ud800"): refused here first.
-    const broken = present.find((name) => hasLoneSurrogate(source[name]));
-    if (broken) {
-      problems.push({ field: broken, reason: 'is not valid Unicode text (a lone surrogate)' });
-      refused.add(property);
-      continue;
-    }
-    const values = present.map((name) => normalizeValue(property, source[name]));
-    if (values.length > 1 && values.some((v) => JSON.stringify(v) !== JSON.stringify(values[0]))) {
-      problems.push({
-        field: present.join('/'),
-        reason: 'both of Kitsu’s field names were sent with different values',
-      });
-      continue;
-    }
-    sentAs[property] = present[0];
-    plain[property] = values[0];
-  }
+  const { problems, sentAs, plain, refused } = gatherFields(source);
 
   plain.originPath ??= '';
   plain.originServer ??= '';
@@ -229,6 +203,46 @@ export function parseKitsuRequest(body: unknown, options: ParseOptions): KitsuAc
     entityType: dto.entityType,
     format: options.format,
   };
+}
+
+/**
+ * Each property under whichever of Kitsu's names the caller used, normalized; lone surrogates
+ * and a property sent twice with different values are refused here.
+ */
+function gatherFields(source: Record<string, unknown>): {
+  problems: FieldProblem[];
+  sentAs: Partial<Record<Property, string>>;
+  plain: Partial<Record<Property, unknown>>;
+  refused: Set<string>;
+} {
+  const problems: FieldProblem[] = [];
+  const sentAs: Partial<Record<Property, string>> = {};
+  const plain: Partial<Record<Property, unknown>> = {};
+  /** Fields already refused before validation, so class-validator does not add "is required". */
+  const refused = new Set<string>();
+
+  for (const property of Object.keys(FIELD_NAMES) as Property[]) {
+    const present = FIELD_NAMES[property].filter((name) => Object.hasOwn(source, name));
+    if (present.length === 0) continue;
+    // validator.js throws a URIError on a lone surrogate (JSON's "\ud800"): refused here first.
+    const broken = present.find((name) => hasLoneSurrogate(source[name]));
+    if (broken) {
+      problems.push({ field: broken, reason: 'is not valid Unicode text (a lone surrogate)' });
+      refused.add(property);
+      continue;
+    }
+    const values = present.map((name) => normalizeValue(property, source[name]));
+    if (values.length > 1 && values.some((v) => JSON.stringify(v) !== JSON.stringify(values[0]))) {
+      problems.push({
+        field: present.join('/'),
+        reason: 'both of Kitsu’s field names were sent with different values',
+      });
+      continue;
+    }
+    sentAs[property] = present[0];
+    plain[property] = values[0];
+  }
+  return { problems, sentAs, plain, refused };
 }
 
 /** The canonical RFC 4122 form, a strict subset of what IsUUID('all') accepts. */
