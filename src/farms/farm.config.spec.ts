@@ -19,7 +19,6 @@ describe('FarmConfig', () => {
       FLAMENCO_SUBMITTER_PLATFORM: 'linux',
       AFANASY_SERVICE: 'blender',
       DEADLINE_PLUGIN: 'Blender',
-      RENDER_PRIORITY: 50,
       FARM_TIMEOUT_MS: 15000,
     });
     expect(createFarmAdapter(config)).toBeInstanceOf(DryRunAdapter);
@@ -52,8 +51,6 @@ describe('FarmConfig', () => {
     ['FLAMENCO_SUBMITTER_PLATFORM', 'Linux'],
     ['AFANASY_FRAMES_PER_TASK', '0'],
     ['AFANASY_COMMAND', 'blender -b {scene} -f 1'],
-    ['RENDER_PRIORITY', '101'],
-    ['RENDER_PRIORITY', 'high'],
     ['FARM_TIMEOUT_MS', '5'],
     ['DEADLINE_URL', 'ftp://deadline'],
   ])('rejects a malformed %s with its name in the message', (name, value) => {

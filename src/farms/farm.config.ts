@@ -87,13 +87,6 @@ export class FarmConfig {
   @IsString()
   DEADLINE_GROUP?: string;
 
-  /** Priority of render jobs, 0 (lowest) to 100. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(100)
-  RENDER_PRIORITY = 50;
-
   /** Per farm call, including reading the answer. */
   @Transform(toInt)
   @IsInt()

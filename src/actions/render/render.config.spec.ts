@@ -16,6 +16,7 @@ describe('render config and templates', () => {
       loadRenderConfig({ RENDER_SCENE_TEMPLATE: '/prod/{project}/{shto}.blend' }),
     ).toThrow(/RENDER_SCENE_TEMPLATE: unknown field\(s\) \{shto\}/);
     expect(() => loadRenderConfig({ RENDER_PRIORITY: '101' })).toThrow(/RENDER_PRIORITY/);
+    expect(() => loadRenderConfig({ RENDER_PRIORITY: 'high' })).toThrow(/RENDER_PRIORITY/);
   });
 
   it('refuses shell syntax in RENDER_COMMAND_TEMPLATE: the command is an argument list', () => {
