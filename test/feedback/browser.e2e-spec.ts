@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
+import { kitsuFormPage } from '../support/kitsu-page';
 import { createWorkerContext } from '../../src/bootstrap';
 import { startFlamencoSimulator, type FlamencoSimulator } from '../../dev/simulator/farms';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
@@ -27,10 +28,7 @@ function kitsuLikePage(actionUrl: string, overrides: Record<string, string> = {}
     entitytype: 'shot',
     ...overrides,
   };
-  const inputs = Object.entries(fields)
-    .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
-    .join('');
-  return `<!doctype html><html><body><form id="action" method="POST" target="_blank" action="${actionUrl}">${inputs}<button type="submit">Run</button></form></body></html>`;
+  return kitsuFormPage(actionUrl, fields);
 }
 
 describe('job page in a browser', () => {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
+import { kitsuFormPage } from '../support/kitsu-page';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
@@ -50,12 +51,7 @@ describe('launch in form mode, in a browser', () => {
         selection: tasks.map((t) => t.id).join(','),
         entitytype: 'shot',
       };
-      const inputs = Object.entries(fields)
-        .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
-        .join('');
-      res.end(
-        `<!doctype html><form method="POST" target="_blank" action="${stack.url}/actions/launch/review">${inputs}<button type="submit">Run</button></form>`,
-      );
+      res.end(kitsuFormPage(`${stack.url}/actions/launch/review`, fields));
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;

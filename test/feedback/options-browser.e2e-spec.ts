@@ -7,17 +7,10 @@ import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { ProducerConnection } from '../../src/queues/producer-connection';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { launchChromium } from '../support/chromium';
+import { kitsuFormPage } from '../support/kitsu-page';
 import { startStack, type TestStack } from '../support/stack';
 
 const KEY = 'options-page-shared-key-0123456789';
-
-/** Kitsu's hidden custom-action form: a form POST into a new tab. */
-function kitsuLikePage(actionUrl: string, fields: Record<string, string>): string {
-  const inputs = Object.entries(fields)
-    .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
-    .join('');
-  return `<!doctype html><html><body><form method="POST" target="_blank" action="${actionUrl}">${inputs}<button type="submit">Run</button></form></body></html>`;
-}
 
 interface FlamencoSubmission {
   name: string;
@@ -56,7 +49,7 @@ describe('render options in a browser', () => {
     kitsu = http.createServer((_req, res) => {
       res.setHeader('Content-Type', 'text/html');
       res.end(
-        kitsuLikePage(`${stack.url}/actions/render?key=${KEY}`, {
+        kitsuFormPage(`${stack.url}/actions/render?key=${KEY}`, {
           personid: person.id,
           personemail: person.email,
           projectid: tasks[0].project_id,

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
+import { kitsuFormPage } from '../support/kitsu-page';
 import { publishPreview, startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
@@ -56,13 +57,8 @@ describe('playlist job page in a browser', () => {
         selection: tasks.map((t) => t.id).join(','),
         entitytype: 'shot',
       };
-      const inputs = Object.entries(fields)
-        .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
-        .join('');
       res.setHeader('Content-Type', 'text/html');
-      res.end(
-        `<!doctype html><form method="POST" target="_blank" action="${stack.url}/actions/playlist">${inputs}<button type="submit">Run</button></form>`,
-      );
+      res.end(kitsuFormPage(`${stack.url}/actions/playlist`, fields));
     });
     await new Promise<void>((resolve) => kitsu.listen(0, '127.0.0.1', resolve));
     kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;

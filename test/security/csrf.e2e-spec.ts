@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
+import { hiddenInputs } from '../support/kitsu-page';
 import request from 'supertest';
 import { QUEUE_NAMES } from '../../src/queues/queues';
 import { JobQueues } from '../../src/queues/job-queues.service';
@@ -95,9 +96,7 @@ describe('cross-site requests', () => {
    * which needs no preflight), then auto-submits a form, all with the person's cookies.
    */
   function attackPage(): string {
-    const inputs = Object.entries(formFields())
-      .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
-      .join('');
+    const inputs = hiddenInputs(formFields());
     const target = `${stack.url}/actions/notify?text=forged`;
     return `<!doctype html><html><body>
 <form id="f" method="POST" action="${target}">${inputs}</form>
@@ -115,9 +114,7 @@ describe('cross-site requests', () => {
 
   /** Kitsu's own page: the form (new tab) and its AJAX call, as ActionPanel.vue sends them. */
   function kitsuLikePage(): string {
-    const inputs = Object.entries(formFields())
-      .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
-      .join('');
+    const inputs = hiddenInputs(formFields());
     const target = `${stack.url}/actions/notify?text=from-kitsu`;
     return `<!doctype html><html><body>
 <form id="f" method="POST" target="_blank" action="${target}">${inputs}<button>Run</button></form>
