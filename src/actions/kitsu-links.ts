@@ -18,7 +18,7 @@ const SECTION_BY_TYPE: Record<string, string> = {
 };
 
 /** Kitsu's URL section for an entity type name ('Shot', 'asset', 'Character' -> assets). */
-export function sectionFor(entityType: string): string {
+function sectionFor(entityType: string): string {
   return SECTION_BY_TYPE[entityType.toLowerCase()] ?? 'assets';
 }
 
@@ -52,10 +52,6 @@ export function kitsuTaskTypeUrl(
   taskTypeId: string,
 ): string {
   return `${base(kitsuUrl, place)}/${sectionFor(entityType)}/task-types/${encodeURIComponent(taskTypeId)}`;
-}
-
-export function kitsuPlaylistUrl(kitsuUrl: string, place: KitsuPlace, playlistId: string): string {
-  return `${base(kitsuUrl, place)}/playlists/${encodeURIComponent(playlistId)}`;
 }
 
 /** A person's page in Kitsu (their tasks, timesheets). */

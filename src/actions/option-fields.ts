@@ -108,7 +108,7 @@ export function BooleanOption(options: Described): PropertyDecorator {
 }
 
 /** Largest frame number a range may name (seven digits, as farms count them). */
-export const MAX_FRAME = 9_999_999;
+const MAX_FRAME = 9_999_999;
 const FRAME_RANGE = /^(\d{1,7})-(\d{1,7})$/;
 
 @ValidatorConstraint({ name: 'frameRange' })

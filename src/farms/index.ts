@@ -12,11 +12,5 @@ export { FlamencoAdapter } from './flamenco.adapter';
 export { AfanasyAdapter } from './afanasy.adapter';
 export { DeadlineAdapter } from './deadline.adapter';
 export { DryRunAdapter, type DryRunRecord } from './dry-run.adapter';
-export {
-  shellJoin,
-  shellQuote,
-  splitShellWords,
-  commandTemplateWords,
-  ShellSyntaxError,
-} from './shell-words';
-export { hasControlCharacter, pathProblem } from './farm-spec';
+export { commandTemplateWords } from './shell-words';
+export { hasControlCharacter } from './farm-spec';

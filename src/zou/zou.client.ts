@@ -248,7 +248,8 @@ export class ZouClient {
 
   /**
    * The team with each member's per-project role (`project_role`), read fresh: the only Zou
-   * answer that shows per-project roles. 403 when the service account is not in the team.
+   * answer that shows per-project roles. Zou sends managers full records (with email) and
+   * everyone else the minimal record (no email); 403 when the service account is not in the team.
    */
   readProjectTeam(id: string): Promise<ZouTeamMember[]> {
     return this.http.request({ method: 'GET', route: '/data/projects/:id/team', params: { id } });
@@ -309,18 +310,6 @@ export class ZouClient {
   }
 
   /**
-   * The team of a project, each member with `project_role`. Zou sends managers full records
-   * (with email) and everyone else the minimal record (no email); non-members get a 403.
-   */
-  getProjectTeam(projectId: string): Promise<ZouTeamMember[]> {
-    return this.http.request({
-      method: 'GET',
-      route: '/data/projects/:id/team',
-      params: { id: projectId },
-    });
-  }
-
-  /**
    * Persons by id with their e-mail address wherever the service account may read it. Zou 1.0.67
    * leaves `email` out of `GET /data/persons?id=[…]` for everyone but admins; a manager (the bot)
    * reads it from the project team (`GET /data/projects/:id/team`, one call per project) or, for
@@ -343,7 +332,7 @@ export class ZouClient {
     const completed = new Map<string, ZouPerson>();
     for (const projectId of [...new Set(projectIds)]) {
       if (withoutEmail.size === 0) break;
-      const team = await this.getProjectTeam(projectId).catch((error: unknown) => {
+      const team = await this.readProjectTeam(projectId).catch((error: unknown) => {
         if (error instanceof ZouForbiddenError) return [];
         throw error;
       });

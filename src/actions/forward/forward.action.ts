@@ -82,7 +82,7 @@ function succeeded(attempt: DeliveryAttempt): boolean {
  * The failure reason of a delivery, as stored on the job: rebuilt from the kept attempt alone, so
  * the job page can tell whether a job failed on its delivery (and say so in the forwarder's terms).
  */
-export function deliveryFailureReason(label: string, attempt: DeliveryAttempt): string {
+function deliveryFailureReason(label: string, attempt: DeliveryAttempt): string {
   if (attempt.status === null)
     return `${label} could not be reached: ${attempt.error ?? 'no answer'}`;
   const said = attempt.message ?? attempt.answerHead.replace(/\s+/g, ' ').trim().slice(0, 200);
@@ -373,7 +373,7 @@ export class ForwardModule {}
  * The delivery id a receiver drops repeats by: one per run, so BullMQ's automatic retries of a run
  * are the same delivery, while a retry from the job page (a person asking again) is a new one.
  */
-export function deliveryIdOf(
+function deliveryIdOf(
   jobId: string,
   earlier: ReadonlyArray<{ runAttempt?: number }>,
   runAttempt: number,

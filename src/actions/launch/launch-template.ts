@@ -103,7 +103,7 @@ export function fillPathTemplate(template: string, values: Partial<TaskValues>):
  * RV's "fully-baked" rvlink: `rvlink://baked/` then the RV command line hex-encoded (UTF-8), the
  * form RV documents for browsers that mangle `rvlink:// -l -play …` (Chromium refuses it).
  */
-export const RV_BAKED_PREFIX = 'rvlink://baked/';
+const RV_BAKED_PREFIX = 'rvlink://baked/';
 
 /**
  * Fills a URL template, every value URL-encoded so no name can change the URL's structure. A

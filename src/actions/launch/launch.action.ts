@@ -291,7 +291,7 @@ export class LaunchAction implements ActionHandler<'launch'> {
 const PREVIEW_URL_FIELDS = ['preview_url', 'preview_urls'];
 
 /** Preview id -> extension for the tasks' latest previews, when the template links them. */
-export async function readPreviewExtensions(
+async function readPreviewExtensions(
   zou: ZouClient,
   launcher: Launcher,
   tasks: ResolvedTask[],

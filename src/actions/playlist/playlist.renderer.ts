@@ -7,7 +7,7 @@ import type { AddedEntry, PlaylistOutcome, PlaylistResult } from './playlist.act
  * A preview's thumbnail as Kitsu serves it (its nginx hands /api to Zou). The browser fetches it
  * with the person's own Kitsu session, so nothing secret passes through this page.
  */
-export function kitsuThumbnailUrl(kitsuUrl: string, previewFileId: string): string {
+function kitsuThumbnailUrl(kitsuUrl: string, previewFileId: string): string {
   return `${kitsuUrl}/api/pictures/thumbnails/preview-files/${encodeURIComponent(previewFileId)}.png`;
 }
 

@@ -36,8 +36,6 @@ import { renderRenderResult } from './render.renderer';
 import { RenderLiveStates } from './render-live-states';
 import { renderLiveStatus } from './render-live-status';
 
-export { frameRangeOf } from './render-frames';
-
 /** One task as submitted (or not) to the farm. */
 export interface RenderedTask {
   taskId: string;
