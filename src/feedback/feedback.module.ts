@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { JOB_OUTCOME_STEP } from '../worker/job-outcome';
 import { JobFeedback } from './job-feedback.service';
-import { JobViewTokens } from '../jobs/job-view-token';
+import { JobViewModule } from '../jobs/job-view-token';
 
 /** Worker-role write-back of job outcomes into Kitsu. */
 @Module({
-  providers: [JobFeedback, JobViewTokens, { provide: JOB_OUTCOME_STEP, useExisting: JobFeedback }],
+  imports: [JobViewModule],
+  providers: [JobFeedback, { provide: JOB_OUTCOME_STEP, useExisting: JobFeedback }],
   exports: [JobFeedback, JOB_OUTCOME_STEP],
 })
 export class FeedbackModule {}

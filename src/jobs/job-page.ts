@@ -3,7 +3,7 @@ import { kitsuEntityUrl, kitsuTaskTypeUrl, kitsuTaskUrl } from '../actions/kitsu
 import type { ActionHandler } from '../actions/action.types';
 import { summaryOf } from '../actions/result-view';
 import { renderFailureDetails, renderResult } from './result-renderers';
-import { MAX_SELECTION_ITEMS, type SelectionItem } from './selection-summary';
+import { MAX_SELECTION_ITEMS, type SelectionItem } from '../actions/selection-summary';
 import { FINAL_STATES, type JobSummary, type JobView } from './jobs.service';
 
 export interface JobPageOptions {

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual, type Hash } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import { IsIn, IsOptional, IsString, MinLength } from 'class-validator';
 
 export class JobViewConfig {
@@ -129,6 +129,13 @@ export class JobViewTokens {
     return this.shared && this.commentLinks === 'read-only' ? `?view=${this.readToken(jobId)}` : '';
   }
 }
+
+/**
+ * One JobViewTokens per process: the API (intake, job pages) and the worker (comment links) share
+ * it, so in the `all` role without JOB_VIEW_SECRET both hold the same random key.
+ */
+@Module({ providers: [JobViewTokens], exports: [JobViewTokens] })
+export class JobViewModule {}
 
 /** SHA-256 states after absorbing key XOR ipad and key XOR opad (the key is 32 bytes here). */
 function keyedStates(key: Buffer): { inner: Hash; outer: Hash } {

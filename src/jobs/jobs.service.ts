@@ -16,7 +16,7 @@ import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';
 import { formatJobId, parseJobId } from '../queues/job-id';
-import { selectionFromResult, type SelectionItem } from './selection-summary';
+import { selectionFromResult, type SelectionItem } from '../actions/selection-summary';
 
 export type PublicJobState = JobState | 'unknown';
 

@@ -1,7 +1,7 @@
 import type { ActionHandler } from '../actions/action.types';
 import { plainReason } from './job-page';
 import { renderFailureDetails, renderResult } from './result-renderers';
-import { selectionFromResult } from './selection-summary';
+import { selectionFromResult } from '../actions/selection-summary';
 
 const context = { kitsuUrl: 'https://kitsu.test', jobId: 'spec.1' };
 

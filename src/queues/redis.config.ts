@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { toList, validateEnv } from '../config/validate-env';
+import { toList } from '../config/validate-env';
 
 const HOST_PORT = /^[A-Za-z0-9_.-]+:\d{1,5}$/;
 
@@ -55,12 +55,6 @@ export class RedisConfig {
     if (this.REDIS_CLUSTER_NODES.length) return 'cluster';
     return this.REDIS_SENTINELS.length ? 'sentinel' : 'single';
   }
-}
-
-export function loadRedisConfig(
-  env: Record<string, string | undefined> = process.env,
-): RedisConfig {
-  return validateEnv(RedisConfig, env);
 }
 
 export function parseHostPort(entry: string): { host: string; port: number } {

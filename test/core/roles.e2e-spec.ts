@@ -4,6 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import request from 'supertest';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../../src/app.module';
+import { ActionIntake } from '../../src/intake/action-intake.service';
+import { JobFeedback } from '../../src/feedback/job-feedback.service';
+import { JobViewTokens } from '../../src/jobs/job-view-token';
 import { createWorkerContext } from '../../src/bootstrap';
 import { QueueWorkers } from '../../src/worker/queue-workers.service';
 import { EchoModule } from '../support/echo.action';
@@ -64,6 +69,25 @@ describe('worker role', () => {
       await events.close();
       await queue.close();
       await stack.close();
+    }
+  });
+});
+
+describe('all role', () => {
+  it('has one JobViewTokens: the worker comment links open on its own API', async () => {
+    // No JOB_VIEW_SECRET: each instance would hold its own random key.
+    const env = { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: uniquePrefix('roles') };
+    const ref = await Test.createTestingModule({
+      imports: [AppModule.forRole('all', env, [EchoModule])],
+    }).compile();
+    const tokensOf = (service: object) =>
+      (service as unknown as { viewTokens: JobViewTokens }).viewTokens;
+    try {
+      const intake = tokensOf(ref.get(ActionIntake, { strict: false }));
+      expect(intake).toBeInstanceOf(JobViewTokens);
+      expect(tokensOf(ref.get(JobFeedback, { strict: false }))).toBe(intake);
+    } finally {
+      await ref.close();
     }
   });
 });
