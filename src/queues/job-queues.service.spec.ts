@@ -1,9 +1,12 @@
 import type { ModuleRef } from '@nestjs/core';
 import { Queue } from 'bullmq';
+import Redis from 'ioredis';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { ActionHandler, ActionName, JobDataOf } from '../actions/action.types';
 import { testRedisUrl, uniquePrefix } from '../../test/support/test-env';
-import { JobQueues, UnknownActionError } from './job-queues.service';
+import { JobQueues, ReplicationUnconfirmedError, UnknownActionError } from './job-queues.service';
+import type { ProducerConnection } from './producer-connection';
+import { RedisConfig } from './redis.config';
 
 describe('JobQueues.enqueue', () => {
   const prefix = uniquePrefix('enqueue');
@@ -24,7 +27,12 @@ describe('JobQueues.enqueue', () => {
   );
   // Only the `notices` queue exists in this test; JobQueues looks queues up by token.
   const moduleRef = { get: () => notices } as unknown as ModuleRef;
-  const queues = new JobQueues(moduleRef, registry);
+  const queues = new JobQueues(
+    moduleRef,
+    registry,
+    new RedisConfig(),
+    {} as unknown as ProducerConnection,
+  );
 
   const data: JobDataOf<'refusal-notice'> = {
     action: 'refusal-notice',
@@ -76,6 +84,30 @@ describe('JobQueues.enqueue', () => {
     const first = await queues.enqueue('refusal-notice', data, { deduplication });
     const second = await queues.enqueue('refusal-notice', data, { deduplication });
     expect(second).toEqual({ jobId: first.jobId, duplicate: true });
+  });
+
+  it('refuses to acknowledge a job fewer replicas than REDIS_REPLICA_ACKS confirmed', async () => {
+    // The test Redis has no replica: WAIT 1 answers 0 after its timeout.
+    const client = new Redis(testRedisUrl());
+    const redis = Object.assign(new RedisConfig(), {
+      REDIS_REPLICA_ACKS: 1,
+      REDIS_REPLICA_ACK_TIMEOUT_MS: 20,
+    });
+    const waiting = new JobQueues(moduleRef, registry, redis, { client } as ProducerConnection);
+    try {
+      await expect(waiting.enqueue('refusal-notice', data)).rejects.toThrow(
+        new ReplicationUnconfirmedError('0 of 1 Redis replica(s) confirmed the job within 20 ms'),
+      );
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('waits for no replica unless asked, except under Sentinel', () => {
+    expect(new RedisConfig().replicaAcks).toBe(0);
+    const sentinel = Object.assign(new RedisConfig(), { REDIS_SENTINELS: ['s:26379'] });
+    expect(sentinel.replicaAcks).toBe(1);
+    expect(Object.assign(sentinel, { REDIS_REPLICA_ACKS: 0 }).replicaAcks).toBe(0);
   });
 
   it('refuses an action nobody registered', async () => {

@@ -8,6 +8,8 @@ import type { ActionName, JobDataOf } from '../actions/action.types';
 import { formatJobId } from './job-id';
 import { QUEUE_NAMES, isQueueName, type QueueName } from './queues';
 import { logNonOutageErrors } from './redis-outage';
+import { ProducerConnection } from './producer-connection';
+import { RedisConfig } from './redis.config';
 
 /** What a caller may choose about a job; everything else comes from the action's declaration. */
 export type EnqueueOptions = Pick<
@@ -23,6 +25,14 @@ export interface EnqueuedJob {
   jobId: string;
   /** True when deduplication handed back an existing job instead of adding this one. */
   duplicate: boolean;
+}
+
+/**
+ * Thrown when fewer replicas than REDIS_REPLICA_ACKS confirmed a new job in time: the master may be
+ * about to be demoted by a failover, which would drop the job, so the click is not acknowledged.
+ */
+export class ReplicationUnconfirmedError extends Error {
+  override name = 'ReplicationUnconfirmedError';
 }
 
 /** Thrown when a job names an action nobody registered: a programming error, not bad input. */
@@ -43,6 +53,8 @@ export class JobQueues implements OnModuleInit {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly registry: ActionRegistry,
+    private readonly redis: RedisConfig,
+    private readonly producer: ProducerConnection,
   ) {}
 
   /**
@@ -63,8 +75,25 @@ export class JobQueues implements OnModuleInit {
       ...(action.options.attempts ? { attempts: action.options.attempts } : {}),
       ...options,
     });
+    await this.confirmReplicated();
     const storedId = job.id ?? bullId;
     return { jobId: formatJobId(queue.name, storedId), duplicate: storedId !== bullId };
+  }
+
+  /**
+   * Redis replicates asynchronously: a job is acknowledged only once REDIS_REPLICA_ACKS replicas
+   * hold it, so a failover cannot drop an accepted click. WAIT runs on the connection that wrote
+   * the job: every queue shares the producer connection (BullMQ wraps the instance, no copy).
+   */
+  private async confirmReplicated(): Promise<void> {
+    const wanted = this.redis.replicaAcks;
+    if (wanted === 0) return;
+    const acked = await this.producer.client.wait(wanted, this.redis.REDIS_REPLICA_ACK_TIMEOUT_MS);
+    if (acked < wanted) {
+      throw new ReplicationUnconfirmedError(
+        `${acked} of ${wanted} Redis replica(s) confirmed the job within ${this.redis.REDIS_REPLICA_ACK_TIMEOUT_MS} ms`,
+      );
+    }
   }
 
   /** BullMQ prints a queue's connection errors to stderr when nobody listens: listen. */
