@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { ActionRegistry } from '../../src/actions/action-registry.service';
 import { createHttpApp } from '../../src/bootstrap';
+import { flushLogs } from '../../src/logging/logging.module';
 import { desiredCustomActions, type DesiredCustomAction } from '../../src/cli/action-registration';
 import { redisAnswers, startRedisServer, type OwnRedis } from '../support/redis-server';
 import {
@@ -128,6 +129,8 @@ async function main(): Promise<void> {
   };
   const app = await createHttpApp('all', { env });
   await app.listen(port, '0.0.0.0');
+  // The start-up lines first, so the summary below is the last thing on the screen.
+  flushLogs();
 
   const { data } = zou;
   const person = data.people.supervisor;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import pino, { type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import type { DynamicModule } from '@nestjs/common';
 import { LoggingConfig } from './logging.config';
@@ -56,15 +57,15 @@ function loggerParams(role: string, config: LoggingConfig): Params {
     },
   };
   if (config.pretty) {
-    return {
-      pinoHttp: { ...options, transport: { target: 'pino-pretty', options: { singleLine: true } } },
-    };
+    // In process and synchronous (a person reads it, speed does not matter): lines appear in the
+    // order they were logged, before whatever the process prints next.
+    return { pinoHttp: [options, pretty({ singleLine: true, sync: true })] };
   }
   if (config.LOG_LEVEL === 'silent') return { pinoHttp: options };
   return { pinoHttp: [options, stdoutDestination()] };
 }
 
-let stdout: DestinationStream | null = null;
+let stdout: ReturnType<typeof pino.destination> | null = null;
 
 /** Longest a line waits in the buffer before it is written. */
 const FLUSH_EVERY_MS = 200;
@@ -75,6 +76,15 @@ const FLUSH_EVERY_MS = 200;
  * least every 200 ms, so a quiet process still shows its lines at once to a person watching;
  * what is pending is flushed when the process exits.
  */
+/** Writes what the buffered stdout holds now, e.g. before a console message that must come last. */
+export function flushLogs(): void {
+  try {
+    stdout?.flushSync();
+  } catch {
+    // Not open yet, or stdout is gone: nothing to flush.
+  }
+}
+
 function stdoutDestination(): DestinationStream {
   if (stdout) return stdout;
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
