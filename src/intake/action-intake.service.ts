@@ -137,7 +137,9 @@ export class ActionIntake {
     const selection = this.selectionOf(admitted);
     const [defaults, tasks] = await Promise.all([
       this.defaultsOf(admitted.action, selection),
-      selection.tasks(),
+      // The names are for the page only: unreadable (no ZOU_URL, Zou down) lists none, never a 500.
+      // Defaults that need the tasks fail on their own, as a 503 (defaultsOf).
+      selection.tasks().catch((): ResolvedTask[] => []),
     ]);
     const { id, binding, ttlS } = await this.pending.park({
       action: admitted.action.options.name,

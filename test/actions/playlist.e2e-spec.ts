@@ -240,7 +240,7 @@ describe('playlist action against the Zou simulator', () => {
     expect(job.result.playlists[0].forClient).toBe(true);
     // The simulator answers for_client as Zou does, on a read too.
     const read = await request(zou.url)
-      .get(`/api/data/playlists/${created.id}`)
+      .get(`/data/playlists/${created.id}`)
       .set('Authorization', `Bearer ${zou.tokens.bot}`)
       .expect(200);
     expect(read.body.for_client).toBe(true);
