@@ -48,7 +48,7 @@ describe('outcome comment', () => {
         options: { frameRange: '1001-1050', priority: 90, framesPerTask: 10 },
         optionDefaults: defaults,
       }),
-      done as never,
+      done,
     );
     expect(text).toBe(
       'Render on farm: 2 farm jobs submitted\nOptions: frames 1001-1050, priority 90\n\nDetails: http://actions.test/jobs/render.7',
@@ -58,7 +58,7 @@ describe('outcome comment', () => {
   it('says nothing of options left at their defaults, or of an action without options', () => {
     const atDefaults = feedback.commentText(
       job({ options: defaults, optionDefaults: defaults }),
-      done as never,
+      done,
     );
     expect(atDefaults).not.toContain('Options:');
     expect(feedback.commentText(job({}), done as never)).not.toContain('Options:');

@@ -79,12 +79,12 @@ function controlHtml(
   aria: string,
 ): string {
   const name = escapeHtml(field.name);
-  const text = escapeHtml(formText(value as OptionValue));
+  const text = escapeHtml(formText(value));
   switch (field.kind) {
     case 'boolean':
       return `<input type="checkbox" id="${id}" name="${name}"${value === true || value === 'on' || value === 'true' ? ' checked' : ''}${aria}>`;
     case 'select':
-      return `<select id="${id}" name="${name}"${aria}>${choiceOptions(field, [formText(value as OptionValue)])}</select>`;
+      return `<select id="${id}" name="${name}"${aria}>${choiceOptions(field, [formText(value)])}</select>`;
     case 'multi-select':
       return `<select multiple id="${id}" name="${name}" size="${Math.min(8, field.choices?.length ?? 1)}"${aria}>${choiceOptions(field, chosenOf(value))}</select>`;
     case 'number':

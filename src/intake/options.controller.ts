@@ -180,10 +180,10 @@ function enteredValues(
     fields.map((field) => {
       const sent = given[field.name];
       if (field.kind === 'multi-select') {
-        const list = Array.isArray(sent) ? sent : typeof sent === 'string' ? [sent] : [];
+        const list: unknown[] = Array.isArray(sent) ? sent : typeof sent === 'string' ? [sent] : [];
         return [field.name, list.filter((item): item is string => typeof item === 'string')];
       }
-      const last = Array.isArray(sent) ? sent[sent.length - 1] : sent;
+      const last: unknown = Array.isArray(sent) ? sent[sent.length - 1] : sent;
       if (Object.hasOwn(given, field.name))
         return [field.name, typeof last === 'string' ? last : ''];
       return [field.name, field.kind === 'boolean' ? false : defaults[field.name]];
