@@ -292,8 +292,8 @@ export interface ActionHealthReport {
 // interfaces below merge into ActionHandler and ActionJobBase declared above.
 // ---------------------------------------------------------------------------------------------
 
-/** One option's value as stored on a job: text, a number or a yes/no. */
-export type OptionValue = string | number | boolean;
+/** One option's value as stored on a job: text, a number, a yes/no or a list (multi-select). */
+export type OptionValue = string | number | boolean | string[];
 /** The options a job runs with, by field name (always every declared field). */
 export type OptionValues = Record<string, OptionValue>;
 
@@ -328,4 +328,9 @@ export interface ActionHandler<N extends ActionName = ActionName> {
 export interface ActionJobBase {
   /** The validated options the job runs with (actions that declare options only). */
   options?: OptionValues;
+  /**
+   * The defaults the click offered (absent on jobs queued before they were kept): what differs
+   * from them is what the person chose, named in the outcome comment (chosenOptionsLine).
+   */
+  optionDefaults?: OptionValues;
 }

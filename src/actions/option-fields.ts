@@ -1,4 +1,8 @@
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -12,12 +16,14 @@ import {
   Validate,
   ValidatorConstraint,
   validateSync,
+  type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import type { OptionValue, OptionValues } from './action.types';
 
 /** The kinds of field an option form shows. */
-export type OptionKind = 'text' | 'number' | 'select' | 'boolean' | 'frame-range';
+export type OptionKind =
+  'text' | 'textarea' | 'number' | 'select' | 'multi-select' | 'boolean' | 'date' | 'frame-range';
 
 /** One option as the form shows it and the validation reads it. */
 export interface OptionField {
@@ -30,11 +36,23 @@ export interface OptionField {
   min?: number;
   max?: number;
   integer?: boolean;
-  /** select: the values allowed, with their labels. */
+  /** select, multi-select: the values allowed, with their labels. */
   choices?: ReadonlyArray<{ value: string; label: string }>;
-  /** text: length bounds. */
+  /** text, textarea: length bounds. */
   minLength?: number;
   maxLength?: number;
+  /** textarea: visible lines. */
+  rows?: number;
+  /** multi-select: how many values may be chosen (inclusive). */
+  minCount?: number;
+  maxCount?: number;
+  /** multi-select: checkboxes, or a list (`<select multiple>`); by default checkboxes up to 8 choices. */
+  display?: 'checkboxes' | 'list';
+  /** date: earliest and latest day allowed (YYYY-MM-DD, inclusive). */
+  minDate?: string;
+  maxDate?: string;
+  /** date: whether empty (no date) is allowed. */
+  optional?: boolean;
 }
 
 /** Fields per option class, in declaration order. */
@@ -72,6 +90,28 @@ export function TextOption(
   ]);
 }
 
+/** Line breaks allowed; every other control character (tabs, escapes, NUL) refused. */
+const MULTI_LINE_TEXT = /^(?:[^\p{Cc}]|\n)*$/u;
+
+/** Several lines of text: line breaks kept (CR LF as LF), other control characters refused. */
+export function TextAreaOption(
+  options: Described & { minLength?: number; maxLength: number; rows?: number },
+): PropertyDecorator {
+  return declare({ kind: 'textarea', name: '', ...options }, [
+    IsString({ message: 'must be text' }),
+    MaxLength(options.maxLength, { message: `must be at most ${options.maxLength} characters` }),
+    MinLength(options.minLength ?? 0, {
+      message:
+        options.minLength === 1
+          ? 'is required'
+          : `must be at least ${options.minLength} characters`,
+    }),
+    Matches(MULTI_LINE_TEXT, {
+      message: 'must not contain control characters other than line breaks (tabs, escapes)',
+    }),
+  ]);
+}
+
 /** A number between bounds; whole unless `integer: false`. */
 export function NumberOption(
   options: Described & { min: number; max: number; integer?: boolean },
@@ -100,10 +140,84 @@ export function SelectOption(
   ]);
 }
 
+/** Several of a fixed list of values (none to all, unless counted): a JSON array, repeated form fields. */
+export function MultiSelectOption(
+  options: Described & {
+    choices: ReadonlyArray<{ value: string; label: string }>;
+    minCount?: number;
+    maxCount?: number;
+    display?: 'checkboxes' | 'list';
+  },
+): PropertyDecorator {
+  const values = options.choices.map((choice) => choice.value);
+  const minCount = options.minCount ?? 0;
+  const maxCount = options.maxCount ?? values.length;
+  return declare({ kind: 'multi-select', name: '', ...options, minCount, maxCount }, [
+    IsArray({ message: 'must be a list of values, e.g. ["' + values[0] + '"]' }),
+    IsIn(values, { each: true, message: `may only hold ${values.join(', ')}` }),
+    ArrayUnique({ message: 'must not name a value twice' }),
+    ArrayMinSize(minCount, {
+      message: minCount === 1 ? 'needs at least one value' : `needs at least ${minCount} values`,
+    }),
+    ArrayMaxSize(maxCount, {
+      message: maxCount === 1 ? 'takes at most one value' : `takes at most ${maxCount} values`,
+    }),
+  ]);
+}
+
 /** Yes or no (a checkbox). */
 export function BooleanOption(options: Described): PropertyDecorator {
   return declare({ kind: 'boolean', name: '', ...options }, [
     IsBoolean({ message: 'must be true or false' }),
+  ]);
+}
+
+const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Whether `value` is a day that exists, written YYYY-MM-DD (2026-02-30 does not exist). */
+export function isCalendarDate(value: string): boolean {
+  const match = CALENDAR_DATE.exec(value);
+  if (!match) return false;
+  const [year, month, day] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
+}
+
+/** Why a date option's value is refused, or null: a real day, within the declared bounds. */
+function dateProblem(value: unknown, field: Pick<OptionField, 'minDate' | 'maxDate' | 'optional'>) {
+  if (value === '' && field.optional) return null;
+  if (typeof value !== 'string' || !isCalendarDate(value)) {
+    return `must be a date written YYYY-MM-DD, e.g. 2026-03-31${field.optional ? ', or empty' : ''}`;
+  }
+  // YYYY-MM-DD strings sort as the days do.
+  if (field.minDate && value < field.minDate) return `must be ${field.minDate} or later`;
+  if (field.maxDate && value > field.maxDate) return `must be ${field.maxDate} or earlier`;
+  return null;
+}
+
+@ValidatorConstraint({ name: 'calendarDate' })
+class IsCalendarDateWithin implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    return dateProblem(value, args.constraints[0] as OptionField) === null;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return dateProblem(args.value, args.constraints[0] as OptionField) ?? 'must be a date';
+  }
+}
+
+/** A calendar day `YYYY-MM-DD` (a date picker on the form), optionally between two days. */
+export function DateOption(
+  options: Described & { minDate?: string; maxDate?: string; optional?: boolean },
+): PropertyDecorator {
+  for (const bound of [options.minDate, options.maxDate]) {
+    if (bound !== undefined && !isCalendarDate(bound)) {
+      throw new Error(`DateOption bound "${bound}" is not a date written YYYY-MM-DD`);
+    }
+  }
+  return declare({ kind: 'date', name: '', ...options }, [
+    Validate(IsCalendarDateWithin, [options]),
   ]);
 }
 
@@ -186,12 +300,8 @@ export function checkOptions(
   const values: Record<string, unknown> = {};
   for (const field of fields) {
     const sent = Object.hasOwn(given, field.name);
-    const raw = sent
-      ? given[field.name]
-      : source === 'form' && field.kind === 'boolean'
-        ? false
-        : defaults[field.name];
-    values[field.name] = coerce(field, raw);
+    const raw = sent ? given[field.name] : absentValue(field, source, defaults[field.name]);
+    values[field.name] = coerce(field, raw, source);
   }
   const instance = Object.assign(new schema(), values);
   for (const error of validateSync(instance, { forbidUnknownValues: false })) {
@@ -204,8 +314,21 @@ export function checkOptions(
   return { values: values as OptionValues, problems };
 }
 
+/**
+ * A field a form post leaves out: an unticked box is no, a multi-select with nothing chosen is an
+ * empty list (browsers send nothing for either). JSON leaves it out to keep the default.
+ */
+function absentValue(field: OptionField, source: OptionSource, fallback: unknown): unknown {
+  if (source === 'form' && field.kind === 'boolean') return false;
+  if (source === 'form' && field.kind === 'multi-select') return [];
+  return fallback;
+}
+
 /** Form text to the kind's type; anything else is left as it is for validation to refuse. */
-function coerce(field: OptionField, raw: unknown): unknown {
+function coerce(field: OptionField, raw: unknown, source: OptionSource): unknown {
+  if (field.kind === 'multi-select') return coerceList(field, raw, source);
+  // A repeated form field counts once, as its last value (as a browser would send it).
+  if (source === 'form' && Array.isArray(raw)) raw = raw[raw.length - 1];
   if (typeof raw !== 'string') return raw;
   const text = raw.trim();
   switch (field.kind) {
@@ -218,14 +341,31 @@ function coerce(field: OptionField, raw: unknown): unknown {
     case 'frame-range':
       // "1001 - 1100" as people type it.
       return text.replace(/\s*-\s*/, '-');
+    case 'textarea':
+      // Browsers send line breaks as CR LF: stored (and counted) as LF.
+      return text.replace(/\r\n?/g, '\n');
     default:
       return text;
   }
 }
 
+/**
+ * A multi-select's values: a form sends one field per chosen value (one value arrives as text);
+ * JSON must send an array. Known values are put in the order of the choices, so the same choice
+ * is the same job whatever order it was sent in.
+ */
+function coerceList(field: OptionField, raw: unknown, source: OptionSource): unknown {
+  const list = source === 'form' && typeof raw === 'string' ? [raw] : raw;
+  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) return list;
+  const order = (field.choices ?? []).map((choice) => choice.value);
+  const rank = (value: string) => (order.includes(value) ? order.indexOf(value) : order.length);
+  return list.map((item) => item.trim()).sort((a, b) => rank(a) - rank(b));
+}
+
 /** A value as the form shows it. */
 export function formText(value: OptionValue | undefined): string {
-  return value === undefined ? '' : String(value);
+  if (value === undefined) return '';
+  return Array.isArray(value) ? value.join(', ') : String(value);
 }
 
 /**
@@ -246,4 +386,98 @@ export function storedOptionsRefusal(
   return problems.length
     ? `options refused: ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`
     : null;
+}
+
+/** Longest text an option shows in a one-line summary (a comment); longer text ends in "…". */
+const SUMMARY_TEXT = 40;
+
+/** One value as a person reads it in a line: yes/no, choice labels, text on one line. */
+export function optionValueText(field: OptionField | undefined, value: OptionValue): string {
+  const labelOf = (item: string) =>
+    field?.choices?.find((choice) => choice.value === item)?.label ?? item;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.length ? value.map(labelOf).join(' + ') : 'none';
+  if (value === '') return 'empty';
+  const text = labelOf(String(value)).replace(/\s+/g, ' ');
+  return text.length > SUMMARY_TEXT ? `${text.slice(0, SUMMARY_TEXT - 1)}…` : text;
+}
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The options a person chose, on one line for a Kitsu comment: "Options: frame range 1001-1050,
+ * priority 90". Only those that differ from the click's defaults when those are known (a job
+ * queued before they were kept names every option); null when nothing differs.
+ */
+export function chosenOptionsLine(
+  schema: (new () => object) | undefined,
+  values: OptionValues | undefined,
+  defaults: OptionValues | undefined,
+): string | null {
+  if (!values || typeof values !== 'object') return null;
+  const fields = schema ? optionFieldsOf(schema) : [];
+  const byName = new Map(fields.map((field) => [field.name, field]));
+  const names = [...new Set([...fields.map((field) => field.name), ...Object.keys(values)])];
+  const parts = names
+    .filter((name) => Object.hasOwn(values, name))
+    .filter((name) => !defaults || !sameValue(values[name], defaults[name]))
+    .map((name) => {
+      const field = byName.get(name);
+      return `${(field?.label ?? name).toLowerCase()} ${optionValueText(field, values[name])}`;
+    });
+  return parts.length ? `Options: ${parts.join(', ')}` : null;
+}
+
+/**
+ * The JSON Schema (OpenAPI 3) of an action's options as a script sends them: each field with its
+ * type and the bounds its decorator checks, under the field's label and hint.
+ */
+export function optionsJsonSchema(schema: new () => object): Record<string, unknown> {
+  const properties: Record<string, Record<string, unknown>> = {};
+  for (const field of optionFieldsOf(schema)) {
+    const days =
+      field.minDate || field.maxDate
+        ? `A day from ${field.minDate ?? 'any day'} to ${field.maxDate ?? 'any day'}`
+        : '';
+    const description = [field.label, field.hint, days].filter(Boolean).join('. ');
+    properties[field.name] = { description, ...fieldJsonSchema(field) };
+  }
+  return { type: 'object', additionalProperties: false, properties };
+}
+
+function fieldJsonSchema(field: OptionField): Record<string, unknown> {
+  const values = (field.choices ?? []).map((choice) => choice.value);
+  const defined = (entries: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
+  switch (field.kind) {
+    case 'number':
+      return {
+        type: field.integer === false ? 'number' : 'integer',
+        minimum: field.min,
+        maximum: field.max,
+      };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'select':
+      return { type: 'string', ...(values.length ? { enum: values } : {}) };
+    case 'multi-select':
+      return defined({
+        type: 'array',
+        items: { type: 'string', ...(values.length ? { enum: values } : {}) },
+        uniqueItems: true,
+        minItems: field.minCount,
+        maxItems: field.maxCount,
+      });
+    case 'date':
+      return defined({
+        type: 'string',
+        // A pattern, not format: date, where empty (no date) is allowed too.
+        ...(field.optional ? { pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' } : { format: 'date' }),
+        example: field.minDate ?? '2026-03-31',
+      });
+    case 'frame-range':
+      return { type: 'string', pattern: '^(\\d{1,7}-\\d{1,7})?$', example: '1001-1100' };
+    default:
+      return defined({ type: 'string', minLength: field.minLength, maxLength: field.maxLength });
+  }
 }

@@ -8,6 +8,7 @@ import { ConfigError } from '../config/validate-env';
 import { formatJobId } from '../queues/job-id';
 import { JobViewTokens } from '../jobs/job-view-token';
 import { plainReason } from '../jobs/job-page';
+import { chosenOptionsLine } from '../actions/option-fields';
 import { summaryOf } from '../actions/result-view';
 import { jobLogFields } from '../logging/job-log';
 import type { JobOutcomeStep } from '../worker/job-outcome';
@@ -25,7 +26,8 @@ const BATCH = 10;
  * person who ran it, with a link to the job page. It is the job's last step (see JobOutcomeStep):
  * a worker killed before or while posting leaves the job to the next worker, which posts what is
  * missing and nothing twice. Which outcomes are written is set per action (FEEDBACK_<ACTION>,
- * FEEDBACK_READONLY); the text is the handler's `describeOutcome(result)` or the result's `summary`.
+ * FEEDBACK_READONLY); the text is the handler's `describeOutcome(result)` or the result's `summary`,
+ * then the options the person chose (those differing from the click's defaults) on one line.
  * Tasks the action commented on itself are left alone (ActionHandler.tasksCommented).
  */
 @Injectable()
@@ -131,14 +133,21 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
 
   /** The comment text for an outcome; exported through the service for tests and previews. */
   commentText(job: Job<ActionJobBase>, outcome: JobOutcome): string {
-    const label = this.registry.get(job.data.action)?.options.label ?? job.data.action;
+    const registered = this.registry.get(job.data.action);
+    const label = registered?.options.label ?? job.data.action;
     const jobId = formatJobId(job.queueName, job.id!);
     const link = `${this.app.publicUrl}/jobs/${jobId}${this.viewTokens.commentQuery(jobId)}`;
     const detail = this.detail(job, outcome);
     const trimmed = detail.length > MAX_TEXT ? `${detail.slice(0, MAX_TEXT - 1)}…` : detail;
     const head =
       outcome.state === 'completed' ? `${label}: ${trimmed}` : `${label} failed: ${trimmed}`;
-    return `${head}\n\nDetails: ${link}`;
+    // What the person chose on the options form (or a script sent), so the task's history says it.
+    const chosen = chosenOptionsLine(
+      registered?.handler.options?.schema,
+      job.data.options,
+      job.data.optionDefaults,
+    );
+    return `${head}${chosen ? `\n${chosen}` : ''}\n\nDetails: ${link}`;
   }
 
   /** Selected tasks to comment on: the first FEEDBACK_MAX_TASKS the action left uncommented. */

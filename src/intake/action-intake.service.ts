@@ -124,7 +124,7 @@ export class ActionIntake {
   async accept(call: IntakeCall): Promise<IntakeOutcome> {
     const admitted = await this.admit(call);
     const options = await this.optionsOfCall(admitted, call.body);
-    return this.enqueue(admitted, options);
+    return this.enqueue(admitted, options?.values, options?.defaults);
   }
 
   /**
@@ -137,7 +137,9 @@ export class ActionIntake {
     const selection = this.selectionOf(admitted);
     const [defaults, tasks] = await Promise.all([
       this.defaultsOf(admitted.action, selection),
-      selection.tasks(),
+      // The names are for the page only: unreadable (no ZOU_URL, Zou down) lists none, never a 500.
+      // Defaults that need the tasks fail on their own, as a 503 (defaultsOf).
+      selection.tasks().catch((): ResolvedTask[] => []),
     ]);
     const { id, binding, ttlS } = await this.pending.park({
       action: admitted.action.options.name,
@@ -231,6 +233,7 @@ export class ActionIntake {
   async enqueue(
     admitted: AdmittedClick,
     options: OptionValues | undefined,
+    optionDefaults?: OptionValues,
   ): Promise<IntakeOutcome> {
     const { action, variant } = admitted;
     const { jobId, duplicate } = await this.intake.enqueue({
@@ -241,6 +244,7 @@ export class ActionIntake {
       requestId: admitted.requestId,
       ...(admitted.authz ? { authz: admitted.authz } : {}),
       ...(options ? { options } : {}),
+      ...(optionDefaults ? { optionDefaults } : {}),
     });
     // The link carries a view token: the job page opens for whoever clicked, whatever AUTH_MODE.
     const jobPath = `/jobs/${jobId}${this.viewTokens.query(jobId)}`;
@@ -264,7 +268,7 @@ export class ActionIntake {
   private async optionsOfCall(
     admitted: AdmittedClick,
     body: unknown,
-  ): Promise<OptionValues | undefined> {
+  ): Promise<{ values: OptionValues; defaults: OptionValues } | undefined> {
     const declared = admitted.action.handler.options;
     const given = (body as Record<string, unknown>).options;
     if (!declared) {
@@ -293,7 +297,7 @@ export class ActionIntake {
         checked.problems.map((p) => ({ field: `options.${p.field}`, reason: p.reason })),
       );
     }
-    return checked.values;
+    return { values: checked.values, defaults };
   }
 
   /** The action's defaults for this click; Kitsu unreadable is a 503, never a 500. */

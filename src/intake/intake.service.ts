@@ -22,6 +22,8 @@ export interface EnqueueInput {
   authz?: AuthzDecision;
   /** Validated options, for actions that declare them (see docs/options.md). */
   options?: OptionValues;
+  /** The click's defaults, so the outcome comment can name what the person changed. */
+  optionDefaults?: OptionValues;
 }
 
 export interface Enqueued {
@@ -50,7 +52,7 @@ export class IntakeService {
    * through BullMQ deduplication rather than a scan.
    */
   async enqueue(input: EnqueueInput): Promise<Enqueued> {
-    const { action, variant, request, params, requestId, authz, options } = input;
+    const { action, variant, request, params, requestId, authz, options, optionDefaults } = input;
     // A click's action is known at run time only (the registry vouched for it); its job carries
     // the base fields, since every action's own fields are optional until its worker records them.
     const name = action.options.name as ActionName;
@@ -63,6 +65,7 @@ export class IntakeService {
       requestedAt: new Date().toISOString(),
       ...(authz && authz.entityTypes ? { authz } : {}),
       ...(options ? { options } : {}),
+      ...(options && optionDefaults ? { optionDefaults } : {}),
     } as JobDataOf<ActionName>;
     const windowMs = this.config.DEDUPE_WINDOW * 1000;
     // A variant may have its own limit (a forwarder's `attempts`): BullMQ and the page then agree.

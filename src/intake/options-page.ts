@@ -9,7 +9,7 @@ export interface OptionsPageInput {
   title: string;
   fields: OptionField[];
   /** What each field shows: the defaults, or what was entered when it came back with errors. */
-  values: Record<string, OptionValue | string | undefined>;
+  values: Record<string, OptionValue | undefined>;
   problems: OptionProblem[];
   selection: SelectionItem[];
   taskCount: number;
@@ -56,36 +56,83 @@ function fieldHtml(
     .filter(Boolean)
     .join(' ');
   const aria = `${described ? ` aria-describedby="${described}"` : ''}${problem ? ' aria-invalid="true"' : ''}`;
-  const name = escapeHtml(field.name);
-  let control: string;
-  switch (field.kind) {
-    case 'boolean':
-      control = `<input type="checkbox" id="${id}" name="${name}"${value === true || value === 'on' || value === 'true' ? ' checked' : ''}${aria}>`;
-      break;
-    case 'select':
-      control = `<select id="${id}" name="${name}"${aria}>${(field.choices ?? [])
-        .map(
-          (choice) =>
-            `<option value="${escapeHtml(choice.value)}"${formText(value as OptionValue) === choice.value ? ' selected' : ''}>${escapeHtml(choice.label)}</option>`,
-        )
-        .join('')}</select>`;
-      break;
-    case 'number':
-      control = `<input type="number" id="${id}" name="${name}" value="${escapeHtml(formText(value))}" min="${field.min ?? ''}" max="${field.max ?? ''}" step="${field.integer === false ? 'any' : '1'}" inputmode="numeric"${aria}>`;
-      break;
-    case 'frame-range':
-      control = `<input type="text" id="${id}" name="${name}" value="${escapeHtml(formText(value))}" placeholder="1001-1100" pattern="\\d+\\s*-\\s*\\d+" inputmode="numeric"${aria}>`;
-      break;
-    default:
-      control = `<input type="text" id="${id}" name="${name}" value="${escapeHtml(formText(value))}" maxlength="${field.maxLength ?? ''}"${aria}>`;
-  }
   const hint = field.hint
     ? `<p class="hint muted" id="${id}-hint">${escapeHtml(field.hint)}</p>`
     : '';
   const error = problem
-    ? `<p class="field-error error" id="${id}-error" data-field="${name}">${escapeHtml(field.label)} ${escapeHtml(problem)}</p>`
+    ? `<p class="field-error error" id="${id}-error" data-field="${escapeHtml(field.name)}">${escapeHtml(field.label)} ${escapeHtml(problem)}</p>`
     : '';
-  return `<div class="field${problem ? ' invalid' : ''}" data-field="${name}"><label for="${id}">${escapeHtml(field.label)}</label>${control}${error}${hint}</div>`;
+  const wrapper = `class="field${problem ? ' invalid' : ''}" data-field="${escapeHtml(field.name)}"`;
+  if (field.kind === 'multi-select' && checkboxes(field)) {
+    // A group of boxes is named by a legend, not one label.
+    return `<fieldset ${wrapper} id="${id}"${aria}><legend>${escapeHtml(field.label)}</legend>${checkboxList(field, value, id)}${error}${hint}</fieldset>`;
+  }
+  const control = controlHtml(field, value, id, aria);
+  return `<div ${wrapper}><label for="${id}">${escapeHtml(field.label)}</label>${control}${error}${hint}</div>`;
+}
+
+/** The input for one field, showing `value` (a default, or what was typed). */
+function controlHtml(
+  field: OptionField,
+  value: OptionValue | string | undefined,
+  id: string,
+  aria: string,
+): string {
+  const name = escapeHtml(field.name);
+  const text = escapeHtml(formText(value));
+  switch (field.kind) {
+    case 'boolean':
+      return `<input type="checkbox" id="${id}" name="${name}"${value === true || value === 'on' || value === 'true' ? ' checked' : ''}${aria}>`;
+    case 'select':
+      return `<select id="${id}" name="${name}"${aria}>${choiceOptions(field, [formText(value)])}</select>`;
+    case 'multi-select':
+      return `<select multiple id="${id}" name="${name}" size="${Math.min(8, field.choices?.length ?? 1)}"${aria}>${choiceOptions(field, chosenOf(value))}</select>`;
+    case 'number':
+      return `<input type="number" id="${id}" name="${name}" value="${text}" min="${field.min ?? ''}" max="${field.max ?? ''}" step="${field.integer === false ? 'any' : '1'}" inputmode="${field.integer === false ? 'decimal' : 'numeric'}"${aria}>`;
+    case 'frame-range':
+      return `<input type="text" id="${id}" name="${name}" value="${text}" placeholder="1001-1100" pattern="\\d+\\s*-\\s*\\d+" inputmode="numeric"${aria}>`;
+    case 'textarea':
+      // The value is the element's text: escaped, line breaks kept.
+      return `<textarea id="${id}" name="${name}" rows="${field.rows ?? 4}" maxlength="${field.maxLength ?? ''}"${aria}>${escapeHtml(typeof value === 'string' ? value : '')}</textarea>`;
+    case 'date':
+      return `<input type="date" id="${id}" name="${name}" value="${text}"${field.minDate ? ` min="${field.minDate}"` : ''}${field.maxDate ? ` max="${field.maxDate}"` : ''}${field.optional ? '' : ' required'}${aria}>`;
+    default:
+      return `<input type="text" id="${id}" name="${name}" value="${text}" maxlength="${field.maxLength ?? ''}"${aria}>`;
+  }
+}
+
+/** Checkboxes unless the field asks for a list, or has too many choices to show as boxes. */
+function checkboxes(field: OptionField): boolean {
+  return field.display ? field.display === 'checkboxes' : (field.choices?.length ?? 0) <= 8;
+}
+
+/** The values a multi-select shows chosen: a stored list, or one value typed back as text. */
+function chosenOf(value: OptionValue | string | undefined): string[] {
+  if (Array.isArray(value)) return value;
+  return typeof value === 'string' && value !== '' ? [value] : [];
+}
+
+function choiceOptions(field: OptionField, chosen: string[]): string {
+  return (field.choices ?? [])
+    .map(
+      (choice) =>
+        `<option value="${escapeHtml(choice.value)}"${chosen.includes(choice.value) ? ' selected' : ''}>${escapeHtml(choice.label)}</option>`,
+    )
+    .join('');
+}
+
+function checkboxList(
+  field: OptionField,
+  value: OptionValue | string | undefined,
+  id: string,
+): string {
+  const chosen = chosenOf(value);
+  return (field.choices ?? [])
+    .map((choice, index) => {
+      const boxId = `${id}-${index}`;
+      return `<label class="choice" for="${boxId}"><input type="checkbox" id="${boxId}" name="${escapeHtml(field.name)}" value="${escapeHtml(choice.value)}"${chosen.includes(choice.value) ? ' checked' : ''}> ${escapeHtml(choice.label)}</label>`;
+    })
+    .join('');
 }
 
 function selectionHtml(items: SelectionItem[], count: number): string {
@@ -111,12 +158,15 @@ export function renderOptionsEndPage(title: string, message: string): string {
 
 const OPTIONS_CSS = `
 .options .field{margin:0 0 1rem}.options label{display:block;font-weight:600;margin-bottom:.25rem}
-.options input[type=text],.options input[type=number],.options select{font:inherit;padding:.35rem .5rem;border:1px solid var(--border);border-radius:4px;background:var(--panel);color:var(--text);min-width:14rem}
-.options .invalid input,.options .invalid select{border-color:var(--danger)}
+.options input[type=text],.options input[type=number],.options input[type=date],.options select,.options textarea{font:inherit;padding:.35rem .5rem;border:1px solid var(--border);border-radius:4px;background:var(--panel);color:var(--text);min-width:14rem}
+.options textarea{width:100%;max-width:40rem;box-sizing:border-box}
+.options fieldset{border:0;padding:0}.options legend{font-weight:600;margin-bottom:.25rem;padding:0}
+.options label.choice{display:block;font-weight:400;margin:.1rem 0}
+.options .invalid input,.options .invalid select,.options .invalid textarea{border-color:var(--danger)}
 .hint{margin:.2rem 0 0;font-size:.9rem}.field-error{margin:.2rem 0 0;font-weight:600}
 .actions{display:flex;gap:.6rem;margin:1rem 0}
 .button{font:inherit;padding:.4rem 1rem;border-radius:4px;border:1px solid #00814a;background:#00814a;color:#fff;cursor:pointer;font-weight:700}
 .button.secondary{background:transparent;color:var(--text);border-color:var(--border)}
 .failure{border-left:4px solid var(--danger)}
-.button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid var(--link);outline-offset:2px}
+.button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid var(--link);outline-offset:2px}
 `;

@@ -95,6 +95,7 @@ export class OptionsController {
         ...(taken.authz ? { authz: taken.authz } : {}),
       },
       values,
+      taken.defaults,
     );
     this.clearCookie(res, id);
     res.redirect(303, jobPath);
@@ -166,17 +167,25 @@ function gone(ttlS: number): HttpException {
   );
 }
 
-/** What the form shows again after a refusal: what was typed; an unticked box stays unticked. */
+/**
+ * What the form shows again after a refusal: what was typed; an unticked box stays unticked and
+ * a multi-select keeps the values ticked (none if none was).
+ */
 function enteredValues(
   fields: OptionField[],
   given: Record<string, unknown>,
   defaults: OptionValues,
-): Record<string, OptionValue | string | undefined> {
+): Record<string, OptionValue | undefined> {
   return Object.fromEntries(
     fields.map((field) => {
       const sent = given[field.name];
+      if (field.kind === 'multi-select') {
+        const list: unknown[] = Array.isArray(sent) ? sent : typeof sent === 'string' ? [sent] : [];
+        return [field.name, list.filter((item): item is string => typeof item === 'string')];
+      }
+      const last: unknown = Array.isArray(sent) ? sent[sent.length - 1] : sent;
       if (Object.hasOwn(given, field.name))
-        return [field.name, typeof sent === 'string' ? sent : ''];
+        return [field.name, typeof last === 'string' ? last : ''];
       return [field.name, field.kind === 'boolean' ? false : defaults[field.name]];
     }),
   );
@@ -186,14 +195,13 @@ function titleOf(action: RegisteredAction, click: PendingClick): string {
   return click.variant ? `${action.options.label}: ${click.variant}` : action.options.label;
 }
 
-/** Form fields as strings (a repeated field keeps its last value); anything else is dropped. */
+/**
+ * Form fields as sent (the urlencoded parser gives text, or a list for a repeated field: a
+ * multi-select's ticked values; checkOptions keeps the last of a repeated single-value field).
+ */
 function formFields(body: unknown): Record<string, unknown> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    out[key] = Array.isArray(value) ? value[value.length - 1] : value;
-  }
-  return out;
+  return { ...(body as Record<string, unknown>) };
 }
 
 function cookieOf(req: Request, name: string): string | undefined {

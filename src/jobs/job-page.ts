@@ -122,10 +122,15 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
 /** The options the job runs with (a retry runs with them too). */
 function optionsPanel(job: JobView): string {
   if (!job.options?.length) return '';
-  const shown = (value: unknown) =>
-    value === ''
-      ? '<span class="muted">(from Kitsu)</span>'
-      : escapeHtml(value === true ? 'yes' : value === false ? 'no' : String(value));
+  const shown = (value: unknown) => {
+    if (value === '') return '<span class="muted">(from Kitsu)</span>';
+    if (Array.isArray(value)) {
+      return value.length ? escapeHtml(value.join(', ')) : '<span class="muted">(none)</span>';
+    }
+    const text = escapeHtml(value === true ? 'yes' : value === false ? 'no' : String(value));
+    // Several lines of text (a textarea) keep their line breaks.
+    return text.replace(/\n/g, '<br>');
+  };
   return `<section class="panel" aria-labelledby="opt-h"><h2 id="opt-h">Options</h2><dl class="facts" id="job-options">${job.options
     .map(
       (option) =>

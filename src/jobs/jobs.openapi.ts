@@ -122,8 +122,17 @@ export class JobOptionBody implements JobOption {
   @ApiProperty({ example: 'Priority' })
   label!: string;
 
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] })
-  value!: string | number | boolean;
+  @ApiProperty({
+    description:
+      'Text (text, textarea, select, date YYYY-MM-DD, frame range), a number, a yes/no, or a list of text (multi-select)',
+    oneOf: [
+      { type: 'string' },
+      { type: 'number' },
+      { type: 'boolean' },
+      { type: 'array', items: { type: 'string' } },
+    ],
+  })
+  value!: string | number | boolean | string[];
 }
 
 @ApiSchema({ name: 'Job' })

@@ -116,6 +116,8 @@ describe('playlist action against the Zou simulator', () => {
       expect(stored.task_type_id).toBe(type.id);
       expect(stored.for_entity).toBe('shot');
       expect(stored.episode_id).toBe(episodeId);
+      // Not for the client unless someone chose so (option forClient).
+      expect(stored.for_client).toBe(false);
       const withPreview = tasks.filter((t) => expectedPreview(t));
       expect(stored.shots).toEqual(
         withPreview.map((t) => ({ entity_id: t.entity_id, preview_file_id: expectedPreview(t) })),
@@ -218,6 +220,48 @@ describe('playlist action against the Zou simulator', () => {
     // A third click looks first and takes the next free name.
     const third = await run(stack, { ...inFilm('supervisor'), selection: selection.slice(0, 1) });
     expect(third.job.result.playlists[0].name).toBe(`${names[0]} (3)`);
+  });
+
+  it('creates a playlist for the client when the person chose so, and says so in the comment', async () => {
+    const { byEpisode } = shotTasksByEpisode(zou, 'Layout');
+    const tasks = [...byEpisode.values()][0].filter((t) => t.last_preview_file_id).slice(0, 2);
+    const before = new Set(zou.data.playlists.keys());
+    const { job } = await run(stack, {
+      ...click(
+        zou,
+        tasks.map((t) => t.id),
+      ),
+      options: { forClient: true, name: 'Client review' },
+    });
+    expect(job.state).toBe('completed');
+    const [created] = playlistsCreatedSince(zou, before);
+    expect(created.for_client).toBe(true);
+    expect(created.name).toBe('Client review');
+    expect(job.result.playlists[0].forClient).toBe(true);
+    // The simulator answers for_client as Zou does, on a read too.
+    const read = await request(zou.url)
+      .get(`/data/playlists/${created.id}`)
+      .set('Authorization', `Bearer ${zou.tokens.bot}`)
+      .expect(200);
+    expect(read.body.for_client).toBe(true);
+    expect(job.options).toEqual([
+      { name: 'name', label: 'Playlist name', value: 'Client review' },
+      { name: 'forClient', label: 'For the client', value: true },
+    ]);
+    // Each added task's comment names the options chosen (those not left at their defaults).
+    for (const t of tasks) {
+      const comment = [...zou.data.comments.values()].find(
+        (c) => c.object_id === t.id && c.text.includes('[Client review]'),
+      );
+      expect(comment?.text).toContain('\nOptions: playlist name Client review, for the client yes');
+    }
+    const page = await request(stack.url)
+      .get(`/jobs/${job.id as string}`)
+      .set('Accept', 'text/html');
+    expect(page.text).toContain('<span data-for-client>for the client</span>');
+    expect(page.text).toContain(
+      '<div data-option="forClient"><dt>For the client</dt><dd>yes</dd></div>',
+    );
   });
 
   it('reuses the playlist it created when adding failed, on the retry', async () => {

@@ -6,7 +6,7 @@ import { startStack, type TestStack } from '../support/stack';
 const DAY_HOURS = 6;
 
 /** The figures recomputed here from the simulator's rows, written apart from the action's code. */
-function expected(zou: ZouSimulator, tasks: ZouTask[], asOf: string) {
+function expected(zou: ZouSimulator, tasks: ZouTask[], asOf: string, dayHours: number) {
   // Calendar days in UTC (the default zone): today's midnight, and each due date's day.
   const now = new Date(asOf.slice(0, 10) + 'T00:00:00Z').getTime();
   const monday = new Date(asOf);
@@ -19,7 +19,7 @@ function expected(zou: ZouSimulator, tasks: ZouTask[], asOf: string) {
     t.due_date ? new Date(`${t.due_date.slice(0, 10)}T00:00:00Z`).getTime() : null;
   const late = (t: ZouTask) => !isDone(t) && due(t) !== null && due(t)! < now;
   const remaining = (t: ZouTask) => (isDone(t) ? 0 : Math.max(0, t.estimation - t.duration));
-  const toDays = (minutes: number) => minutes / 60 / DAY_HOURS;
+  const toDays = (minutes: number) => minutes / 60 / dayHours;
 
   const perType = new Map<string, ZouTask[]>();
   for (const t of tasks) perType.set(t.task_type_id, [...(perType.get(t.task_type_id) ?? []), t]);
@@ -92,6 +92,7 @@ function near(got: unknown, want: number) {
 
 interface StatsBody {
   asOf: string;
+  dayHours: number;
   overall: Record<string, number>;
   taskTypes: Array<Record<string, unknown> & { taskTypeId: string }>;
   late: Array<{ taskId: string; daysLate: number }>;
@@ -111,8 +112,13 @@ interface StatsBody {
   scope: string;
 }
 
-function checkFigures(zou: ZouSimulator, tasks: ZouTask[], result: StatsBody) {
-  const want = expected(zou, tasks, result.asOf);
+function checkFigures(
+  zou: ZouSimulator,
+  tasks: ZouTask[],
+  result: StatsBody,
+  dayHours = DAY_HOURS,
+) {
+  const want = expected(zou, tasks, result.asOf, dayHours);
   expect(result.overall.total).toBe(tasks.length);
   expect(result.overall.done).toBe(tasks.filter(want.isDone).length);
   expect(result.taskTypes).toHaveLength(want.taskTypes.length);
@@ -176,7 +182,7 @@ describe('stats action against the Zou simulator', () => {
     await zou.close();
   });
 
-  async function run(taskIds: string[], query = '') {
+  async function run(taskIds: string[], query = '', options?: object) {
     const person = zou.data.people.manager;
     const accepted = await request(stack.url)
       .post(`/actions/stats${query}`)
@@ -185,6 +191,7 @@ describe('stats action against the Zou simulator', () => {
         useremail: person.email,
         productionid: zou.data.projectIds.tvShow,
         selection: taskIds,
+        ...(options ? { options } : {}),
       })
       .expect(202);
     const jobId = accepted.body.jobId as string;
@@ -238,6 +245,40 @@ describe('stats action against the Zou simulator', () => {
 
     const json = await request(stack.url).get(`/jobs/${jobId}/result.json`).expect(200);
     expect((json.body as StatsBody).overall.total).toBe(tvTasks().length);
+  });
+
+  it('computes in days of the chosen length (option dayLength), fractions allowed', async () => {
+    const selection = tvTasks().filter((_, i) => i % 3 === 1);
+    const { jobId, result } = await run(
+      selection.map((t) => t.id),
+      '',
+      { dayLength: 7.5 },
+    );
+    expect(result.dayHours).toBe(7.5);
+    // Figures in days of 7.5 h (with the configured 6 h they would differ: time was logged).
+    expect(selection.some((t) => t.estimation > 0 || t.duration > 0)).toBe(true);
+    checkFigures(zou, selection, result, 7.5);
+    const page = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'text/html');
+    expect(page.text).toContain('Days of 7.5 h');
+    expect(page.text).toContain(
+      '<div data-option="dayLength"><dt>Hours per working day</dt><dd>7.5</dd></div>',
+    );
+    // Out of bounds: a 400 naming the option, nothing queued.
+    const person = zou.data.people.manager;
+    for (const dayLength of [0.5, 25, '8h']) {
+      const refused = await request(stack.url)
+        .post('/actions/stats')
+        .send({
+          userid: person.id,
+          useremail: person.email,
+          selection: [selection[0].id],
+          options: { dayLength },
+        })
+        .expect(400);
+      expect(refused.body.errors).toEqual([
+        { field: 'options.dayLength', reason: expect.stringContaining('between 1 and 24') },
+      ]);
+    }
   });
 
   it('has no CSV for a job that is not statistics', async () => {

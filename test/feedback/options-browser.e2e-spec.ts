@@ -267,6 +267,11 @@ describe('render options in a browser', () => {
     expect(job.priority).toBe(90);
     expect(job.settings.frames).toBe('1-20');
     expect(job.settings.chunk_size).toBe(10);
+    // The "submitted" comment names the options changed from the click's defaults, on one line.
+    const comment = [...zou.data.comments.values()].find(
+      (c) => c.object_id === tasks[0].id && c.text.includes(', frames 1-20'),
+    );
+    expect(comment?.text).toMatch(/\nOptions: frame range 1-20, priority 90$/);
     const view = await request(stack.url)
       .get(accepted.body.statusUrl.replace(stack.url, '').replace(/^https?:\/\/[^/]+/, ''))
       .set('Accept', 'application/json')

@@ -112,6 +112,32 @@ describe('OpenAPI document at /docs, generated from the controllers and DTOs', (
     expect(formSelection.type).toBe('string');
   });
 
+  it('describes the options of each action that declares some, from its decorators', () => {
+    expect(schemas.RenderOptions.properties).toMatchObject({
+      priority: { type: 'integer', minimum: 0, maximum: 100 },
+      frameRange: { type: 'string' },
+    });
+    expect(schemas.PlaylistOptions.properties).toMatchObject({
+      name: { type: 'string', maxLength: 70 },
+      forClient: { type: 'boolean' },
+    });
+    expect(schemas.StatsOptions.properties).toMatchObject({
+      scope: { type: 'string', enum: ['selection', 'project'] },
+      dayLength: { type: 'number', minimum: 1, maximum: 24 },
+    });
+    expect(schemas.InspectOptions).toBeUndefined();
+    const options = schemas.KitsuAjaxRequest.properties!.options as OpenAPIV3.SchemaObject;
+    expect(options.anyOf).toEqual(
+      expect.arrayContaining([
+        { $ref: '#/components/schemas/RenderOptions' },
+        { $ref: '#/components/schemas/StatsOptions' },
+      ]),
+    );
+    // A job's option values: text, number, yes/no or a list (multi-select).
+    const value = schemas.JobOption.properties!.value as OpenAPIV3.SchemaObject;
+    expect(value.oneOf).toContainEqual({ type: 'array', items: { type: 'string' } });
+  });
+
   it('lists the registered actions in the intake’s action parameter', () => {
     const run = document.paths['/actions/{action}']!.post!;
     const action = (run.parameters as OpenAPIV3.ParameterObject[]).find((p) => p.name === 'action');

@@ -8,7 +8,7 @@ import { ZouClient } from '../../zou/zou.client';
 import { ZouBadRequestError } from '../../zou/zou.errors';
 import type { ZouPreviewFile, ZouPlaylist, ZouPlaylistFor } from '../../zou/zou.types';
 import { KitsuAction } from '../action.decorator';
-import { TextOption } from '../option-fields';
+import { BooleanOption, TextOption, chosenOptionsLine } from '../option-fields';
 import type {
   ActionContext,
   ActionHandler,
@@ -40,6 +40,8 @@ export interface PlaylistOutcome {
   episodeId: string | null;
   taskTypeId: string | null;
   forEntity: ZouPlaylistFor;
+  /** Made for the client (Zou's `for_client`): shown to the production's client accounts. */
+  forClient: boolean;
   /** Entities added by this job (a retry counts what earlier attempts added too). */
   added: number;
   /** What was added, in selection order, with names and previews (the first ones, bounded). */
@@ -99,6 +101,12 @@ export class PlaylistOptions {
     maxLength: 70,
   })
   name!: string;
+
+  @BooleanOption({
+    label: 'For the client',
+    hint: "A client playlist: Kitsu shows it to the production's client accounts too.",
+  })
+  forClient!: boolean;
 }
 
 /** Builds review playlists from the selected tasks: one per project, episode and entity type. */
@@ -116,7 +124,7 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
   /** The name, asked before a browser click builds (AJAX clicks and scripts: the template). */
   readonly options: ActionOptionsDeclaration<PlaylistOptions> = {
     schema: PlaylistOptions,
-    defaults: () => Promise.resolve({ name: '' }),
+    defaults: () => Promise.resolve({ name: '', forClient: false }),
   };
 
   constructor(
@@ -184,6 +192,7 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
         episodeId: group.episodeId,
         taskTypeId: group.taskTypeId,
         forEntity: group.forEntity,
+        forClient: forClientOf(job),
         added: state.added.length,
         entries,
         skipped: group.skipped,
@@ -212,11 +221,10 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     const earlier = run[group.key];
     if (earlier) return earlier;
     const chosen = job.data.options?.name;
-    const created = await this.create(
-      group,
-      new Date(job.data.requestedAt),
-      typeof chosen === 'string' ? chosen.trim() : '',
-    ).catch(toUnrecoverable);
+    const created = await this.create(group, new Date(job.data.requestedAt), {
+      name: typeof chosen === 'string' ? chosen.trim() : '',
+      forClient: forClientOf(job),
+    }).catch(toUnrecoverable);
     const state: PlaylistRunState[string] = {
       id: created.id,
       name: created.name,
@@ -291,9 +299,13 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
    * without an episode, where Zou accepts both) sends us to the next free name, the younger
    * twin deleting itself.
    */
-  private async create(group: PlaylistGroup, at: Date, chosenName: string): Promise<ZouPlaylist> {
+  private async create(
+    group: PlaylistGroup,
+    at: Date,
+    chosen: { name: string; forClient: boolean },
+  ): Promise<ZouPlaylist> {
     const base =
-      chosenName ||
+      chosen.name ||
       playlistName(this.config.PLAYLIST_NAME_TEMPLATE, {
         taskType: group.taskTypeNames.join(', '),
         project: group.projectName,
@@ -312,6 +324,7 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
           episode_id: group.episodeId,
           task_type_id: group.taskTypeId,
           for_entity: group.forEntity,
+          for_client: chosen.forClient,
         });
       } catch (error) {
         if (!(error instanceof ZouBadRequestError)) throw error;
@@ -351,7 +364,9 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
       (entry) => added.has(entry.taskId) && !commented.has(entry.taskId),
     );
     if (pending.length === 0) return;
-    const text = `Added to playlist ${url ? `[${state.name}](${url})` : `"${state.name}"`}`;
+    // The options the person chose (for the client, a name) go with it, as in outcome comments.
+    const chosen = chosenOptionsLine(PlaylistOptions, job.data.options, job.data.optionDefaults);
+    const text = `Added to playlist ${url ? `[${state.name}](${url})` : `"${state.name}"`}${chosen ? `\n${chosen}` : ''}`;
     await mapBounded(pending, 4, async (entry) => {
       await this.zou
         .commentTask(entry.taskId, {
@@ -364,6 +379,11 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     });
     await remember();
   }
+}
+
+/** Whether the job's playlists are for the client (jobs queued before the option: no). */
+function forClientOf(job: JobOf<'playlist'>): boolean {
+  return job.data.options?.forClient === true;
 }
 
 function addedEntry(entry: PlannedEntry, resolved: ResolvedTask | undefined): AddedEntry[] {

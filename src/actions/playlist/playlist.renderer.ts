@@ -61,7 +61,8 @@ function playlistCard(p: Partial<PlaylistOutcome>, context: RenderContext): stri
   const shots = entries.length
     ? `<ul class="shots">${entries.map((entry) => shotCard(entry, p, base)).join('')}</ul>${more}`
     : '';
-  return `<div class="panel playlist"><strong>${escapeHtml(p.name ?? '')}</strong> · ${escapeHtml(added)} added${open}${shots}</div>`;
+  const forClient = p.forClient === true ? ' · <span data-for-client>for the client</span>' : '';
+  return `<div class="panel playlist"><strong>${escapeHtml(p.name ?? '')}</strong> · ${escapeHtml(added)} added${forClient}${open}${shots}</div>`;
 }
 
 /**

@@ -23,6 +23,7 @@ import { forEachBounded } from '../../zou/call-limiter';
 import { CurrentStatuses } from '../../zou/current-statuses';
 import { ZouClient } from '../../zou/zou.client';
 import { toUnrecoverable } from '../zou-failure';
+import { chosenOptionsLine } from '../option-fields';
 import type { RenderConfig } from './render.config';
 import {
   renderOptionsDeclaration,
@@ -334,12 +335,15 @@ export class RenderAction implements ActionHandler<'render'> {
     record: Submitted,
   ): Promise<Submitted> {
     const link = record.url ? ` ${record.url}` : '';
+    // The options the person changed (priority, chunk size, frames), as outcome comments name them.
+    const { options, optionDefaults } = lane.job.data;
+    const chosen = chosenOptionsLine(this.options.schema, options, optionDefaults);
     const taskStatusId =
       lane.submitStatusId ??
       (await lane.statuses.of(taskId).catch((error: unknown) => toUnrecoverable(error)));
     await this.zou
       .commentTask(taskId, {
-        comment: `Render submitted to ${this.farm.label}: job ${record.farmJobId}, frames ${record.frames}${link}`,
+        comment: `Render submitted to ${this.farm.label}: job ${record.farmJobId}, frames ${record.frames}${link}${chosen ? `\n${chosen}` : ''}`,
         personId: lane.job.data.request.personId,
         ...(taskStatusId ? { taskStatusId } : {}),
         ...(record.url ? { links: [record.url] } : {}),

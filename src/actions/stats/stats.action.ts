@@ -15,7 +15,7 @@ import type {
   RenderContext,
   ResultDownload,
 } from '../action.types';
-import { SelectOption } from '../option-fields';
+import { NumberOption, SelectOption } from '../option-fields';
 import { summarizeSelection, type SelectionItem } from '../selection-summary';
 import { toUnrecoverable } from '../zou-failure';
 import {
@@ -59,6 +59,15 @@ export class StatsOptions {
     ],
   })
   scope!: string;
+
+  @NumberOption({
+    label: 'Hours per working day',
+    hint: 'Estimates and time spent are counted in days of this many hours, e.g. 7.5.',
+    min: 1,
+    max: 24,
+    integer: false,
+  })
+  dayLength!: number;
 }
 
 /** Production statistics of the selection, or with `?scope=project` of its whole project(s). */
@@ -76,7 +85,11 @@ export class StatsAction implements ActionHandler<'stats'> {
   /** The scope, asked before a browser click computes (the menu entry's `?scope=` preselects it). */
   readonly options: ActionOptionsDeclaration<StatsOptions> = {
     schema: StatsOptions,
-    defaults: ({ params }) => Promise.resolve({ scope: params.scope ?? 'selection' }),
+    defaults: ({ params }) =>
+      Promise.resolve({
+        scope: params.scope ?? 'selection',
+        dayLength: this.config.STATS_DAY_HOURS,
+      }),
   };
 
   constructor(
@@ -156,7 +169,7 @@ export class StatsAction implements ActionHandler<'stats'> {
       statuses: new Map(statuses.map((row) => [row.id, row])),
       persons: new Map(persons.map((row) => [row.id, row])),
       projectNames,
-      dayHours: this.config.STATS_DAY_HOURS,
+      dayHours: dayLengthOf(job.data.options?.dayLength, this.config.STATS_DAY_HOURS),
       now: new Date(),
       timeZone: this.config.STATS_TIME_ZONE,
     };
@@ -208,6 +221,11 @@ export class StatsAction implements ActionHandler<'stats'> {
     }
     return tasks;
   }
+}
+
+/** The chosen day length (validated again by the worker before the run), else STATS_DAY_HOURS. */
+function dayLengthOf(chosen: unknown, configured: number): number {
+  return typeof chosen === 'number' && chosen >= 1 && chosen <= 24 ? chosen : configured;
 }
 
 @Module({ providers: [configProvider(StatsConfig, loadStatsConfig), StatsAction] })
