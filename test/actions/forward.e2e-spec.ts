@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { ForwardPayload } from '../../src/actions/forward/forward-payload';
+import type { OptionValues } from '../../src/actions/action.types';
 import { verifySignature } from '../../src/auth/signature';
+import { JobQueues } from '../../src/queues/job-queues.service';
 import { createHttpApp } from '../../src/bootstrap';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
@@ -432,6 +434,45 @@ describe('forward action: signed deliveries to a studio service', () => {
     ]);
     expect(sent[1].payload.origin.format).toBe('form');
     expect(sent[1].payload.tasks.map((t) => t.id)).toEqual(tasks.map((t) => t.id));
+  });
+
+  it('lets no tampered option reach a target: the worker checks stored options per forwarder', async () => {
+    const person = zou.data.people.supervisor;
+    const stored = (variant: string, options: Record<string, unknown>) =>
+      stack.app.get(JobQueues).enqueue('forward', {
+        action: 'forward',
+        variant,
+        request: {
+          personId: person.id,
+          personEmail: person.email,
+          projectId: shots[0].project_id,
+          originPath: '',
+          originServer: '',
+          taskIds: [shots[0].id],
+          entityType: 'shot',
+          format: 'ajax',
+        },
+        params: {},
+        requestId: `tampered-${variant}`,
+        requestedAt: new Date().toISOString(),
+        options: options as OptionValues,
+      });
+    const before = receiver.deliveries.length;
+    const reasons: string[] = [];
+    for (const [variant, options] of [
+      ['editorial', { note: 'x', urgent: false, copies: '2 && reboot' }],
+      ['publish', { note: 'x' }],
+    ] as const) {
+      const { jobId } = await stored(variant, options);
+      await stack.waitForJob(jobId);
+      const view = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'application/json');
+      reasons.push(`${view.body.state}: ${view.body.failedReason}`);
+    }
+    expect(reasons).toEqual([
+      expect.stringMatching(/^failed: options refused: copies must be a whole number/),
+      'failed: options refused: this action takes no options',
+    ]);
+    expect(receiver.deliveries.length).toBe(before);
   });
 
   it('sends only the context a forwarder asks for', async () => {
