@@ -200,7 +200,9 @@ export function parseOptionSpecs(raw: unknown): ParsedOptionSpecs {
       problems.push(`${where}: declared twice`);
       continue;
     }
-    const parser = KINDS[spec.kind as OptionKind] as KindParser | undefined;
+    const kind = String(spec.kind);
+    // Own keys only: `"kind": "constructor"` must not find Object's.
+    const parser = Object.hasOwn(KINDS, kind) ? KINDS[kind as OptionKind] : undefined;
     const built = buildField(spec, parser);
     if (Array.isArray(built)) {
       problems.push(...built.map((reason) => `${where}: ${reason}`));
