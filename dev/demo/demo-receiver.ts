@@ -23,6 +23,7 @@ export interface DemoReceiver {
 interface ForwardPayloadView {
   forwarder?: string;
   person?: { email?: string };
+  options?: { note?: unknown };
   tasks?: Array<{ entity?: { name?: string }; task_type?: { name?: string } }>;
 }
 
@@ -65,7 +66,10 @@ export async function startDemoReceiver(options: {
     const names = (body.tasks ?? []).map(
       (task) => `${task.entity?.name ?? '?'}/${task.task_type?.name ?? '?'}`,
     );
-    const message = `Demo receiver got ${names.length} task(s): ${names.join(', ')}`;
+    const note = typeof body.options?.note === 'string' && body.options.note;
+    const message =
+      `Demo receiver got ${names.length} task(s): ${names.join(', ')}` +
+      (note ? ` (note: ${note})` : '');
     options.log(
       `receiver: delivery ${number} from forwarder "${body.forwarder ?? '?'}" for ${body.person?.email ?? '?'}: ${names.join(', ')}`,
     );

@@ -123,6 +123,16 @@ async function main(): Promise<void> {
               label: 'Send to the demo receiver',
               url: receiver.hookUrl,
               secret: forwardSecret,
+              // One option field, so a click from Kitsu (form mode) asks for it first.
+              options: [
+                {
+                  name: 'note',
+                  kind: 'text',
+                  label: 'Note for the receiver',
+                  maxLength: 200,
+                  default: 'Sent from the demo',
+                },
+              ],
             },
           ]),
         }),

@@ -323,6 +323,12 @@ export interface ActionHandler<N extends ActionName = ActionName> {
    * and scripts run with the defaults or the JSON body's `options`. Absent: it acts at once.
    */
   options?: ActionOptionsDeclaration;
+  /**
+   * Options per variant, for actions whose variants each declare their own (a forwarder's JSON
+   * `options`): when present it answers for every variant and `options` is not read; undefined:
+   * that variant acts at once. Read through `variantOptions` (src/actions/variant-options.ts).
+   */
+  optionsFor?(variant: string): ActionOptionsDeclaration | undefined;
 }
 
 export interface ActionJobBase {

@@ -73,4 +73,21 @@ describe('desiredCustomActions', () => {
       ['tab', false],
     ]);
   });
+
+  it('registers only the variants that ask for options in form mode (forwarders with fields)', () => {
+    const declared = { schema: class {}, defaults: () => Promise.resolve({}) };
+    const forward: RegisteredAction = {
+      options: { ...action('forward', true, false).options, label: 'Forward' },
+      handler: {
+        handle: () => Promise.resolve(undefined as never),
+        variants: () => ['editorial', 'publish'],
+        optionsFor: (variant) => (variant === 'editorial' ? declared : undefined),
+      },
+    };
+    const desired = desiredCustomActions([forward], 'http://actions.studio.test');
+    expect(desired.map((d) => [d.url, d.is_ajax])).toEqual([
+      ['http://actions.studio.test/actions/forward/editorial', false],
+      ['http://actions.studio.test/actions/forward/publish', true],
+    ]);
+  });
 });

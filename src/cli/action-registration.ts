@@ -1,5 +1,6 @@
 import type { RegisteredAction } from '../actions/action.types';
 import { menuEntriesOf, menuEntryPath } from '../actions/menu-entries';
+import { variantOptions } from '../actions/variant-options';
 import type { ZouClient } from '../zou/zou.client';
 import type { ZouCustomAction, ZouCustomActionInput } from '../zou/zou.types';
 
@@ -65,8 +66,8 @@ export function desiredCustomActions(
         name: entry.label,
         url: root + menuEntryPath(options.name, entry),
         entity_type: types === 'all' || types.length !== 1 ? 'all' : types[0],
-        // An action that asks for options opens a tab on its form (form mode), whatever `ajax` says.
-        is_ajax: options.ajax && !action.handler.options,
+        // An entry that asks for options opens a tab on its form (form mode), whatever `ajax` says.
+        is_ajax: options.ajax && !variantOptions(action.handler, entry.variant ?? ''),
       });
     }
   }

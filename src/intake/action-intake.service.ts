@@ -15,6 +15,7 @@ import type {
   RequestFormat,
 } from '../actions/action.types';
 import { checkOptions } from '../actions/option-fields';
+import { variantOptions } from '../actions/variant-options';
 import { summarizeSelection } from '../actions/selection-summary';
 import { ActionAuthorizer, type AuthzDecision } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
@@ -133,10 +134,12 @@ export class ActionIntake {
    */
   async acceptOrAsk(call: IntakeCall): Promise<IntakeOutcome | OptionsAsked> {
     const admitted = await this.admit(call);
-    if (!admitted.action.handler.options) return this.enqueue(admitted, undefined);
+    if (!variantOptions(admitted.action.handler, admitted.variant)) {
+      return this.enqueue(admitted, undefined);
+    }
     const selection = this.selectionOf(admitted);
     const [defaults, tasks] = await Promise.all([
-      this.defaultsOf(admitted.action, selection),
+      this.defaultsOf(admitted.action, admitted.variant, selection),
       // The names are for the page only: unreadable (no ZOU_URL, Zou down) lists none, never a 500.
       // Defaults that need the tasks fail on their own, as a 503 (defaultsOf).
       selection.tasks().catch((): ResolvedTask[] => []),
@@ -269,12 +272,14 @@ export class ActionIntake {
     admitted: AdmittedClick,
     body: unknown,
   ): Promise<{ values: OptionValues; defaults: OptionValues } | undefined> {
-    const declared = admitted.action.handler.options;
+    const declared = variantOptions(admitted.action.handler, admitted.variant);
     const given = (body as Record<string, unknown>).options;
     if (!declared) {
       if (given === undefined) return undefined;
+      const name = admitted.action.options.name;
+      const what = admitted.variant ? `${name}/${admitted.variant}` : name;
       throw new KitsuRequestError([
-        { field: 'options', reason: `action "${admitted.action.options.name}" takes no options` },
+        { field: 'options', reason: `action "${what}" takes no options` },
       ]);
     }
     if (
@@ -285,7 +290,11 @@ export class ActionIntake {
         { field: 'options', reason: 'must be an object of option values, e.g. {"priority": 80}' },
       ]);
     }
-    const defaults = await this.defaultsOf(admitted.action, this.selectionOf(admitted));
+    const defaults = await this.defaultsOf(
+      admitted.action,
+      admitted.variant,
+      this.selectionOf(admitted),
+    );
     const checked = checkOptions(
       declared.schema,
       (given ?? {}) as Record<string, unknown>,
@@ -300,10 +309,14 @@ export class ActionIntake {
     return { values: checked.values, defaults };
   }
 
-  /** The action's defaults for this click; Kitsu unreadable is a 503, never a 500. */
-  async defaultsOf(action: RegisteredAction, selection: OptionSelection): Promise<OptionValues> {
+  /** The action's (variant's) defaults for this click; Kitsu unreadable is a 503, never a 500. */
+  async defaultsOf(
+    action: RegisteredAction,
+    variant: string,
+    selection: OptionSelection,
+  ): Promise<OptionValues> {
     try {
-      const defaults = await action.handler.options!.defaults(selection);
+      const defaults = await variantOptions(action.handler, variant)!.defaults(selection);
       return Object.fromEntries(
         Object.entries(defaults).filter(([, value]) => value !== undefined),
       ) as OptionValues;

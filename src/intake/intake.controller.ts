@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { menuEntriesOf, menuEntryPath } from '../actions/menu-entries';
+import { variantOptions } from '../actions/variant-options';
 import type { RegisteredAction } from '../actions/action.types';
 import { AppConfig } from '../config/app.config';
 import { ActionIntake, type Accepted, type IntakeCall } from './action-intake.service';
@@ -107,9 +108,11 @@ export class IntakeController {
   private summary(action: RegisteredAction): ActionSummary {
     const { name, label, description, entityTypes, ajax } = action.options;
     // The entries `actions:register` would put in Kitsu's menu (none when nothing is configured).
+    // An entry that asks for options opens its form in a tab (form mode), whatever `ajax` says.
     const entries = menuEntriesOf(action).map((entry) => ({
       label: entry.label,
       url: this.config.publicUrl + menuEntryPath(name, entry),
+      ajax: ajax && !variantOptions(action.handler, entry.variant ?? ''),
     }));
     return {
       name,
@@ -117,7 +120,7 @@ export class IntakeController {
       description,
       entityTypes: entityTypes === 'all' ? 'all' : [...entityTypes],
       // As registration proposes it: an action with options opens its form in a tab.
-      ajax: ajax && !action.handler.options,
+      ajax: ajax && !action.handler.options && entries.every((entry) => entry.ajax),
       urls: entries.map((entry) => entry.url),
       entries,
     };
@@ -139,5 +142,5 @@ export interface ActionSummary {
   ajax: boolean;
   urls: string[];
   /** Menu entries with their labels, as registration writes them. */
-  entries: Array<{ label: string; url: string }>;
+  entries: Array<{ label: string; url: string; ajax: boolean }>;
 }

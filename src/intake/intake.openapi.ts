@@ -74,7 +74,7 @@ function kitsuRequestSchema(format: 'ajax' | 'form', name: string, description: 
     type: Object,
     additionalProperties: true,
     description:
-      'Options of an action that declares some: the <Action>Options schema of the action posted to (RenderOptions, PlaylistOptions, StatsOptions…), any subset; the rest keep their defaults. A bad one is a 400 naming options.<name>. See docs/options.md.',
+      'Options of an action that declares some: the <Action>Options schema of the action posted to (RenderOptions, PlaylistOptions, StatsOptions…; forward/<forwarder>: the fields its configuration declares), any subset; the rest keep their defaults. A bad one is a 400 naming options.<name>. See docs/options.md.',
   })(schema.prototype, 'options');
   ApiSchema({ name, description })(schema);
   return schema;
@@ -132,6 +132,12 @@ export class MenuEntryBody {
 
   @ApiProperty({ format: 'uri', description: 'The URL to register in Kitsu' })
   url!: string;
+
+  @ApiProperty({
+    description:
+      'Its is_ajax in Kitsu: false when it asks for options (e.g. a forwarder that declares fields)',
+  })
+  ajax!: boolean;
 }
 
 @ApiSchema({ name: 'ActionSummary' })
@@ -154,7 +160,9 @@ export class ActionSummaryBody implements ActionSummary {
   })
   entityTypes!: string[] | 'all';
 
-  @ApiProperty({ description: 'Whether to register it in Kitsu with is_ajax' })
+  @ApiProperty({
+    description: 'Whether to register it in Kitsu with is_ajax (true only when every entry is)',
+  })
   ajax!: boolean;
 
   @ApiProperty({ type: String, isArray: true, format: 'uri' })

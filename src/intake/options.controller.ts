@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { OptionValue, OptionValues, RegisteredAction } from '../actions/action.types';
 import { checkOptions, optionFieldsOf, type OptionField } from '../actions/option-fields';
+import { variantOptions } from '../actions/variant-options';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
 import { CrossSiteGuard } from '../edge/cross-site';
@@ -44,7 +45,7 @@ export class OptionsController {
       renderOptionsPage({
         pendingId: id,
         title: titleOf(action, click),
-        fields: optionFieldsOf(action.handler.options!.schema),
+        fields: optionFieldsOf(variantOptions(action.handler, click.variant)!.schema),
         values: click.defaults,
         problems: [],
         selection: click.selection,
@@ -60,7 +61,7 @@ export class OptionsController {
     this.crossSite.check(req);
     const click = await this.usable(req, await this.pending.read(id));
     const action = this.actionOf(click);
-    const schema = action.handler.options!.schema;
+    const schema = variantOptions(action.handler, click.variant)!.schema;
     const given = formFields(req.body);
     const { values, problems } = checkOptions(schema, given, click.defaults, 'form');
     res.setHeader('Cache-Control', 'no-store');
@@ -137,7 +138,8 @@ export class OptionsController {
   private actionOf(click: PendingClick): RegisteredAction {
     const action = this.registry.get(click.action);
     // Parked by this deployment, so the action existed; a redeploy that removed it ends the form.
-    if (!action?.handler.options) throw gone(this.pending.config.OPTIONS_PENDING_TTL_S);
+    if (!action || !variantOptions(action.handler, click.variant))
+      throw gone(this.pending.config.OPTIONS_PENDING_TTL_S);
     return action;
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Job, type JobState } from 'bullmq';
 import type {
   ActionHandler,
+  ActionOptionsDeclaration,
   ActionJobBase,
   FailureExplanation,
   JobListNotice,
@@ -12,6 +13,7 @@ import type {
   ResultDownload,
 } from '../actions/action.types';
 import { optionFieldsOf } from '../actions/option-fields';
+import { variantOptions } from '../actions/variant-options';
 import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';
@@ -181,7 +183,7 @@ export class JobsService {
       entityTypes: data.authz?.entityTypes ?? null,
       live: live ? { phase: live.phase, label: live.label, tone: live.tone } : null,
       followsUp: followsUpOf(handler, data),
-      options: optionsOf(handler, data.options),
+      options: optionsOf(variantOptions(handler, data.variant), data.options),
     };
   }
 
@@ -325,11 +327,11 @@ function normalizeProgress(progress: unknown, state: PublicJobState): JobProgres
 
 /** Stored options with their form labels, in the form's order (unknown names keep theirs). */
 function optionsOf(
-  handler: ActionHandler | undefined,
+  declared: ActionOptionsDeclaration | undefined,
   stored: OptionValues | undefined,
 ): JobOption[] | null {
   if (!stored || typeof stored !== 'object') return null;
-  const fields = handler?.options ? optionFieldsOf(handler.options.schema) : [];
+  const fields = declared ? optionFieldsOf(declared.schema) : [];
   const labels = new Map(fields.map((field) => [field.name, field.label]));
   const order = [...fields.map((field) => field.name), ...Object.keys(stored)];
   return [...new Set(order)]

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { storedOptionsRefusal } from '../actions/option-fields';
+import { variantOptions } from '../actions/variant-options';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type {
   ActionContext,
@@ -183,7 +184,8 @@ export class QueueWorkers implements OnApplicationBootstrap, BeforeApplicationSh
   ): Promise<{ outcome: JobOutcome; error?: Error }> {
     try {
       // Options are checked again here, whoever wrote the job: a bad value never reaches the work.
-      const refusal = storedOptionsRefusal(action.handler.options?.schema, job.data.options);
+      const declared = variantOptions(action.handler, job.data.variant);
+      const refusal = storedOptionsRefusal(declared?.schema, job.data.options);
       if (refusal) throw new UnrecoverableError(refusal);
       const result = await action.handler.handle(job as unknown as JobOf<ActionName>, context);
       return { outcome: { state: 'completed', result } };

@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { ForwardPayload } from '../../src/actions/forward/forward-payload';
+import type { OptionValues } from '../../src/actions/action.types';
 import { verifySignature } from '../../src/auth/signature';
+import { JobQueues } from '../../src/queues/job-queues.service';
 import { createHttpApp } from '../../src/bootstrap';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
@@ -12,6 +14,13 @@ import { startStack, type TestStack } from '../support/stack';
 import { testRedisUrl, uniquePrefix } from '../support/test-env';
 
 const SECRET = 'forward-test-secret-0123456789';
+
+/** Option fields a forwarder declares in its JSON (src/actions/forward/README.md). */
+const EDITORIAL_OPTIONS = [
+  { name: 'note', kind: 'text', label: 'Note to editorial', maxLength: 200 },
+  { name: 'urgent', kind: 'boolean', label: 'Urgent', default: false },
+  { name: 'copies', kind: 'number', label: 'Copies', min: 1, max: 5, default: 1 },
+];
 
 interface Delivery {
   path: string;
@@ -111,6 +120,7 @@ describe('forward action: signed deliveries to a studio service', () => {
           forwarder('slow', { timeoutMs: 300, attempts: 2 }),
           forwarder('down', { attempts: 1 }),
           forwarder('minimal', { include: ['task_type'] }),
+          forwarder('editorial', { label: 'Editorial', options: EDITORIAL_OPTIONS }),
         ]),
       },
     });
@@ -126,19 +136,24 @@ describe('forward action: signed deliveries to a studio service', () => {
     await receiver.close();
   });
 
-  async function forward(name: string, tasks: ZouTask[] = shots) {
+  /** What Kitsu's AJAX mode sends for these tasks, as the supervisor. */
+  function click(tasks: ZouTask[]) {
     const person = zou.data.people.supervisor;
+    return {
+      userid: person.id,
+      useremail: person.email,
+      productionid: tasks[0].project_id,
+      originurl: `/productions/${tasks[0].project_id}/shots/tasks`,
+      originserver: 'kitsu.studio.test',
+      selection: tasks.map((t) => t.id),
+      entitytype: 'shot',
+    };
+  }
+
+  async function forward(name: string, tasks: ZouTask[] = shots, extra: object = {}) {
     const accepted = await request(stack.url)
       .post(`/actions/forward/${name}`)
-      .send({
-        userid: person.id,
-        useremail: person.email,
-        productionid: tasks[0].project_id,
-        originurl: `/productions/${tasks[0].project_id}/shots/tasks`,
-        originserver: 'kitsu.studio.test',
-        selection: tasks.map((t) => t.id),
-        entitytype: 'shot',
-      })
+      .send({ ...click(tasks), ...extra })
       .expect(202);
     const jobId = accepted.body.jobId as string;
     await stack.waitForJob(jobId);
@@ -295,6 +310,169 @@ describe('forward action: signed deliveries to a studio service', () => {
     const deliveries = job.result.deliveries as Array<{ error: string | null; status: number }>;
     expect(deliveries[0]).toMatchObject({ status: null, error: 'no answer within 300 ms' });
     expect(deliveries[1]).toMatchObject({ status: 200, error: null });
+  });
+
+  it("sends a script's options, over the declared defaults, in the payload's options", async () => {
+    const { jobId, job } = await forward('editorial', shots.slice(0, 1), {
+      options: { note: 'Client wants the <b>blue</b> sky', urgent: true },
+    });
+    expect(job.state).toBe('completed');
+    const [delivery] = receiver.to('/editorial');
+    expect(delivery.payload.options).toEqual({
+      note: 'Client wants the <b>blue</b> sky',
+      urgent: true,
+      copies: 1,
+    });
+    // Stored on the job and shown, escaped, with the declared labels.
+    const view = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'application/json');
+    expect(view.body.options).toEqual([
+      { name: 'note', label: 'Note to editorial', value: 'Client wants the <b>blue</b> sky' },
+      { name: 'urgent', label: 'Urgent', value: true },
+      { name: 'copies', label: 'Copies', value: 1 },
+    ]);
+    const page = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'text/html');
+    expect(page.text).toContain(
+      '<div data-option="note"><dt>Note to editorial</dt><dd>Client wants the &lt;b&gt;blue&lt;/b&gt; sky</dd></div>',
+    );
+    // A forwarder without fields sends an empty object: receivers read one shape.
+    await forward('minimal', shots.slice(2, 3));
+    expect(receiver.to('/minimal').at(-1)!.payload.options).toEqual({});
+  });
+
+  it('refuses bad options with a 400 naming each, and options for a forwarder without fields', async () => {
+    const bad = await request(stack.url)
+      .post('/actions/forward/editorial')
+      .send({ ...click(shots), options: { copies: 9, urgent: 'sure', colour: 'red' } })
+      .expect(400);
+    expect(
+      Object.fromEntries(bad.body.errors.map((e: Record<string, string>) => [e.field, e.reason])),
+    ).toEqual({
+      'options.colour': 'is not an option of this action (options: note, urgent, copies)',
+      'options.copies': 'must be between 1 and 5',
+      'options.urgent': 'must be true or false',
+    });
+    const none = await request(stack.url)
+      .post('/actions/forward/publish')
+      .send({ ...click(shots), options: { note: 'x' } })
+      .expect(400);
+    expect(none.body.errors).toEqual([
+      { field: 'options', reason: 'action "forward/publish" takes no options' },
+    ]);
+  });
+
+  it('registers a forwarder with fields in form mode, the others as they were', async () => {
+    const list = await request(stack.url).get('/actions').expect(200);
+    const forwardAction = (list.body.actions as Array<Record<string, unknown>>).find(
+      (a) => a.name === 'forward',
+    )!;
+    const entries = forwardAction.entries as Array<{ url: string; ajax: boolean }>;
+    const ajaxOf = (name: string) => entries.find((e) => e.url.endsWith(`/forward/${name}`))!.ajax;
+    expect([ajaxOf('editorial'), ajaxOf('publish')]).toEqual([false, true]);
+    expect(forwardAction.ajax).toBe(false);
+  });
+
+  it('asks a browser for the fields on the options page, then delivers what was chosen; a retry sends it again', async () => {
+    const tasks = shots.slice(1, 3);
+    const person = zou.data.people.supervisor;
+    // Kitsu's form mode: a new tab posting these names.
+    const clicked = await request(stack.url)
+      .post('/actions/forward/editorial')
+      .type('form')
+      .set('Accept', 'text/html')
+      .send({
+        personid: person.id,
+        personemail: person.email,
+        projectid: tasks[0].project_id,
+        currentpath: `/productions/${tasks[0].project_id}/shots/tasks`,
+        currentserver: 'kitsu.studio.test',
+        selection: tasks.map((t) => t.id).join(','),
+        entitytype: 'shot',
+      })
+      .redirects(0)
+      .expect(303);
+    const location = String(clicked.headers.location);
+    expect(location).toMatch(/^\/options\/[\w-]{24}$/);
+    const cookie = ([] as string[])
+      .concat(clicked.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0])
+      .find((c) => c.startsWith('ka_options='))!;
+    const page = await request(stack.url)
+      .get(location)
+      .set({ cookie, accept: 'text/html' })
+      .expect(200);
+    expect(page.text).toContain('<h1>Forward: editorial</h1>');
+    expect(page.text).toContain('<label for="option-note">Note to editorial</label>');
+    expect(page.text).toMatch(/<input type="checkbox" id="option-urgent" name="urgent">/);
+    const submit = (fields: Record<string, string>) =>
+      request(stack.url)
+        .post(location)
+        .set({ cookie, accept: 'text/html', origin: new URL(stack.url).origin })
+        .type('form')
+        .send(fields)
+        .redirects(0);
+    // A refused value comes back on the form, next to its field; nothing is queued.
+    const refused = await submit({ note: 'ok', copies: '6' }).expect(422);
+    expect(refused.text).toContain('data-field="copies">Copies must be between 1 and 5</p>');
+    receiver.answer(
+      '/editorial',
+      (_d, res) => json(res, 422, { message: 'editorial is closed' }),
+      (_d, res) => json(res, 200, { message: 'noted' }),
+    );
+    const before = receiver.to('/editorial').length;
+    const ran = await submit({ note: 'From the form', urgent: 'on', copies: '3' }).expect(303);
+    const jobPath = String(ran.headers.location);
+    const jobId = new URL(jobPath, stack.url).pathname.split('/')[2];
+    await stack.waitForJob(jobId);
+    const failed = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'application/json');
+    expect(failed.body.state).toBe('failed');
+    await request(stack.url).post(`/jobs/${jobId}/retry`).expect(202);
+    await stack.waitForJob(jobId);
+    const sent = receiver.to('/editorial').slice(before);
+    expect(sent.map((d) => d.payload.options)).toEqual([
+      { note: 'From the form', urgent: true, copies: 3 },
+      { note: 'From the form', urgent: true, copies: 3 },
+    ]);
+    expect(sent[1].payload.origin.format).toBe('form');
+    expect(sent[1].payload.tasks.map((t) => t.id)).toEqual(tasks.map((t) => t.id));
+  });
+
+  it('lets no tampered option reach a target: the worker checks stored options per forwarder', async () => {
+    const person = zou.data.people.supervisor;
+    const stored = (variant: string, options: Record<string, unknown>) =>
+      stack.app.get(JobQueues).enqueue('forward', {
+        action: 'forward',
+        variant,
+        request: {
+          personId: person.id,
+          personEmail: person.email,
+          projectId: shots[0].project_id,
+          originPath: '',
+          originServer: '',
+          taskIds: [shots[0].id],
+          entityType: 'shot',
+          format: 'ajax',
+        },
+        params: {},
+        requestId: `tampered-${variant}`,
+        requestedAt: new Date().toISOString(),
+        options: options as OptionValues,
+      });
+    const before = receiver.deliveries.length;
+    const reasons: string[] = [];
+    for (const [variant, options] of [
+      ['editorial', { note: 'x', urgent: false, copies: '2 && reboot' }],
+      ['publish', { note: 'x' }],
+    ] as const) {
+      const { jobId } = await stored(variant, options);
+      await stack.waitForJob(jobId);
+      const view = await request(stack.url).get(`/jobs/${jobId}`).set('Accept', 'application/json');
+      reasons.push(`${view.body.state}: ${view.body.failedReason}`);
+    }
+    expect(reasons).toEqual([
+      expect.stringMatching(/^failed: options refused: copies must be a whole number/),
+      'failed: options refused: this action takes no options',
+    ]);
+    expect(receiver.deliveries.length).toBe(before);
   });
 
   it('sends only the context a forwarder asks for', async () => {

@@ -122,9 +122,12 @@ describe('npm run demo: every printed curl works when pasted', () => {
     const forward = results.find((job) => job.action.startsWith('forward'))!.result;
     const delivery = (await (await fetch(String(forward.url))).json()) as {
       signature: string;
-      body: { tasks: unknown[] };
+      body: { tasks: unknown[]; options: Record<string, unknown> };
     };
     expect(delivery).toMatchObject({ signature: 'valid', body: { tasks: expect.any(Array) } });
+    // The sample forwarder declares a field: its form-mode curl runs with the field's default.
+    expect(delivery.body.options).toEqual({ note: 'Sent from the demo' });
+    expect(forward.message).toMatch(/\(note: Sent from the demo\)$/);
     expect(delivery.body.tasks).toHaveLength(3);
     // RV plays the three selected shots' previews, in selection order.
     const rv = results.find((job) => job.action === 'launch/rv')!.result;

@@ -18,6 +18,13 @@ const LAUNCHERS = JSON.stringify([
 ]);
 const FORWARDERS = JSON.stringify([
   { name: 'publish', label: 'Publish', url: 'http://127.0.0.1:9/hook', secret: 'x'.repeat(16) },
+  {
+    name: 'editorial',
+    label: 'Editorial',
+    url: 'http://127.0.0.1:9/editorial',
+    secret: 'x'.repeat(16),
+    options: [{ name: 'note', kind: 'text', label: 'Note' }],
+  },
 ]);
 
 /** One deployment of the service: its public URL and what it has configured. */
@@ -94,6 +101,11 @@ describe('npm run actions:register against the Zou simulator', () => {
       entity_type: 'all',
     });
     expect(byUrl.get(`${full}forward/publish`)).toMatchObject({ name: 'Publish', is_ajax: true });
+    // A forwarder that declares option fields opens its form: form mode.
+    expect(byUrl.get(`${full}forward/editorial`)).toMatchObject({
+      name: 'Editorial',
+      is_ajax: false,
+    });
     expect(byUrl.get(`${full}stats?scope=project`)).toMatchObject({
       name: 'Production statistics (whole project)',
       is_ajax: false,

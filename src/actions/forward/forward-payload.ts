@@ -1,6 +1,6 @@
 import type { ResolvedTask } from '../../zou/selection-resolver';
 import { hasEmail } from '../../zou/zou.client';
-import type { ActionJobBase } from '../action.types';
+import type { ActionJobBase, OptionValues } from '../action.types';
 import type { ForwardContextPart, Forwarder } from './forward.config';
 
 /** Version of the payload shape; a receiver can refuse shapes it does not know. */
@@ -54,6 +54,8 @@ export interface ForwardPayload {
   entity_type: string | null;
   origin: { server: string; path: string; format: string };
   params: Record<string, string>;
+  /** The values of the forwarder's declared option fields, as chosen or defaulted; {} when none. */
+  options: OptionValues;
   tasks: ForwardedTask[];
   /** Selected task ids Zou did not return (deleted, or not visible to the service account). */
   missing: string[];
@@ -140,6 +142,7 @@ export function buildForwardPayload(input: {
     entity_type: request.entityType,
     origin: { server: request.originServer, path: request.originPath, format: request.format },
     params: data.params,
+    options: data.options ?? {},
     tasks: tasks.map((task) => forwardedTask(task, forwarder.include)),
     missing: input.missing,
   };

@@ -14,6 +14,7 @@ import type {
   ActionHandler,
   ActionHealthReport,
   ActionJobBase,
+  ActionOptionsDeclaration,
   FailureExplanation,
   JobListNotice,
   JobOf,
@@ -157,6 +158,11 @@ export class ForwardAction implements ActionHandler<'forward'> {
       variant: forwarder.name,
       ...(forwarder.entityTypes ? { entityTypes: forwarder.entityTypes } : {}),
     }));
+  }
+
+  /** A forwarder's declared fields (its JSON `options`): a form click lands on them first. */
+  optionsFor(variant: string): ActionOptionsDeclaration | undefined {
+    return this.forwarders.get(variant)?.options ?? undefined;
   }
 
   describeOutcome(result: ForwardResult): string {

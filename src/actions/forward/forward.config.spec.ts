@@ -1,4 +1,6 @@
 import { ConfigError, validateEnv } from '../../config/validate-env';
+import type { OptionSelection } from '../action.types';
+import { optionFieldsOf } from '../option-fields';
 import { ForwardConfig } from './forward.config';
 
 const SECRET = 'a-secret-of-enough-length';
@@ -69,6 +71,52 @@ describe('ForwardConfig', () => {
       'FORWARDERS[7]: unknown entity type(s) film',
       'FORWARDERS[8]: attempts must be an integer from 1 to 5',
       'FORWARDERS[9]: forwarder "tries" defined twice',
+    ]);
+  });
+
+  it('reads declared option fields, and a forwarder without any asks nothing', async () => {
+    const config = load([
+      {
+        name: 'editorial',
+        url: 'https://x.test/',
+        secret: SECRET,
+        options: [
+          { name: 'note', kind: 'text', label: 'Note to editorial', maxLength: 200 },
+          { name: 'urgent', kind: 'boolean', label: 'Urgent', default: false },
+        ],
+      },
+      { name: 'plain', url: 'https://x.test/', secret: SECRET },
+    ]);
+    const [editorial, plain] = config.forwarders;
+    expect(plain.options).toBeNull();
+    expect(optionFieldsOf(editorial.options!.schema).map((f) => [f.name, f.kind])).toEqual([
+      ['note', 'text'],
+      ['urgent', 'boolean'],
+    ]);
+    expect(await editorial.options!.defaults({} as OptionSelection)).toEqual({
+      note: '',
+      urgent: false,
+    });
+  });
+
+  it('stops start-up naming the forwarder and the field of a bad declaration', () => {
+    expect(
+      problems([
+        {
+          name: 'editorial',
+          url: 'https://x.test/',
+          secret: SECRET,
+          options: [
+            { name: 'note', kind: 'text', maxLength: -1 },
+            { name: 'urgent', kind: 'boolean', default: 'maybe' },
+          ],
+        },
+        { name: 'listless', url: 'https://x.test/', secret: SECRET, options: { note: 'text' } },
+      ]),
+    ).toEqual([
+      'FORWARDERS[0]: forwarder "editorial" option "note": maxLength must be a whole number from 1 to 10000',
+      'FORWARDERS[0]: forwarder "editorial" option "urgent": default must be true or false',
+      'FORWARDERS[1]: forwarder "listless" options must be a list of at most 20 fields',
     ]);
   });
 

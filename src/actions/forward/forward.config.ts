@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { toInt } from '../../config/validate-env';
-import { ENTITY_TYPES, type EntityType } from '../action.types';
+import { ENTITY_TYPES, type ActionOptionsDeclaration, type EntityType } from '../action.types';
+import { parseOptionSpecs } from '../option-specs';
 
 /** Parts of the enriched selection a forwarder may ask for; ids and names always come. */
 export const FORWARD_CONTEXT = [
@@ -29,6 +30,8 @@ export interface ForwarderSpec {
   attempts?: number;
   /** Post the target's answer `message` as a comment on the selected tasks. */
   comment?: boolean;
+  /** Option fields asked before forwarding (src/actions/option-specs.ts); sent as `options`. */
+  options?: unknown[];
 }
 
 export interface Forwarder {
@@ -41,6 +44,8 @@ export interface Forwarder {
   timeoutMs: number;
   attempts: number;
   comment: boolean;
+  /** The declared option fields; null when the forwarder asks nothing. */
+  options: ActionOptionsDeclaration | null;
 }
 
 /** BullMQ attempts of the forward action: the ceiling for a forwarder's own `attempts`. */
@@ -163,6 +168,8 @@ export class ForwardConfig {
     if (spec.comment !== undefined && typeof spec.comment !== 'boolean') {
       problems.push(`${where}: comment must be true or false`);
     }
+    const options = parseOptionSpecs(spec.options);
+    problems.push(...options.problems.map((reason) => `${where}: forwarder "${name}" ${reason}`));
     if (problems.length) return problems;
     return {
       name,
@@ -174,6 +181,7 @@ export class ForwardConfig {
       timeoutMs,
       attempts,
       comment: spec.comment ?? false,
+      options: options.declaration,
     };
   }
 }
