@@ -1,5 +1,12 @@
-import { FrameRangeOption, NumberOption, checkOptions, parseFrameRange } from '../option-fields';
-import type { ActionOptionsDeclaration, OptionValues } from '../action.types';
+import type { FarmAdapter, FarmPlacement } from '../../farms';
+import {
+  FrameRangeOption,
+  LiveSelectOption,
+  NumberOption,
+  checkOptions,
+  parseFrameRange,
+} from '../option-fields';
+import type { ActionOptionsDeclaration, OptionChoice, OptionValues } from '../action.types';
 import { frameRangeOf } from './render-frames';
 import type { RenderConfig } from './render.config';
 
@@ -21,6 +28,21 @@ export class RenderOptions {
     max: 10_000,
   })
   framesPerTask!: number;
+
+  @LiveSelectOption({
+    label: 'Send to',
+    hint: 'What to choose next, as this farm calls it: a Flamenco worker tag, a Deadline pool or group, an Afanasy render host. Farm default: the configured one, or anywhere.',
+    emptyLabel: 'Farm default',
+  })
+  poolType!: string;
+
+  @LiveSelectOption({
+    label: 'Pool, group, tag or host',
+    hint: 'As the farm lists them now.',
+    emptyLabel: 'Farm default',
+    step: 2,
+  })
+  pool!: string;
 }
 
 /** What the farm job takes from the options: numbers only, checked again where they are used. */
@@ -28,6 +50,8 @@ export interface RenderRunOptions {
   frameRange: { frameIn: number; frameOut: number } | null;
   priority: number;
   framesPerTask: number;
+  /** The chosen pool, group, tag or host; null: the farm's default. */
+  placement: FarmPlacement | null;
 }
 
 /**
@@ -36,9 +60,14 @@ export interface RenderRunOptions {
  */
 export function renderOptionsDeclaration(
   config: RenderConfig,
+  farm: FarmAdapter,
 ): ActionOptionsDeclaration<RenderOptions> {
   return {
     schema: RenderOptions,
+    liveChoices: {
+      poolType: () => Promise.resolve(placementKindsOf(farm)),
+      pool: ({ values }) => listPlacements(farm, values.poolType),
+    },
     async defaults(selection) {
       const ranges = new Set(
         (await selection.tasks()).map((task) => {
@@ -50,9 +79,29 @@ export function renderOptionsDeclaration(
         frameRange: ranges.size === 1 ? [...ranges][0] : '',
         priority: config.RENDER_PRIORITY,
         framesPerTask: config.RENDER_FRAMES_PER_TASK,
+        poolType: '',
+        pool: '',
       };
     },
   };
+}
+
+/** The kinds of place this farm sends jobs to (none for the dry run). */
+function placementKindsOf(farm: FarmAdapter): OptionChoice[] {
+  return (farm.placementKinds ?? []).map((kind) => ({ value: kind.key, label: kind.label }));
+}
+
+/** The places of the chosen kind as the farm lists them now; none before a kind is chosen. */
+export async function listPlacements(farm: FarmAdapter, kind: unknown): Promise<OptionChoice[]> {
+  if (typeof kind !== 'string' || !kind || !farm.listPlacements) return [];
+  if (!(farm.placementKinds ?? []).some((known) => known.key === kind)) return [];
+  try {
+    return await farm.listPlacements(kind);
+  } catch (error) {
+    throw new Error(
+      `${farm.label} did not answer (${(error as Error).message}); leave it at the farm default or try again shortly`,
+    );
+  }
 }
 
 /**
@@ -67,6 +116,8 @@ export function renderRunOptions(
     frameRange: '',
     priority: config.RENDER_PRIORITY,
     framesPerTask: config.RENDER_FRAMES_PER_TASK,
+    poolType: '',
+    pool: '',
   };
   const { values, problems } = checkOptions(RenderOptions, stored ?? {}, defaults, 'json');
   if (problems.length) {
@@ -74,9 +125,15 @@ export function renderRunOptions(
       `Render options refused: ${problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`,
     );
   }
+  const poolType = String(values.poolType);
+  const pool = String(values.pool);
+  if (pool && !poolType) {
+    throw new Error('Render options refused: pool needs poolType (pool, group, tag or host)');
+  }
   return {
     frameRange: parseFrameRange(String(values.frameRange)),
     priority: values.priority as number,
     framesPerTask: values.framesPerTask as number,
+    placement: pool ? { kind: poolType, value: pool } : null,
   };
 }
