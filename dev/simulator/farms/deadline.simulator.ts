@@ -190,10 +190,13 @@ export async function startDeadlineSimulator(
     ] as const) {
       const value = jobInfo[key];
       // Simulator check: a job in a pool or group no Worker belongs to would wait forever.
-      if (value !== undefined && !known.includes(String(value).toLowerCase())) {
+      if (
+        value !== undefined &&
+        (typeof value !== 'string' || !known.includes(value.toLowerCase()))
+      ) {
         return text(
           400,
-          `Error: ${key} "${String(value)}" does not exist (known: ${known.join(', ')}).`,
+          `Error: ${key} ${JSON.stringify(value)} does not exist (known: ${known.join(', ')}).`,
         );
       }
     }

@@ -100,6 +100,7 @@ export async function listPlacements(farm: FarmAdapter, kind: unknown): Promise<
   } catch (error) {
     throw new Error(
       `${farm.label} did not answer (${(error as Error).message}); leave it at the farm default or try again shortly`,
+      { cause: error },
     );
   }
 }
