@@ -287,9 +287,7 @@ export async function listLiveChoices(
   context: LiveChoicesContext,
   only?: ReadonlySet<string>,
 ): Promise<LiveChoiceLists> {
-  const declared = Object.entries<LiveChoicesProvider | undefined>(
-    (declaration.liveChoices ?? {}),
-  );
+  const declared = Object.entries<LiveChoicesProvider | undefined>(declaration.liveChoices ?? {});
   const providers = declared.filter(([name, provider]) => provider && (!only || only.has(name)));
   const lists = await Promise.all(
     providers.map(async ([name, provider]): Promise<[string, LiveChoices]> => {
