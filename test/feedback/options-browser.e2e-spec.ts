@@ -189,32 +189,6 @@ describe('render options in a browser', () => {
     await context.close();
   });
 
-  it('judges the person again at Run: a role lowered in Kitsu since the click is refused (403)', async () => {
-    const context = await browser.newContext();
-    const page = await openOptions(context);
-    await Promise.all([page.waitForSelector('#option-pool'), page.click('#next')]);
-    const supervisor = zou.data.persons.get(zou.data.people.supervisor.id)!;
-    const projectKey = `${tasks[0].project_id}/${supervisor.id}`;
-    const before = { role: supervisor.role, projectRole: zou.data.projectRoles.get(projectKey) };
-    supervisor.role = 'user';
-    zou.data.projectRoles.set(projectKey, 'user');
-    try {
-      const queued = submissions().length;
-      const [answer] = await Promise.all([
-        page.waitForResponse((r) => r.request().method() === 'POST'),
-        page.click('#run'),
-      ]);
-      expect(answer.status()).toBe(403);
-      expect(await page.textContent('body')).toMatch(/may not run render/);
-      expect(submissions()).toHaveLength(queued);
-    } finally {
-      supervisor.role = before.role;
-      if (before.projectRole) zou.data.projectRoles.set(projectKey, before.projectRole);
-      else zou.data.projectRoles.delete(projectKey);
-    }
-    await context.close();
-  });
-
   it('shows each bad value next to its field, queues nothing, and runs once corrected', async () => {
     const context = await browser.newContext();
     const page = await openOptions(context);

@@ -129,10 +129,9 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
       return { name: '', taskType: types.size === 1 ? [...types][0] : '' };
     },
     liveChoices: {
-      taskType: async (selection) => {
-        const tasks = await selection.selection.tasks();
-        const projectId = selection.selection.request.projectId ?? tasks[0]?.project.id;
-        return projectId ? this.taskTypeChoices(projectId) : [];
+      taskType: async ({ selection }) => {
+        const tasks = await selection.tasks();
+        return this.taskTypeChoices(selection.request.projectId ?? tasks[0]?.project.id, tasks);
       },
     },
   };
@@ -220,12 +219,21 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     };
   }
 
-  /** The project's task types as Kitsu lists them (GET /data/projects/:id/task-types). */
+  /**
+   * The project's task types as Kitsu lists them (GET /data/projects/:id/task-types), then those
+   * of the selected tasks it lacks: a project lists only the task types set up for it, and its
+   * tasks may have others.
+   */
   private async taskTypeChoices(
-    projectId: string,
+    projectId: string | null | undefined,
+    tasks: ResolvedTask[],
   ): Promise<Array<{ value: string; label: string }>> {
-    const types = await this.zou.getProjectTaskTypes(projectId);
-    return types.map((type) => ({ value: type.id, label: type.name }));
+    const listed = projectId ? await this.zou.getProjectTaskTypes(projectId) : [];
+    const choices = new Map(listed.map((type) => [type.id, type.name]));
+    for (const task of tasks) {
+      if (!choices.has(task.taskType.id)) choices.set(task.taskType.id, task.taskType.name);
+    }
+    return [...choices].map(([value, label]) => ({ value, label }));
   }
 
   /**
@@ -240,7 +248,7 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     const chosen = job.data.options?.taskType;
     if (typeof chosen !== 'string' || chosen === '') return { tasks, otherTypes: [] };
     const projectId = job.data.request.projectId ?? tasks[0]?.project.id;
-    const listed = projectId ? await this.taskTypeChoices(projectId).catch(toUnrecoverable) : [];
+    const listed = await this.taskTypeChoices(projectId, tasks).catch(toUnrecoverable);
     const type = listed.find((choice) => choice.value === chosen);
     if (!type) {
       throw new UnrecoverableError(
