@@ -314,7 +314,28 @@ export interface OptionSelection {
 export interface ActionOptionsDeclaration<T extends object = object> {
   schema: new () => T;
   defaults(selection: OptionSelection): Promise<Partial<Record<keyof T & string, OptionValue>>>;
+  /**
+   * The choices of each select listed live (declared with LiveSelectOption), by field name: asked
+   * when the form shows and again when it is submitted, given the click and the values chosen so
+   * far (a later step's list may depend on an earlier step's value). Throwing says why the list
+   * cannot be had now; the form still shows, with that reason under the field.
+   */
+  liveChoices?: Partial<Record<keyof T & string, LiveChoicesProvider>>;
 }
+
+/** One choice of a select: the value stored and sent, the label shown. */
+export interface OptionChoice {
+  value: string;
+  label: string;
+}
+
+/** What a live list is given: the click, and the option values as chosen so far. */
+export interface LiveChoicesContext {
+  selection: OptionSelection;
+  values: Partial<OptionValues>;
+}
+
+export type LiveChoicesProvider = (context: LiveChoicesContext) => Promise<OptionChoice[]>;
 
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- merging needs the same parameters
 export interface ActionHandler<N extends ActionName = ActionName> {

@@ -19,7 +19,14 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import type { OptionValue, OptionValues } from './action.types';
+import type {
+  ActionOptionsDeclaration,
+  LiveChoicesContext,
+  LiveChoicesProvider,
+  OptionChoice,
+  OptionValue,
+  OptionValues,
+} from './action.types';
 
 /** The kinds of field an option form shows. */
 export type OptionKind =
@@ -53,6 +60,15 @@ export interface OptionField {
   maxDate?: string;
   /** date: whether empty (no date) is allowed. */
   optional?: boolean;
+  /**
+   * The form step the field is asked in (1 when absent). A later step shows once the earlier ones
+   * are valid, with their values kept, so its choices may depend on them.
+   */
+  step?: number;
+  /** select: the choices are listed live (ActionOptionsDeclaration.liveChoices), not fixed. */
+  live?: boolean;
+  /** live select: the label of the empty value (what choosing nothing means), when allowed. */
+  emptyLabel?: string;
 }
 
 /** Fields per option class, in declaration order. */
@@ -68,7 +84,7 @@ function declare(field: OptionField, rules: PropertyDecorator[]): PropertyDecora
   };
 }
 
-type Described = Pick<OptionField, 'label' | 'hint'>;
+type Described = Pick<OptionField, 'label' | 'hint' | 'step'>;
 
 /** No control characters: option text may reach farm job names, logs and Zou. */
 const PLAIN_TEXT = /^[^\p{Cc}]*$/u;
@@ -165,6 +181,23 @@ export function MultiSelectOption(
   ]);
 }
 
+/** Longest value a live select takes (tag UUIDs, pool and task type names are far shorter). */
+const MAX_LIVE_VALUE = 200;
+
+/**
+ * One of the choices a provider lists live when the form shows and again when it is submitted
+ * (see ActionOptionsDeclaration.liveChoices); `emptyLabel` also allows the empty value, meaning
+ * "none chosen" (e.g. the farm's default pool). Class-validator checks the shape; checkOptions,
+ * given the lists, checks the value is listed.
+ */
+export function LiveSelectOption(options: Described & { emptyLabel?: string }): PropertyDecorator {
+  return declare({ kind: 'select', name: '', ...options, live: true }, [
+    IsString({ message: 'must be text' }),
+    MaxLength(MAX_LIVE_VALUE, { message: `must be at most ${MAX_LIVE_VALUE} characters` }),
+    Matches(PLAIN_TEXT, { message: 'must not contain control characters (line breaks, tabs)' }),
+  ]);
+}
+
 /** Yes or no (a checkbox). */
 export function BooleanOption(options: Described): PropertyDecorator {
   return declare({ kind: 'boolean', name: '', ...options }, [
@@ -255,7 +288,14 @@ export function parseFrameRange(value: string): { frameIn: number; frameOut: num
 
 /** The option fields a class declares, in order. */
 export function optionFieldsOf(schema: new () => object): OptionField[] {
-  return FIELDS.get(schema) ?? [];
+  // A class extending another option class asks its parent's fields first, then its own.
+  const parent: unknown = Object.getPrototypeOf(schema);
+  const inherited =
+    typeof parent === 'function' && parent !== Function.prototype
+      ? optionFieldsOf(parent as new () => object)
+      : [];
+  const own = FIELDS.get(schema) ?? [];
+  return [...inherited.filter((f) => !own.some((o) => o.name === f.name)), ...own];
 }
 
 /** One problem with one option, named by the option. */
@@ -285,6 +325,7 @@ export function checkOptions(
   given: Record<string, unknown>,
   defaults: Partial<OptionValues>,
   source: OptionSource,
+  live?: LiveChoiceLists,
 ): CheckedOptions {
   const fields = optionFieldsOf(schema);
   const problems: OptionProblem[] = [];
@@ -311,6 +352,7 @@ export function checkOptions(
       reason: missing ? 'is required' : Object.values(error.constraints ?? {}).join('; '),
     });
   }
+  if (live) problems.push(...liveProblems(fields, values, live, problems));
   return { values: values as OptionValues, problems };
 }
 
@@ -322,6 +364,73 @@ function absentValue(field: OptionField, source: OptionSource, fallback: unknown
   if (source === 'form' && field.kind === 'boolean') return false;
   if (source === 'form' && field.kind === 'multi-select') return [];
   return fallback;
+}
+
+/** The choices listed live per field, or why they could not be listed. */
+export type LiveChoiceLists = Record<string, LiveChoices>;
+
+export interface LiveChoices {
+  choices: OptionChoice[];
+  /** Why there is no list now (the farm or Kitsu did not answer): only the empty value passes. */
+  unavailable?: string;
+}
+
+/** A live select's value must be one it listed (or empty, where the field allows it). */
+function liveProblems(
+  fields: OptionField[],
+  values: Record<string, unknown>,
+  live: LiveChoiceLists,
+  already: OptionProblem[],
+): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  for (const field of fields.filter((f) => f.live)) {
+    const value = values[field.name];
+    if (typeof value !== 'string' || already.some((p) => p.field === field.name)) continue;
+    if (value === '' && field.emptyLabel) continue;
+    const list = live[field.name];
+    if (!list) continue;
+    if (list.unavailable) {
+      problems.push({ field: field.name, reason: `cannot be checked now: ${list.unavailable}` });
+    } else if (!list.choices.some((choice) => choice.value === value)) {
+      const listed = list.choices.map((choice) => choice.label).join(', ');
+      problems.push({
+        field: field.name,
+        reason: value
+          ? `must be one of the choices listed now (${listed || 'none'})`
+          : 'is required',
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * The live lists of a declaration's selects, each asked once, side by side; a provider that
+ * throws gives an empty list and its reason (the form explains it, never a 5xx). `only` limits
+ * the lists to some fields (those of the step shown).
+ */
+export async function listLiveChoices(
+  declaration: ActionOptionsDeclaration,
+  context: LiveChoicesContext,
+  only?: ReadonlySet<string>,
+): Promise<LiveChoiceLists> {
+  const declared = Object.entries<LiveChoicesProvider | undefined>(declaration.liveChoices ?? {});
+  const providers = declared.filter(([name, provider]) => provider && (!only || only.has(name)));
+  const lists = await Promise.all(
+    providers.map(async ([name, provider]): Promise<[string, LiveChoices]> => {
+      try {
+        return [name, { choices: await provider!(context) }];
+      } catch (error) {
+        return [name, { choices: [], unavailable: (error as Error).message || String(error) }];
+      }
+    }),
+  );
+  return Object.fromEntries(lists);
+}
+
+/** The highest step of a class's fields (1 for a one-step form). */
+export function lastStepOf(fields: OptionField[]): number {
+  return Math.max(1, ...fields.map((field) => field.step ?? 1));
 }
 
 /** Form text to the kind's type; anything else is left as it is for validation to refuse. */

@@ -177,9 +177,15 @@ export class ActionAuthorizer {
    * uses the person's role in each task's project: the team role Zou has for them there, else the
    * global role; a selection across projects is judged task by task.
    */
-  async authorize(request: KitsuActionRequest, action: RegisteredAction): Promise<AuthzDecision> {
+  async authorize(
+    request: KitsuActionRequest,
+    action: RegisteredAction,
+    { fresh = false }: { fresh?: boolean } = {},
+  ): Promise<AuthzDecision> {
     if (!this.enabled) return { entityTypes: null, ownWorkOnly: [] };
     const name = action.options.name;
+    // Fresh: the person and the teams read again, not from the AUTH_CACHE_SECONDS cache.
+    if (fresh) this.forget(request);
     const person = await this.zouCall(() => this.person(request.personId));
     if (!person || !person.active)
       refuse('known-person', `person ${request.personId} is unknown to Kitsu or inactive`);
@@ -222,6 +228,16 @@ export class ActionAuthorizer {
       );
     }
     return { entityTypes, ownWorkOnly };
+  }
+
+  /** Drops what the caches hold on a person (and a project's team), so the next read asks Zou. */
+  private forget(request: KitsuActionRequest): void {
+    this.persons.delete(request.personId);
+    if (request.projectId) this.teams.delete(request.projectId);
+    for (const id of request.taskIds) {
+      const facts = this.tasks.get(id.toLowerCase());
+      if (facts) this.teams.delete(facts.projectId);
+    }
   }
 
   /** The person's role in a project: admin everywhere, else the team role, else the global one. */

@@ -28,6 +28,21 @@ describe('AfanasyAdapter against the Afanasy simulator', () => {
       ...options,
     });
 
+  it('lists the render hosts and keeps a job to the chosen one with an anchored hosts mask', async () => {
+    const farm = adapter();
+    await expect(farm.listPlacements('host')).resolves.toEqual([
+      { value: 'render01', label: 'render01' },
+      { value: 'render02', label: 'render02' },
+    ]);
+    const { farmJobId } = await farm.submit(
+      sampleSpec({ placement: { kind: 'host', value: 'render02' } }),
+    );
+    expect(afanasy.jobs.get(Number(farmJobId))?.hosts_mask).toBe('^render02$');
+    expect(
+      farm.buildJob(sampleSpec({ placement: { kind: 'host', value: 'a.b(c)' } })).hosts_mask,
+    ).toBe('^a\\.b\\(c\\)$');
+  });
+
   it('registers one numeric block with the frame range, command and Kitsu ids', async () => {
     const spec = sampleSpec({ name: 'Scène 12 éclairage' });
     const submission = await adapter().submit(spec);

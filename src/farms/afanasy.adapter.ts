@@ -2,7 +2,13 @@ import { hostname } from 'node:os';
 import { renderCommandArgs } from './command-template';
 import { FarmError } from './farm.errors';
 import { FarmHttp, type FarmHttpAnswer } from './farm-http';
-import { checkFarmJobSpec, directoryOf, hashedOutputPath, kitsuMetadata } from './farm-spec';
+import {
+  checkFarmJobSpec,
+  directoryOf,
+  hashedOutputPath,
+  kitsuMetadata,
+  placementOf,
+} from './farm-spec';
 import type { FarmAdapterEntry } from './farm.registry';
 import { shellJoin } from './shell-words';
 import type {
@@ -10,6 +16,8 @@ import type {
   FarmJobSpec,
   FarmJobState,
   FarmJobStatus,
+  FarmPlacementChoice,
+  FarmPlacementKind,
   FarmStats,
   FarmSubmission,
 } from './farm.types';
@@ -60,6 +68,8 @@ const NUMERIC_BLOCK = 1;
 export class AfanasyAdapter implements FarmAdapter {
   readonly kind = KIND;
   readonly label = 'Afanasy (CGRU)';
+  /** A job may be kept to one render host (the job's `hosts_mask`, anchored to its name). */
+  readonly placementKinds: readonly FarmPlacementKind[] = [{ key: 'host', label: 'Render host' }];
   private readonly http: FarmHttp;
   private readonly hostName: string;
 
@@ -128,6 +138,20 @@ export class AfanasyAdapter implements FarmAdapter {
     return this.http.stats();
   }
 
+  /** The render hosts afserver knows (`{"get":{"type":"renders"}}`), by name. */
+  async listPlacements(kind: string): Promise<FarmPlacementChoice[]> {
+    if (kind !== 'host') return [];
+    return this.send('renders', { get: { type: 'renders' } }, (reply) => {
+      const renders = (reply.body as { renders?: unknown }).renders;
+      if (!Array.isArray(renders)) {
+        throw this.http.protocolError('renders', 'answer without a renders list', reply);
+      }
+      return (renders as Array<{ name?: unknown }>)
+        .filter((render) => typeof render?.name === 'string' && render.name !== '')
+        .map((render) => ({ value: render.name as string, label: render.name as string }));
+    });
+  }
+
   buildJob(spec: FarmJobSpec): Record<string, unknown> {
     const output = hashedOutputPath(spec.outputPath);
     const framesPerTask = this.options.framesPerTask ?? spec.framesPerTask;
@@ -169,9 +193,12 @@ export class AfanasyAdapter implements FarmAdapter {
       working_directory: directoryOf(spec.scenePath),
       files: [output.replace(/#+/, (hashes) => `@${hashes}@`)],
     };
+    const host = placementOf(spec, 'host');
     return {
       name: spec.name,
       user_name: spec.submitter.login,
+      // A regular expression on render names: the listed name, matched whole and literally.
+      ...(host ? { hosts_mask: `^${escapeRegExp(host)}$` } : {}),
       host_name: this.hostName,
       priority: spec.priority,
       ...(spec.project ? { project: spec.project } : {}),
@@ -283,3 +310,8 @@ export const afanasyFarm: FarmAdapterEntry = {
       timeoutMs: config.FARM_TIMEOUT_MS,
     }),
 };
+
+/** A name as a regular expression that matches exactly it. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -31,6 +31,20 @@ describe('DeadlineAdapter against the Deadline simulator', () => {
       ...options,
     });
 
+  it('lists pools and groups as the Web Service does and sends the chosen one', async () => {
+    const farm = adapter({ pool: 'render' });
+    expect((await farm.listPlacements('pool')).map((c) => c.value)).toEqual(deadline.pools);
+    expect((await farm.listPlacements('group')).map((c) => c.value)).toEqual(deadline.groups);
+    const { farmJobId } = await farm.submit(
+      sampleSpec({ placement: { kind: 'group', value: 'gpu' } }),
+    );
+    // The chosen group, and the configured pool kept.
+    expect(deadline.jobs.get(farmJobId)?.Props).toMatchObject({ Pool: 'render', Grp: 'gpu' });
+    await expect(
+      farm.submit(sampleSpec({ placement: { kind: 'pool', value: 'nowhere' } })),
+    ).rejects.toThrow('Pool "nowhere" does not exist');
+  });
+
   it('submits JobInfo, PluginInfo and an empty AuxFiles, the Kitsu ids as extra info', async () => {
     const spec = sampleSpec();
     const submission = await adapter().submit(spec);

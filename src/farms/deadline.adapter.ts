@@ -7,6 +7,7 @@ import {
   frameRange,
   hashedOutputPath,
   kitsuMetadata,
+  placementOf,
 } from './farm-spec';
 import type { FarmAdapterEntry } from './farm.registry';
 import type {
@@ -14,6 +15,8 @@ import type {
   FarmJobSpec,
   FarmJobState,
   FarmJobStatus,
+  FarmPlacementChoice,
+  FarmPlacementKind,
   FarmStats,
   FarmSubmission,
 } from './farm.types';
@@ -54,6 +57,11 @@ const KIND = 'deadline';
 export class DeadlineAdapter implements FarmAdapter {
   readonly kind = KIND;
   readonly label = 'Deadline';
+  /** A job goes to one pool and one group (JobInfo `Pool`, `Group`). */
+  readonly placementKinds: readonly FarmPlacementKind[] = [
+    { key: 'pool', label: 'Pool' },
+    { key: 'group', label: 'Group' },
+  ];
   private readonly http: FarmHttp;
 
   constructor(private readonly options: DeadlineAdapterOptions) {
@@ -131,6 +139,22 @@ export class DeadlineAdapter implements FarmAdapter {
     return this.http.stats();
   }
 
+  /** Pool or group names as the Web Service lists them (`GET /api/pools`, `GET /api/groups`). */
+  async listPlacements(kind: string): Promise<FarmPlacementChoice[]> {
+    const path = { pool: '/api/pools', group: '/api/groups' }[kind];
+    if (!path) return [];
+    const operation = `${kind}s`;
+    return this.http.call({ operation, method: 'GET', path }, (answer) => {
+      if (answer.status !== 200) throw this.http.errorFor(operation, answer);
+      if (!Array.isArray(answer.body)) {
+        throw this.http.protocolError(operation, `answer is not a list of ${kind} names`, answer);
+      }
+      return (answer.body as unknown[])
+        .filter((name): name is string => typeof name === 'string' && name !== '')
+        .map((name) => ({ value: name, label: name }));
+    });
+  }
+
   buildSubmission(spec: FarmJobSpec): Record<string, unknown> {
     const output = hashedOutputPath(spec.outputPath);
     const metadata = { ...spec.metadata, 'user.name': spec.submitter.name, ...kitsuMetadata(spec) };
@@ -146,8 +170,10 @@ export class DeadlineAdapter implements FarmAdapter {
       OutputDirectory0: directoryOf(output),
       OutputFilename0: baseNameOf(output),
     };
-    if (this.options.pool) jobInfo.Pool = this.options.pool;
-    if (this.options.group) jobInfo.Group = this.options.group;
+    const pool = placementOf(spec, 'pool') ?? this.options.pool;
+    const group = placementOf(spec, 'group') ?? this.options.group;
+    if (pool) jobInfo.Pool = pool;
+    if (group) jobInfo.Group = group;
     if (spec.batch) jobInfo.BatchName = spec.batch;
     Object.entries(metadata).forEach(([key, value], index) => {
       jobInfo[`ExtraInfoKeyValue${index}`] = `${key}=${value}`;

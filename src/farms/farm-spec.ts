@@ -77,6 +77,7 @@ function textFieldsOf(spec: FarmJobSpec): Array<[string, string]> {
     ['submitter.email', spec.submitter?.email],
     ['scenePath', spec.scenePath],
     ['outputPath', spec.outputPath],
+    ['placement.value', spec.placement?.value],
     ...Object.entries(spec.metadata ?? {}).flatMap(([key, value]): Array<[string, unknown]> => [
       ['a metadata key', key],
       [`metadata ${key}`, value],
@@ -135,4 +136,9 @@ export function hashedOutputPath(outputPath: string): string {
   }
   const withoutExtension = outputPath.replace(/(#+)\.[A-Za-z0-9]+$/, '$1');
   return withoutExtension;
+}
+
+/** The chosen placement's value when it is of this kind (an adapter's own kinds only). */
+export function placementOf(spec: FarmJobSpec, kind: string): string | undefined {
+  return spec.placement?.kind === kind && spec.placement.value ? spec.placement.value : undefined;
 }

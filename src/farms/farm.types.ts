@@ -71,6 +71,34 @@ export interface FarmJobSpec {
   extra?: Record<string, FarmSettingValue>;
   /** More metadata to store with the job, beside the Kitsu ids the adapter always adds. */
   metadata: Record<string, string>;
+  /**
+   * Where the job should run, chosen from what the farm listed (see FarmAdapter.listPlacements):
+   * it overrides the configured tag, pool or group. Absent: the configured one, or anywhere.
+   */
+  placement?: FarmPlacement;
+}
+
+/**
+ * A kind of place a farm sends jobs to, in the farm's words: Flamenco's worker tags, Deadline's
+ * pools and groups, the render hosts of Afanasy.
+ */
+export interface FarmPlacementKind {
+  /** `tag`, `pool`, `group`, `host`. */
+  key: string;
+  /** As people know it on that farm: "Worker tag", "Pool", "Group", "Render host". */
+  label: string;
+}
+
+/** One place the farm listed: the value it takes (a tag UUID, a pool name) and its name. */
+export interface FarmPlacementChoice {
+  value: string;
+  label: string;
+}
+
+/** Where a job should run: one of the farm's placement kinds and one value it listed. */
+export interface FarmPlacement {
+  kind: string;
+  value: string;
 }
 
 /** What a farm answered to a submission. */
@@ -126,4 +154,8 @@ export interface FarmAdapter {
   ping(): Promise<void>;
   jobUrl?(farmJobId: string): string;
   stats(): FarmStats;
+  /** The kinds of place this farm can send a job to (none: the farm takes no such choice). */
+  readonly placementKinds?: readonly FarmPlacementKind[];
+  /** The places of one kind, as the farm lists them now; throws a FarmError when unreachable. */
+  listPlacements?(kind: string): Promise<FarmPlacementChoice[]>;
 }

@@ -8,7 +8,12 @@ describe('FlamencoAdapter against the Flamenco simulator', () => {
   const warnings: string[] = [];
 
   beforeAll(async () => {
-    flamenco = await startFlamencoSimulator();
+    flamenco = await startFlamencoSimulator({
+      workerTags: [
+        { id: 'b7e1c0de-0000-4000-8000-00000000000a', name: 'lighting' },
+        { id: 'b7e1c0de-0000-4000-8000-00000000000b', name: 'fx' },
+      ],
+    });
   });
   afterAll(async () => {
     await flamenco.close();
@@ -30,6 +35,23 @@ describe('FlamencoAdapter against the Flamenco simulator', () => {
       logger: { warn: (message) => warnings.push(message) },
       ...options,
     });
+
+  it('lists the worker tags, sends the chosen one over the configured one, and the Manager refuses an unknown tag', async () => {
+    const farm = adapter({ workerTag: 'b7e1c0de-0000-4000-8000-00000000000a' });
+    await expect(farm.listPlacements('tag')).resolves.toEqual([
+      { value: 'b7e1c0de-0000-4000-8000-00000000000a', label: 'lighting' },
+      { value: 'b7e1c0de-0000-4000-8000-00000000000b', label: 'fx' },
+    ]);
+    const placement = { kind: 'tag', value: 'b7e1c0de-0000-4000-8000-00000000000b' };
+    const { farmJobId } = await farm.submit(sampleSpec({ placement }));
+    expect(flamenco.jobs.get(farmJobId)?.worker_tag).toBe(placement.value);
+    const unknown = { kind: 'tag', value: 'b7e1c0de-0000-4000-8000-00000000000c' };
+    await expect(farm.submit(sampleSpec({ placement: unknown }))).rejects.toThrow(
+      'unknown worker tag',
+    );
+    flamenco.setUnavailable(true);
+    await expect(farm.listPlacements('tag')).rejects.toMatchObject({ transient: true });
+  });
 
   it('submits a job with the frames, settings, metadata, submitter, priority and etag', async () => {
     const farm = adapter({ workerTag: 'b7e1c0de-0000-4000-8000-00000000000a' });

@@ -6,6 +6,7 @@ import {
   frameRange,
   hashedOutputPath,
   kitsuMetadata,
+  placementOf,
 } from './farm-spec';
 import type { FarmAdapterEntry, FarmLogger } from './farm.registry';
 import type {
@@ -13,6 +14,8 @@ import type {
   FarmJobSpec,
   FarmJobState,
   FarmJobStatus,
+  FarmPlacementChoice,
+  FarmPlacementKind,
   FarmSettingValue,
   FarmStats,
   FarmSubmission,
@@ -117,6 +120,8 @@ const EXTENSIONS: Record<string, string> = {
 export class FlamencoAdapter implements FarmAdapter {
   readonly kind = KIND;
   readonly label = 'Flamenco';
+  /** A job may be limited to the Workers of one tag (`worker_tag`, the tag's UUID). */
+  readonly placementKinds: readonly FarmPlacementKind[] = [{ key: 'tag', label: 'Worker tag' }];
   private readonly http: FarmHttp;
   private jobTypeCache: Promise<FlamencoJobType> | null = null;
 
@@ -196,6 +201,27 @@ export class FlamencoAdapter implements FarmAdapter {
     );
   }
 
+  /** The Manager's worker tags (`GET /api/v3/worker-mgt/tags`): the UUID, by its name. */
+  async listPlacements(kind: string): Promise<FarmPlacementChoice[]> {
+    if (kind !== 'tag') return [];
+    return this.http.call(
+      { operation: 'worker tags', method: 'GET', path: '/api/v3/worker-mgt/tags' },
+      (answer) => {
+        if (answer.status !== 200) throw this.http.errorFor('worker tags', answer);
+        const tags = (answer.body as { tags?: unknown })?.tags;
+        if (!Array.isArray(tags)) {
+          throw this.http.protocolError('worker tags', 'answer without a tags list', answer);
+        }
+        return (tags as Array<{ id?: unknown; name?: unknown }>)
+          .filter((tag) => typeof tag?.id === 'string' && tag.id !== '')
+          .map((tag) => ({
+            value: tag.id as string,
+            label: typeof tag.name === 'string' && tag.name ? tag.name : (tag.id as string),
+          }));
+      },
+    );
+  }
+
   jobUrl(farmJobId: string): string {
     return `${this.http.baseUrl}/app/jobs/${encodeURIComponent(farmJobId)}`;
   }
@@ -207,6 +233,7 @@ export class FlamencoAdapter implements FarmAdapter {
   /** The settings and metadata that would be sent for a spec; exported for tests and the job page. */
   buildSubmission(spec: FarmJobSpec, jobType: FlamencoJobType): Record<string, unknown> {
     const settings = this.settingsFor(spec, jobType);
+    const workerTag = placementOf(spec, 'tag') ?? this.options.workerTag;
     return {
       name: spec.name,
       type: jobType.name,
@@ -220,7 +247,7 @@ export class FlamencoAdapter implements FarmAdapter {
         ...(spec.submitter.email ? { 'user.email': spec.submitter.email } : {}),
         ...kitsuMetadata(spec),
       },
-      ...(this.options.workerTag ? { worker_tag: this.options.workerTag } : {}),
+      ...(workerTag ? { worker_tag: workerTag } : {}),
     };
   }
 

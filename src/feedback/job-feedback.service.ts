@@ -9,6 +9,7 @@ import { formatJobId } from '../queues/job-id';
 import { JobViewTokens } from '../jobs/job-view-token';
 import { plainReason } from '../jobs/job-page';
 import { chosenOptionsLine } from '../actions/option-fields';
+import { variantOptions } from '../actions/variant-options';
 import { summaryOf } from '../actions/result-view';
 import { jobLogFields } from '../logging/job-log';
 import type { JobOutcomeStep } from '../worker/job-outcome';
@@ -143,7 +144,7 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
       outcome.state === 'completed' ? `${label}: ${trimmed}` : `${label} failed: ${trimmed}`;
     // What the person chose on the options form (or a script sent), so the task's history says it.
     const chosen = chosenOptionsLine(
-      registered?.handler.options?.schema,
+      registered ? variantOptions(registered.handler, job.data.variant)?.schema : undefined,
       job.data.options,
       job.data.optionDefaults,
     );

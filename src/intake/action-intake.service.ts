@@ -14,7 +14,7 @@ import type {
   RegisteredAction,
   RequestFormat,
 } from '../actions/action.types';
-import { checkOptions } from '../actions/option-fields';
+import { checkOptions, listLiveChoices, type CheckedOptions } from '../actions/option-fields';
 import { variantOptions } from '../actions/variant-options';
 import { summarizeSelection } from '../actions/selection-summary';
 import { ActionAuthorizer, type AuthzDecision } from '../auth/authz.service';
@@ -290,13 +290,12 @@ export class ActionIntake {
         { field: 'options', reason: 'must be an object of option values, e.g. {"priority": 80}' },
       ]);
     }
-    const defaults = await this.defaultsOf(
+    const selection = this.selectionOf(admitted);
+    const defaults = await this.defaultsOf(admitted.action, admitted.variant, selection);
+    const checked = await this.checkWithLiveChoices(
       admitted.action,
       admitted.variant,
-      this.selectionOf(admitted),
-    );
-    const checked = checkOptions(
-      declared.schema,
+      selection,
       (given ?? {}) as Record<string, unknown>,
       defaults,
       'json',
@@ -328,8 +327,40 @@ export class ActionIntake {
     }
   }
 
+  /**
+   * Options checked by their class, then the live selects against what their providers list now
+   * (given the values as checked so far, so a list may depend on an earlier field).
+   */
+  async checkWithLiveChoices(
+    action: RegisteredAction,
+    variant: string,
+    selection: OptionSelection,
+    given: Record<string, unknown>,
+    defaults: OptionValues,
+    source: 'form' | 'json',
+  ): Promise<CheckedOptions> {
+    const declared = variantOptions(action.handler, variant)!;
+    const first = checkOptions(declared.schema, given, defaults, source);
+    if (!declared.liveChoices) return first;
+    const live = await listLiveChoices(declared, { selection, values: first.values });
+    return checkOptions(declared.schema, given, defaults, source, live);
+  }
+
+  /** A request to an options form counts against its address, as a click does (429 over it). */
+  async limitAddress(ip: string | undefined): Promise<void> {
+    this.refuseOverLimit(await this.rateLimiter.checkAddress(ip));
+  }
+
+  /**
+   * Authorization judged again with what Kitsu says now (a parked click waited up to
+   * OPTIONS_PENDING_TTL_S): a person whose role changed meanwhile hears the intake's 403.
+   */
+  async reauthorize(click: AdmittedClick): Promise<AuthzDecision> {
+    return this.authz.authorize(click.request, click.action, { fresh: true });
+  }
+
   /** The click's tasks read from Zou at most once, whoever asks first. */
-  private selectionOf({ request, params }: AdmittedClick): OptionSelection {
+  selectionOf({ request, params }: Pick<AdmittedClick, 'request' | 'params'>): OptionSelection {
     let tasks: Promise<ResolvedTask[]> | null = null;
     return {
       request,

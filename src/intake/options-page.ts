@@ -1,5 +1,10 @@
 import type { OptionValue } from '../actions/action.types';
-import { formText, type OptionField, type OptionProblem } from '../actions/option-fields';
+import {
+  formText,
+  type LiveChoiceLists,
+  type OptionField,
+  type OptionProblem,
+} from '../actions/option-fields';
 import type { SelectionItem } from '../actions/selection-summary';
 import { escapeHtml, page } from '../http/html';
 
@@ -14,6 +19,12 @@ export interface OptionsPageInput {
   selection: SelectionItem[];
   taskCount: number;
   expiresAt: string;
+  /** In a form of several steps: the step shown (its fields are `fields`) and the last one. */
+  step?: { current: number; last: number };
+  /** The values of the steps already passed, shown, not editable (they are kept server-side). */
+  kept?: Array<{ name: string; label: string; value: string }>;
+  /** The live selects' choices, or why there are none now. */
+  live?: LiveChoiceLists;
 }
 
 /**
@@ -28,16 +39,32 @@ export function renderOptionsPage(input: OptionsPageInput): string {
     ? `<div class="panel failure" role="alert" id="option-errors"><p class="error">Nothing was queued: ${input.problems.length === 1 ? 'one option needs' : `${input.problems.length} options need`} a change.</p></div>`
     : '';
   const fields = input.fields
-    .map((field) => fieldHtml(field, input.values[field.name], problems.get(field.name)))
+    .map((field) =>
+      fieldHtml(
+        withLiveChoices(field, input.live),
+        input.values[field.name],
+        problems.get(field.name),
+        input.live?.[field.name]?.unavailable,
+      ),
+    )
+    .join('');
+  const step = input.step && input.step.last > 1 ? input.step : null;
+  const more = step !== null && step.current < step.last;
+  const kept = (input.kept ?? [])
+    .map(
+      (entry) =>
+        `<div data-kept="${escapeHtml(entry.name)}"><dt>${escapeHtml(entry.label)}</dt><dd>${escapeHtml(entry.value)}</dd></div>`,
+    )
     .join('');
   return page(
     `${input.title}: options`,
     `<h1>${escapeHtml(input.title)}</h1>
 ${summary}
 <form method="post" action="${escapeHtml(base)}" class="panel options" id="options-form" novalidate>
-<h2>Options</h2>
+<h2>Options${step ? ` <span class="muted" id="option-step">step ${step.current} of ${step.last}</span>` : ''}</h2>
+${kept ? `<dl class="kept" id="options-kept">${kept}</dl>` : ''}
 ${fields}
-<div class="actions"><button type="submit" class="button" id="run">Run</button>
+<div class="actions">${more ? '<button type="submit" class="button" id="next">Next</button>' : '<button type="submit" class="button" id="run">Run</button>'}
 <button type="submit" class="button secondary" id="cancel" formaction="${escapeHtml(`${base}/cancel`)}">Cancel</button></div>
 <p class="muted">This form is valid until <time datetime="${escapeHtml(input.expiresAt)}">${escapeHtml(input.expiresAt.replace('T', ' ').slice(0, 19))} UTC</time>; after that, run the action again from Kitsu.</p>
 </form>
@@ -46,19 +73,33 @@ ${selectionHtml(input.selection, input.taskCount)}`,
   );
 }
 
+/** A live select with the choices listed now, after its empty choice when it has one. */
+function withLiveChoices(field: OptionField, live: LiveChoiceLists | undefined): OptionField {
+  if (!field.live) return field;
+  const empty = field.emptyLabel ? [{ value: '', label: field.emptyLabel }] : [];
+  return { ...field, choices: [...empty, ...(live?.[field.name]?.choices ?? [])] };
+}
+
 function fieldHtml(
   field: OptionField,
   value: OptionValue | string | undefined,
   problem: string | undefined,
+  unavailable?: string,
 ): string {
   const id = `option-${field.name}`;
-  const described = [field.hint ? `${id}-hint` : '', problem ? `${id}-error` : '']
+  const described = [
+    field.hint ? `${id}-hint` : '',
+    problem ? `${id}-error` : '',
+    unavailable ? `${id}-unavailable` : '',
+  ]
     .filter(Boolean)
     .join(' ');
   const aria = `${described ? ` aria-describedby="${described}"` : ''}${problem ? ' aria-invalid="true"' : ''}`;
-  const hint = field.hint
-    ? `<p class="hint muted" id="${id}-hint">${escapeHtml(field.hint)}</p>`
-    : '';
+  const hint =
+    (field.hint ? `<p class="hint muted" id="${id}-hint">${escapeHtml(field.hint)}</p>` : '') +
+    (unavailable
+      ? `<p class="hint unavailable" id="${id}-unavailable" role="status">Not listed now: ${escapeHtml(unavailable)}</p>`
+      : '');
   const error = problem
     ? `<p class="field-error error" id="${id}-error" data-field="${escapeHtml(field.name)}">${escapeHtml(field.label)} ${escapeHtml(problem)}</p>`
     : '';
@@ -164,6 +205,8 @@ const OPTIONS_CSS = `
 .options label.choice{display:block;font-weight:400;margin:.1rem 0}
 .options .invalid input,.options .invalid select,.options .invalid textarea{border-color:var(--danger)}
 .hint{margin:.2rem 0 0;font-size:.9rem}.field-error{margin:.2rem 0 0;font-weight:600}
+.kept{margin:0 0 1rem}.kept div{display:flex;gap:.5rem}.kept dt{font-weight:600}.kept dd{margin:0}
+.unavailable{margin:.2rem 0 0;color:var(--danger)}
 .actions{display:flex;gap:.6rem;margin:1rem 0}
 .button{font:inherit;padding:.4rem 1rem;border-radius:4px;border:1px solid #00814a;background:#00814a;color:#fff;cursor:pointer;font-weight:700}
 .button.secondary{background:transparent;color:var(--text);border-color:var(--border)}

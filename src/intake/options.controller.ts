@@ -11,13 +11,21 @@ import {
 import type { Request, Response } from 'express';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { OptionValue, OptionValues, RegisteredAction } from '../actions/action.types';
-import { checkOptions, optionFieldsOf, type OptionField } from '../actions/option-fields';
+import {
+  formText,
+  lastStepOf,
+  listLiveChoices,
+  optionFieldsOf,
+  type LiveChoiceLists,
+  type OptionField,
+  type OptionProblem,
+} from '../actions/option-fields';
 import { variantOptions } from '../actions/variant-options';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
 import { CrossSiteGuard } from '../edge/cross-site';
 import { ActionIntake } from './action-intake.service';
-import { renderOptionsEndPage, renderOptionsPage } from './options-page';
+import { renderOptionsEndPage, renderOptionsPage, type OptionsPageInput } from './options-page';
 import { BINDING_COOKIE, PendingOptions, type PendingClick } from './pending-options';
 
 /**
@@ -38,73 +46,134 @@ export class OptionsController {
 
   @Get(':id')
   async show(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.intake.limitAddress(req.ip);
     const click = await this.usable(req, await this.pending.read(id));
     const action = this.actionOf(click);
+    const values = { ...click.defaults, ...click.chosen };
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(
-      renderOptionsPage({
-        pendingId: id,
-        title: titleOf(action, click),
-        fields: optionFieldsOf(variantOptions(action.handler, click.variant)!.schema),
-        values: click.defaults,
-        problems: [],
-        selection: click.selection,
-        taskCount: click.request.taskIds.length,
-        expiresAt: click.expiresAt,
-      }),
-    );
+    res.type('html').send(renderOptionsPage(await this.pageOf(id, action, click, values, [])));
   }
 
-  /** Run: valid values queue the job (303 to its page); refused ones come back with reasons. */
+  /**
+   * Next (a step before the last): valid values of the step are kept server-side and the form
+   * moves on (303 back to it). Run (the last step): every step's values checked again, the
+   * person's authorization judged again, the job queued (303 to its page). Refused values come
+   * back on the form with their reasons (422).
+   */
   @Post(':id')
   async submit(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.crossSite.check(req);
+    await this.intake.limitAddress(req.ip);
     const click = await this.usable(req, await this.pending.read(id));
     const action = this.actionOf(click);
-    const schema = variantOptions(action.handler, click.variant)!.schema;
-    const given = formFields(req.body);
-    const { values, problems } = checkOptions(schema, given, click.defaults, 'form');
+    const fields = optionFieldsOf(variantOptions(action.handler, click.variant)!.schema);
+    const step = click.step ?? 1;
+    // Only the step's own fields are read from the form: earlier ones are kept server-side.
+    const otherSteps = new Set(fields.filter((f) => stepOf(f) !== step).map((f) => f.name));
+    const given = Object.fromEntries(
+      Object.entries(formFields(req.body)).filter(([name]) => !otherSteps.has(name)),
+    );
+    const { values, problems } = await this.intake.checkWithLiveChoices(
+      action,
+      click.variant,
+      this.intake.selectionOf(click),
+      { ...click.chosen, ...given },
+      click.defaults,
+      'form',
+    );
+    const later = new Set(fields.filter((f) => stepOf(f) > step).map((f) => f.name));
+    const refused = problems.filter((problem) => !later.has(problem.field));
     res.setHeader('Cache-Control', 'no-store');
-    if (problems.length) {
-      res
-        .status(422)
-        .type('html')
-        .send(
-          renderOptionsPage({
-            pendingId: id,
-            title: titleOf(action, click),
-            fields: optionFieldsOf(schema),
-            values: enteredValues(optionFieldsOf(schema), given, click.defaults),
-            problems,
-            selection: click.selection,
-            taskCount: click.request.taskIds.length,
-            expiresAt: click.expiresAt,
-          }),
-        );
+    if (refused.length) {
+      const entered = { ...click.defaults, ...click.chosen, ...enteredValues(fields, given) };
+      const page = await this.pageOf(id, action, click, entered, refused);
+      res.status(422).type('html').send(renderOptionsPage(page));
       return;
     }
+    if (step < lastStepOf(fields)) {
+      const chosen: OptionValues = Object.fromEntries(
+        fields.filter((f) => stepOf(f) <= step).map((f) => [f.name, values[f.name]]),
+      );
+      if (!(await this.pending.advance(id, step + 1, chosen))) {
+        throw gone(this.pending.config.OPTIONS_PENDING_TTL_S);
+      }
+      res.redirect(303, `/options/${encodeURIComponent(id)}`);
+      return;
+    }
+    const jobPath = await this.run(id, action, click, values);
+    this.clearCookie(res, id);
+    res.redirect(303, jobPath);
+  }
+
+  /** The last step passed: authorization again, then the click taken once and queued. */
+  private async run(
+    id: string,
+    action: RegisteredAction,
+    click: PendingClick,
+    values: OptionValues,
+  ): Promise<string> {
+    const admitted = {
+      action,
+      variant: click.variant,
+      request: click.request,
+      params: click.params,
+      requestId: click.requestId,
+    };
+    // The role may have changed in Kitsu since the click: judged again, the intake's 403 if so.
+    const authz = await this.intake.reauthorize(admitted).catch(async (error: unknown) => {
+      await this.pending.drop(id);
+      throw error;
+    });
     // Taken once: a second Run (double click, another tab) finds the click gone.
     const taken = await this.pending.take(id);
     if (!taken) throw gone(this.pending.config.OPTIONS_PENDING_TTL_S);
-    const { jobPath } = await this.intake.enqueue(
-      {
-        action,
-        variant: taken.variant,
-        request: taken.request,
-        params: taken.params,
-        requestId: taken.requestId,
-        ...(taken.authz ? { authz: taken.authz } : {}),
-      },
-      values,
-      taken.defaults,
+    const { jobPath } = await this.intake.enqueue({ ...admitted, authz }, values, taken.defaults);
+    return jobPath;
+  }
+
+  /** The form at the click's step: its fields, the earlier steps' values, the live lists. */
+  private async pageOf(
+    id: string,
+    action: RegisteredAction,
+    click: PendingClick,
+    values: Record<string, OptionValue | string | undefined>,
+    problems: OptionProblem[],
+  ): Promise<OptionsPageInput> {
+    const declared = variantOptions(action.handler, click.variant)!;
+    const fields = optionFieldsOf(declared.schema);
+    const step = click.step ?? 1;
+    const upTo = fields.filter((f) => stepOf(f) <= step);
+    const live = await listLiveChoices(
+      declared,
+      { selection: this.intake.selectionOf(click), values: { ...click.defaults, ...click.chosen } },
+      new Set(upTo.map((f) => f.name)),
     );
-    this.clearCookie(res, id);
-    res.redirect(303, jobPath);
+    const kept = upTo
+      .filter((f) => stepOf(f) < step)
+      .map((f) => ({
+        name: f.name,
+        label: f.label,
+        value: keptText(f, click.chosen?.[f.name], live),
+      }));
+    return {
+      pendingId: id,
+      title: titleOf(action, click),
+      fields: fields.filter((f) => stepOf(f) === step),
+      values,
+      problems,
+      selection: click.selection,
+      taskCount: click.request.taskIds.length,
+      expiresAt: click.expiresAt,
+      step: { current: step, last: lastStepOf(fields) },
+      kept,
+      live,
+    };
   }
 
   @Post(':id/cancel')
   async cancel(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.crossSite.check(req);
+    await this.intake.limitAddress(req.ip);
     const click = await this.usable(req, await this.pending.read(id));
     await this.pending.drop(id);
     this.clearCookie(res, id);
@@ -176,21 +245,37 @@ function gone(ttlS: number): HttpException {
 function enteredValues(
   fields: OptionField[],
   given: Record<string, unknown>,
-  defaults: OptionValues,
-): Record<string, OptionValue | undefined> {
-  return Object.fromEntries(
-    fields.map((field) => {
-      const sent = given[field.name];
-      if (field.kind === 'multi-select') {
-        const list: unknown[] = Array.isArray(sent) ? sent : typeof sent === 'string' ? [sent] : [];
-        return [field.name, list.filter((item): item is string => typeof item === 'string')];
-      }
+): Record<string, OptionValue | string> {
+  const entered: Record<string, OptionValue | string> = {};
+  for (const field of fields) {
+    const sent = given[field.name];
+    if (field.kind === 'multi-select') {
+      const list: unknown[] = Array.isArray(sent) ? sent : typeof sent === 'string' ? [sent] : [];
+      entered[field.name] = list.filter((item): item is string => typeof item === 'string');
+    } else if (Object.hasOwn(given, field.name)) {
+      // A single-value field posted twice keeps the last, as checkOptions reads it.
       const last: unknown = Array.isArray(sent) ? sent[sent.length - 1] : sent;
-      if (Object.hasOwn(given, field.name))
-        return [field.name, typeof last === 'string' ? last : ''];
-      return [field.name, field.kind === 'boolean' ? false : defaults[field.name]];
-    }),
-  );
+      entered[field.name] = typeof last === 'string' ? last : '';
+    } else if (field.kind === 'boolean') entered[field.name] = false;
+  }
+  return entered;
+}
+
+function stepOf(field: OptionField): number {
+  return field.step ?? 1;
+}
+
+/** An earlier step's value as it was chosen: a live choice by its label. */
+function keptText(
+  field: OptionField,
+  value: OptionValue | undefined,
+  live: LiveChoiceLists,
+): string {
+  if (field.live && value === '' && field.emptyLabel) return field.emptyLabel;
+  const listed = live[field.name]?.choices.find((choice) => choice.value === value);
+  if (listed) return listed.label;
+  const fixed = field.choices?.find((choice) => choice.value === value);
+  return fixed?.label ?? formText(value);
 }
 
 function titleOf(action: RegisteredAction, click: PendingClick): string {

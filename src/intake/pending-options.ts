@@ -36,6 +36,10 @@ export interface PendingClick {
   /** sha256 of the browser binding held in the form's cookie. */
   binding: string;
   expiresAt: string;
+  /** The step the form is at, in a form of several steps (1 when absent). */
+  step?: number;
+  /** The values of the steps already passed, checked; kept here, never in the form. */
+  chosen?: OptionValues;
 }
 
 /** An unguessable id: 144 random bits, URL-safe. */
@@ -89,6 +93,23 @@ export class PendingOptions {
   async take(id: string): Promise<PendingClick | null> {
     if (!isPendingId(id)) return null;
     return parse(await this.producer.client.getdel(this.key(id)));
+  }
+
+  /**
+   * Moves a parked click to another step with the values chosen so far, keeping its expiry; false
+   * when it expired or was taken meanwhile (SET ... XX KEEPTTL writes only a key that exists).
+   */
+  async advance(id: string, step: number, chosen: OptionValues): Promise<boolean> {
+    const click = await this.read(id);
+    if (!click) return false;
+    const stored: PendingClick = { ...click, step, chosen };
+    const written = await this.producer.client.set(
+      this.key(id),
+      JSON.stringify(stored),
+      'KEEPTTL',
+      'XX',
+    );
+    return written === 'OK';
   }
 
   async drop(id: string): Promise<void> {

@@ -39,6 +39,10 @@ export class TtlCache<V> {
     return hit && hit.expiresAt > Date.now() ? hit.value : undefined;
   }
 
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   clear(): void {
     this.entries.clear();
   }

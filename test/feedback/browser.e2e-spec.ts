@@ -201,8 +201,10 @@ describe('render job page in a browser', () => {
       context.waitForEvent('page'),
       origin.click('button[type=submit]'),
     ]);
-    // A render asks for its options first (test/feedback/options-browser.e2e-spec.ts): the defaults.
+    // A render asks for its options first (test/feedback/options-browser.e2e-spec.ts), in two
+    // steps (where it runs comes second): the defaults.
     await page.waitForSelector('#options-form');
+    await Promise.all([page.waitForSelector('#run'), page.click('#next')]);
     await page.click('#run');
     await page.waitForSelector('#job');
     expect(page.url()).toMatch(/\/jobs\/render\.[\w-]+\?view=[\w-]{32}$/);

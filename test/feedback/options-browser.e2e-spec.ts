@@ -15,6 +15,7 @@ const KEY = 'options-page-shared-key-0123456789';
 interface FlamencoSubmission {
   name: string;
   priority: number;
+  worker_tag?: string;
   settings: { frames: string; chunk_size: number; blendfile: string };
 }
 
@@ -123,6 +124,17 @@ describe('render options in a browser', () => {
     await page.fill('#option-priority', '85');
     await page.fill('#option-frameRange', '1001 - 1010');
     await page.fill('#option-framesPerTask', '5');
+    // Step 1 asks what kind of place (Flamenco: worker tags), step 2 lists the Manager's tags.
+    expect(await page.textContent('#option-step')).toBe('step 1 of 2');
+    await page.selectOption('#option-poolType', 'tag');
+    await Promise.all([page.waitForSelector('#option-pool'), page.click('#next')]);
+    expect(page.url()).toMatch(/\/options\/[\w-]{24}$/);
+    expect(await page.textContent('[data-kept="priority"] dd')).toBe('85');
+    expect(await page.textContent('[data-kept="poolType"] dd')).toBe('Worker tag');
+    const lighting = [...farm.workerTags.values()].find((tag) => tag.name === 'lighting')!;
+    const listed = await page.locator('#option-pool option').allTextContents();
+    expect(listed).toEqual(['Farm default', 'lighting', 'fx']);
+    await page.selectOption('#option-pool', { label: 'lighting' });
     await Promise.all([page.waitForURL(/\/jobs\/render\./), page.click('#run')]);
     await page.waitForSelector('#job-options');
     expect(await page.locator('[data-option="priority"] dd').textContent()).toBe('85');
@@ -135,7 +147,45 @@ describe('render options in a browser', () => {
       expect(job.priority).toBe(85);
       expect(job.settings.frames).toBe('1001-1010');
       expect(job.settings.chunk_size).toBe(5);
+      expect(job.worker_tag).toBe(lighting.id);
     }
+    await context.close();
+  });
+
+  it('shows the form when the farm cannot be reached, the pool field explained; Run takes the farm default', async () => {
+    const context = await browser.newContext();
+    const page = await openOptions(context);
+    await page.selectOption('#option-poolType', 'tag');
+    farm.setUnavailable(true);
+    try {
+      const [step2] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'GET' && /\/options\//.test(r.url())),
+        page.click('#next'),
+      ]);
+      expect(step2.status()).toBe(200);
+      expect(await page.textContent('#option-pool-unavailable')).toMatch(
+        /^Not listed now: Flamenco did not answer/,
+      );
+      expect(await page.locator('#option-pool option').allTextContents()).toEqual(['Farm default']);
+      // A value the farm could not confirm is refused, naming the field.
+      const id = page.url().split('/').pop()!;
+      const forced = await context.request.post(page.url(), {
+        form: { pool: [...farm.workerTags.keys()][0] },
+        headers: { Origin: stack.url },
+        maxRedirects: 0,
+      });
+      expect(forced.status()).toBe(422);
+      expect(await forced.text()).toContain('Pool, group, tag or host cannot be checked now');
+      expect(id).toHaveLength(24);
+    } finally {
+      farm.setUnavailable(false);
+    }
+    const before = submissions().length;
+    await Promise.all([page.waitForURL(/\/jobs\/render\./), page.click('#run')]);
+    await stack.waitForJob(new URL(page.url()).pathname.split('/')[2]);
+    const received = submissions().slice(before);
+    expect(received).toHaveLength(2);
+    for (const job of received) expect(job.worker_tag).toBeUndefined();
     await context.close();
   });
 
@@ -147,7 +197,7 @@ describe('render options in a browser', () => {
     await page.fill('#option-frameRange', '1100-1001');
     const [answer] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST'),
-      page.click('#run'),
+      page.click('#next'),
     ]);
     expect(answer.status()).toBe(422);
     await page.waitForSelector('#option-errors');
@@ -164,6 +214,7 @@ describe('render options in a browser', () => {
 
     await page.fill('#option-priority', '20');
     await page.fill('#option-frameRange', '');
+    await Promise.all([page.waitForSelector('#option-pool'), page.click('#next')]);
     await Promise.all([page.waitForURL(/\/jobs\/render\./), page.click('#run')]);
     await stack.waitForJob(new URL(page.url()).pathname.split('/')[2]);
     const received = submissions().slice(before);
@@ -217,7 +268,7 @@ describe('render options in a browser', () => {
     while ((await redis.exists(key)) === 1) await new Promise((resolve) => setImmediate(resolve));
     const [answer] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST'),
-      page.click('#run'),
+      page.click('#next'),
     ]);
     expect(answer.status()).toBe(410);
     expect(await page.textContent('body')).toContain('expired or was already used');
@@ -255,15 +306,24 @@ describe('render options in a browser', () => {
       [{ frameRange: '$(id)' }, 'options.frameRange'],
       [{ framesPerTask: 0 }, 'options.framesPerTask'],
       [{ outputPath: '/etc' }, 'options.outputPath'],
+      [{ poolType: 'tag', pool: 'no-such-tag' }, 'options.pool'],
+      [{ poolType: 'pool', pool: '' }, 'options.poolType'],
       ['fast', 'options'],
     ] as const) {
       const answer = await click(options).expect(400);
       expect(answer.body.errors).toEqual([expect.objectContaining({ field })]);
     }
     const before = submissions().length;
-    const accepted = await click({ priority: 90, frameRange: '1-20' }).expect(202);
+    const fx = [...farm.workerTags.values()].find((tag) => tag.name === 'fx')!;
+    const accepted = await click({
+      priority: 90,
+      frameRange: '1-20',
+      poolType: 'tag',
+      pool: fx.id,
+    }).expect(202);
     await stack.waitForJob(accepted.body.jobId as string);
     const [job] = submissions().slice(before);
+    expect(job.worker_tag).toBe(fx.id);
     expect(job.priority).toBe(90);
     expect(job.settings.frames).toBe('1-20');
     expect(job.settings.chunk_size).toBe(10);
@@ -280,6 +340,8 @@ describe('render options in a browser', () => {
       { name: 'frameRange', label: 'Frame range', value: '1-20' },
       { name: 'priority', label: 'Priority', value: 90 },
       { name: 'framesPerTask', label: 'Frames per farm task', value: 10 },
+      { name: 'poolType', label: 'Send to', value: 'tag' },
+      { name: 'pool', label: 'Pool, group, tag or host', value: fx.id },
     ]);
   });
 });

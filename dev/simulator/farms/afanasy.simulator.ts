@@ -17,6 +17,8 @@ export interface AfanasySimulatorOptions {
   host?: string;
   port?: number;
   autoRun?: { everyMs: number; progressPerTick: number };
+  /** Render host names afserver knows (default: render01, render02). */
+  renders?: string[];
 }
 
 /** A stored job: what was submitted, plus afserver's own fields. */
@@ -37,6 +39,8 @@ export interface AfanasySimJob extends AfanasyJob {
 }
 
 export interface AfanasySimulator {
+  /** Render host names, as `{"get":{"type":"renders"}}` lists them. */
+  renders: string[];
   /** afserver's address, e.g. http://127.0.0.1:PORT. */
   url: string;
   jobs: Map<number, AfanasySimJob>;
@@ -83,6 +87,7 @@ export async function startAfanasySimulator(
   options: AfanasySimulatorOptions = {},
 ): Promise<AfanasySimulator> {
   const jobs = new Map<number, AfanasySimJob>();
+  const renders = [...(options.renders ?? ['render01', 'render02'])];
   let nextId = 1;
   let nextSerial = 1;
 
@@ -160,6 +165,10 @@ export async function startAfanasySimulator(
     if (control) {
       return refuse(`Invalid job: simulator safety check: ${control} has a control character`);
     }
+    if (data.hosts_mask !== undefined) {
+      const problem = hostsMaskProblem(data.hosts_mask, renders);
+      if (problem) return refuse(`Invalid job: ${problem}`);
+    }
     if (!Array.isArray(data.blocks)) return refuse("Invalid job: Can't find blocks array.");
     if (data.blocks.length === 0) return refuse('Invalid job: Blocks array has zero size.');
     const blocks: AfanasySimJob['blocks'] = [];
@@ -190,6 +199,12 @@ export async function startAfanasySimulator(
 
   const get = (query: unknown): SimAnswer => {
     const data = (query ?? {}) as { type?: unknown; ids?: unknown; mode?: unknown };
+    if (data.type === 'renders') {
+      return {
+        status: 200,
+        body: { renders: renders.map((name, index) => ({ id: index + 1, name, capacity: 1100 })) },
+      };
+    }
     if (data.type !== 'jobs') return info('error', `Get has unknown type: '${String(data.type)}'`);
     const ids = Array.isArray(data.ids) ? (data.ids as unknown[]).map(Number) : [...jobs.keys()];
     const found = ids.map((id) => jobs.get(id)).filter((job): job is AfanasySimJob => !!job);
@@ -293,6 +308,7 @@ export async function startAfanasySimulator(
 
   return {
     url: server.url,
+    renders,
     jobs,
     log: server.log,
     submissions: () =>
@@ -372,4 +388,21 @@ function tasksOf(block: Record<string, unknown>): number {
   const increment = (block.frames_inc as number | undefined) ?? 1;
   const perTask = (block.frames_per_task as number | undefined) ?? 1;
   return chunkCount(Math.floor((last - first) / Math.max(1, increment)) + 1, perTask);
+}
+
+/**
+ * afserver takes any regular expression as a hosts mask; the simulator also wants it to match one
+ * of its render hosts (a job no host may take would wait forever).
+ */
+function hostsMaskProblem(mask: unknown, renders: string[]): string | null {
+  if (typeof mask !== 'string') return 'hosts_mask must be a string';
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(mask);
+  } catch {
+    return `hosts_mask "${mask}" is not a regular expression`;
+  }
+  return renders.some((name) => pattern.test(name))
+    ? null
+    : `simulator check: hosts_mask "${mask}" matches no render host (${renders.join(', ')})`;
 }

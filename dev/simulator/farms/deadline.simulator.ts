@@ -19,6 +19,9 @@ export interface DeadlineSimulatorOptions {
   /** When given, every request needs these basic-auth credentials (401 otherwise). */
   auth?: { user: string; password: string };
   autoRun?: { everyMs: number; progressPerTick: number };
+  /** Pool and group names (Deadline forces them to lower case; `none` always exists). */
+  pools?: string[];
+  groups?: string[];
 }
 
 export interface DeadlineSimJob extends DeadlineJob {
@@ -39,6 +42,9 @@ export interface DeadlineSimulator {
   /** Web Service root, e.g. http://127.0.0.1:PORT (the API is under /api). */
   url: string;
   jobs: Map<string, DeadlineSimJob>;
+  /** What `GET /api/pools` and `GET /api/groups` list; a job's Pool and Group must be in them. */
+  pools: string[];
+  groups: string[];
   log: FarmRequestLogEntry[];
   /** Submissions (`POST /api/jobs`) in the log, with their verdicts. */
   submissions(): FarmRequestLogEntry[];
@@ -67,6 +73,8 @@ export async function startDeadlineSimulator(
   options: DeadlineSimulatorOptions = {},
 ): Promise<DeadlineSimulator> {
   const jobs = new Map<string, DeadlineSimJob>();
+  const pools = ['none', ...(options.pools ?? ['render', 'lighting']).filter((p) => p !== 'none')];
+  const groups = ['none', ...(options.groups ?? ['gpu', 'cpu']).filter((g) => g !== 'none')];
 
   const tasksOf = (job: DeadlineSimJob) =>
     job.QueuedChunks +
@@ -176,6 +184,22 @@ export async function startDeadlineSimulator(
         `Error: Priority must be a whole number from 0 to 100 (got ${JSON.stringify(jobInfo.Priority)}).`,
       );
     }
+    for (const [key, known] of [
+      ['Pool', pools],
+      ['Group', groups],
+    ] as const) {
+      const value = jobInfo[key];
+      // Simulator check: a job in a pool or group no Worker belongs to would wait forever.
+      if (
+        value !== undefined &&
+        (typeof value !== 'string' || !known.includes(value.toLowerCase()))
+      ) {
+        return text(
+          400,
+          `Error: ${key} ${JSON.stringify(value)} does not exist (known: ${known.join(', ')}).`,
+        );
+      }
+    }
     const extra: Record<string, string> = {};
     for (const [key, value] of Object.entries(jobInfo)) {
       if (!/^ExtraInfoKeyValue\d+$/.test(key)) continue;
@@ -274,7 +298,8 @@ export async function startDeadlineSimulator(
       };
     }
     const { method, path, query } = request;
-    if (path === '/api/pools' && method === 'GET') return { status: 200, body: ['none', 'render'] };
+    if (path === '/api/pools' && method === 'GET') return { status: 200, body: [...pools] };
+    if (path === '/api/groups' && method === 'GET') return { status: 200, body: [...groups] };
     if (path !== '/api/jobs') return text(404, 'Error: Not Found');
     if (method === 'POST') return submit(request);
     if (method === 'PUT') return command(request);
@@ -327,6 +352,8 @@ export async function startDeadlineSimulator(
   return {
     url: server.url,
     jobs,
+    pools,
+    groups,
     log: server.log,
     submissions: () =>
       server.log.filter((entry) => entry.method === 'POST' && entry.path === '/api/jobs'),

@@ -22,6 +22,15 @@ export interface FlamencoSimulatorOptions {
   port?: number;
   /** Jobs move by themselves (queued → active → completed) every `everyMs`, for demos. */
   autoRun?: { everyMs: number; progressPerTick: number };
+  /** The Manager's worker tags (default: `lighting` and `fx`, with random UUIDs). */
+  workerTags?: FlamencoWorkerTag[];
+}
+
+/** A worker tag as `GET /api/v3/worker-mgt/tags` lists it. */
+export interface FlamencoWorkerTag {
+  id: string;
+  name: string;
+  description?: string;
 }
 
 export interface FlamencoSimulator {
@@ -29,6 +38,8 @@ export interface FlamencoSimulator {
   url: string;
   jobs: Map<string, FlamencoJob>;
   jobTypes: Map<string, FlamencoJobType>;
+  /** Worker tags by UUID; a job's `worker_tag` must be one of them. */
+  workerTags: Map<string, FlamencoWorkerTag>;
   log: FarmRequestLogEntry[];
   /** Submissions (`POST /api/v3/jobs`) in the log, with their verdicts. */
   submissions(): FarmRequestLogEntry[];
@@ -166,6 +177,14 @@ export async function startFlamencoSimulator(
     jobTypes.set(type.name, { ...type, etag: etagOf(type) });
   }
   let churn = false;
+  const workerTags = new Map<string, FlamencoWorkerTag>(
+    (
+      options.workerTags ?? [
+        { id: randomUUID(), name: 'lighting', description: 'GPU render nodes' },
+        { id: randomUUID(), name: 'fx' },
+      ]
+    ).map((tag) => [tag.id, tag]),
+  );
 
   const bumpEtag = (name: string) => {
     const type = jobTypes.get(name);
@@ -236,6 +255,16 @@ export async function startFlamencoSimulator(
       return {
         problem: schemaError('Error at "/initial_status": value is not one of the allowed values'),
       };
+    }
+    if (typeof job.worker_tag === 'string' && job.worker_tag !== '') {
+      if (!UUID.test(job.worker_tag)) {
+        return {
+          problem: schemaError('Error at "/worker_tag": string doesn\'t match the format "uuid"'),
+        };
+      }
+      if (!workerTags.has(job.worker_tag)) {
+        return { problem: error(400, `unknown worker tag "${job.worker_tag}"`) };
+      }
     }
     const jobType = jobTypes.get(job.type as string);
     if (!jobType)
@@ -345,6 +374,9 @@ export async function startFlamencoSimulator(
     if (method === 'GET' && path === '/api/v3/jobs/types') {
       return { status: 200, body: { job_types: [...jobTypes.values()].map(copy) } };
     }
+    if (method === 'GET' && path === '/api/v3/worker-mgt/tags') {
+      return { status: 200, body: { tags: [...workerTags.values()].map(copy) } };
+    }
     if (method === 'POST' && path === '/api/v3/jobs') return submit(request);
     if (method === 'POST' && path === '/api/v3/jobs/check') {
       if (request.jsonError) return error(400, 'invalid format');
@@ -404,6 +436,7 @@ export async function startFlamencoSimulator(
     url: server.url,
     jobs,
     jobTypes,
+    workerTags,
     log: server.log,
     submissions: () => server.log.filter((e) => e.method === 'POST' && e.path === '/api/v3/jobs'),
     advance,

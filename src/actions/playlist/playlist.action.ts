@@ -8,7 +8,7 @@ import { ZouClient } from '../../zou/zou.client';
 import { ZouBadRequestError } from '../../zou/zou.errors';
 import type { ZouPreviewFile, ZouPlaylist, ZouPlaylistFor } from '../../zou/zou.types';
 import { KitsuAction } from '../action.decorator';
-import { BooleanOption, TextOption, chosenOptionsLine } from '../option-fields';
+import { BooleanOption, LiveSelectOption, TextOption, chosenOptionsLine } from '../option-fields';
 import type {
   ActionContext,
   ActionHandler,
@@ -107,6 +107,13 @@ export class PlaylistOptions {
     hint: "A client playlist: Kitsu shows it to the production's client accounts too.",
   })
   forClient!: boolean;
+
+  @LiveSelectOption({
+    label: 'Task type',
+    hint: "The task type whose previews make the playlist (the project's task types, listed from Kitsu). Selected tasks of other task types are left out.",
+    emptyLabel: 'Every selected task type',
+  })
+  taskType!: string;
 }
 
 /** Builds review playlists from the selected tasks: one per project, episode and entity type. */
@@ -124,7 +131,17 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
   /** The name, asked before a browser click builds (AJAX clicks and scripts: the template). */
   readonly options: ActionOptionsDeclaration<PlaylistOptions> = {
     schema: PlaylistOptions,
-    defaults: () => Promise.resolve({ name: '', forClient: false }),
+    // The task type the selected tasks share, else every selected task type.
+    defaults: async (selection) => {
+      const types = new Set((await selection.tasks()).map((task) => task.taskType.id));
+      return { name: '', forClient: false, taskType: types.size === 1 ? [...types][0] : '' };
+    },
+    liveChoices: {
+      taskType: async ({ selection }) => {
+        const tasks = await selection.tasks();
+        return this.taskTypeChoices(selection.request.projectId ?? tasks[0]?.project.id, tasks);
+      },
+    },
   };
 
   constructor(
@@ -149,8 +166,9 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     const selection = await this.resolver
       .resolve(request.taskIds, { projectId: request.projectId })
       .catch(toUnrecoverable);
-    const previews = await this.choosePreviews(selection.tasks).catch(toUnrecoverable);
-    const groups = planPlaylists(selection.tasks, (task) => previews.get(task.task.id) ?? null);
+    const { tasks, otherTypes } = await this.ofChosenTaskType(job, selection.tasks);
+    const previews = await this.choosePreviews(tasks).catch(toUnrecoverable);
+    const groups = planPlaylists(tasks, (task) => previews.get(task.task.id) ?? null);
 
     const run: PlaylistRunState = { ...(job.data.playlistRun ?? {}) };
     const remember = async () => {
@@ -159,7 +177,7 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     const kitsuUrl =
       this.app.KITSU_URL ?? (request.originServer ? `https://${request.originServer}` : null);
     const outcomes: PlaylistOutcome[] = [];
-    const orphans: SkippedTask[] = [];
+    const orphans: SkippedTask[] = [...otherTypes];
     const resolvedById = new Map(selection.tasks.map((t) => [t.task.id, t]));
     let listed = 0;
     let done = 0;
@@ -207,6 +225,55 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
       skipped: orphans,
       missing: selection.missing,
       selection: summarizeSelection(selection.tasks),
+    };
+  }
+
+  /**
+   * The project's task types as Kitsu lists them (GET /data/projects/:id/task-types), then those
+   * of the selected tasks it lacks: a project lists only the task types set up for it, and its
+   * tasks may have others.
+   */
+  private async taskTypeChoices(
+    projectId: string | null | undefined,
+    tasks: ResolvedTask[],
+  ): Promise<Array<{ value: string; label: string }>> {
+    const listed = projectId ? await this.zou.getProjectTaskTypes(projectId) : [];
+    const choices = new Map(listed.map((type) => [type.id, type.name]));
+    for (const task of tasks) {
+      if (!choices.has(task.taskType.id)) choices.set(task.taskType.id, task.taskType.name);
+    }
+    return [...choices].map(([value, label]) => ({ value, label }));
+  }
+
+  /**
+   * The selected tasks of the chosen task type (all of them when none is chosen), the others
+   * listed as skipped. The choice is checked again against the project's task types: the job is
+   * data in Redis.
+   */
+  private async ofChosenTaskType(
+    job: JobOf<'playlist'>,
+    tasks: ResolvedTask[],
+  ): Promise<{ tasks: ResolvedTask[]; otherTypes: SkippedTask[] }> {
+    const chosen = job.data.options?.taskType;
+    if (typeof chosen !== 'string' || chosen === '') return { tasks, otherTypes: [] };
+    const projectId = job.data.request.projectId ?? tasks[0]?.project.id;
+    const listed = await this.taskTypeChoices(projectId, tasks).catch(toUnrecoverable);
+    const type = listed.find((choice) => choice.value === chosen);
+    if (!type) {
+      throw new UnrecoverableError(
+        `Playlist options refused: taskType "${chosen}" is not a task type of the project (${listed.map((c) => c.label).join(', ') || 'none'})`,
+      );
+    }
+    return {
+      tasks: tasks.filter((task) => task.taskType.id === chosen),
+      otherTypes: tasks
+        .filter((task) => task.taskType.id !== chosen)
+        .map((task) => ({
+          taskId: task.task.id,
+          entityName: task.entity.name,
+          taskType: task.taskType.name,
+          reason: `not a ${type.label} task (the task type chosen)`,
+        })),
     };
   }
 

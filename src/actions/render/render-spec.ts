@@ -139,6 +139,7 @@ export class RenderSpecBuilder {
       project: resolved.project.name,
       batch: fillName('{project} {episode} {sequence}', values),
       metadata: { 'kitsu.task_type': resolved.taskType.name, 'kitsu.entity': resolved.entity.name },
+      ...(options?.placement ? { placement: options.placement } : {}),
     };
   }
 }

@@ -28,6 +28,7 @@ import type { RenderConfig } from './render.config';
 import {
   renderOptionsDeclaration,
   renderRunOptions,
+  type RenderFrameOptions,
   type RenderOptions,
   type RenderRunOptions,
 } from './render.options';
@@ -144,7 +145,8 @@ declare module '../action.types' {
 })
 export class RenderAction implements ActionHandler<'render'> {
   /** Frame range, priority and chunk size, asked before a browser click renders. */
-  readonly options: ActionOptionsDeclaration<RenderOptions>;
+  readonly options:
+    ActionOptionsDeclaration<RenderFrameOptions> | ActionOptionsDeclaration<RenderOptions>;
 
   constructor(
     private readonly resolver: SelectionResolver,
@@ -154,7 +156,7 @@ export class RenderAction implements ActionHandler<'render'> {
     private readonly liveStates: RenderLiveStates,
     @Inject(FARM_ADAPTER) private readonly farm: FarmAdapter,
   ) {
-    this.options = renderOptionsDeclaration(specs.config);
+    this.options = renderOptionsDeclaration(specs.config, farm);
   }
 
   /**
@@ -214,6 +216,7 @@ export class RenderAction implements ActionHandler<'render'> {
     } catch (error) {
       throw new UnrecoverableError((error as Error).message);
     }
+    await this.checkPlacement(options);
     await context.progress(5, `Reading ${request.taskIds.length} task(s) from Kitsu`);
     const selection = await this.resolver
       .resolve(request.taskIds, { projectId: request.projectId })
@@ -245,6 +248,30 @@ export class RenderAction implements ActionHandler<'render'> {
       );
     });
     return this.resultOf(selection, slots);
+  }
+
+  /**
+   * The chosen pool (tag, group, host) must be one the farm lists now, as the form checked: the
+   * job is data in Redis. A farm that does not answer is retried like a submission would be.
+   */
+  private async checkPlacement({ placement }: RenderRunOptions): Promise<void> {
+    if (!placement) return;
+    const kind = this.farm.placementKinds?.find((known) => known.key === placement.kind);
+    if (!kind || !this.farm.listPlacements) {
+      throw new UnrecoverableError(
+        `Render options refused: poolType "${placement.kind}" is not one ${this.farm.label} takes (${(this.farm.placementKinds ?? []).map((k) => k.key).join(', ') || 'none'})`,
+      );
+    }
+    const listed = await this.farm.listPlacements(kind.key).catch((error: unknown) => {
+      // A farm that is down is retried, as a submission would be; any other answer is final.
+      if (error instanceof FarmError && error.transient) throw error;
+      throw new UnrecoverableError(`Render options could not be checked: ${String(error)}`);
+    });
+    if (!listed.some((choice) => choice.value === placement.value)) {
+      throw new UnrecoverableError(
+        `Render options refused: pool "${placement.value}" is not one of the ${this.farm.label} ${kind.label.toLowerCase()}s listed now (${listed.map((c) => c.label).join(', ') || 'none'})`,
+      );
+    }
   }
 
   /** The person as the farm shows the submitter. */
