@@ -360,4 +360,6 @@ export interface ActionJobBase {
    * from them is what the person chose, named in the outcome comment (chosenOptionsLine).
    */
   optionDefaults?: OptionValues;
+  /** Labels of the live choices made (a Flamenco tag's name for its UUID), by option name. */
+  optionLabels?: Record<string, string>;
 }

@@ -428,6 +428,28 @@ export async function listLiveChoices(
   return Object.fromEntries(lists);
 }
 
+/**
+ * The label of each live select's chosen value as its list showed it ("gpu-nodes" for a tag's
+ * UUID), kept on the job so its page and comment need not ask the farm or Kitsu again.
+ */
+export function chosenLiveLabels(
+  fields: OptionField[],
+  values: Record<string, unknown>,
+  live: LiveChoiceLists,
+): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const field of fields.filter((f) => f.live)) {
+    const value = values[field.name];
+    if (typeof value !== 'string') continue;
+    const label =
+      value === ''
+        ? field.emptyLabel
+        : live[field.name]?.choices.find((choice) => choice.value === value)?.label;
+    if (label) labels[field.name] = label;
+  }
+  return labels;
+}
+
 /** The highest step of a class's fields (1 for a one-step form). */
 export function lastStepOf(fields: OptionField[]): number {
   return Math.max(1, ...fields.map((field) => field.step ?? 1));
@@ -501,12 +523,16 @@ export function storedOptionsRefusal(
 const SUMMARY_TEXT = 40;
 
 /** One value as a person reads it in a line: yes/no, choice labels, text on one line. */
-export function optionValueText(field: OptionField | undefined, value: OptionValue): string {
+export function optionValueText(
+  field: OptionField | undefined,
+  value: OptionValue,
+  chosenLabel?: string,
+): string {
   const labelOf = (item: string) =>
-    field?.choices?.find((choice) => choice.value === item)?.label ?? item;
+    chosenLabel ?? field?.choices?.find((choice) => choice.value === item)?.label ?? item;
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) return value.length ? value.map(labelOf).join(' + ') : 'none';
-  if (value === '') return 'empty';
+  if (value === '') return chosenLabel ?? 'empty';
   const text = labelOf(String(value)).replace(/\s+/g, ' ');
   return text.length > SUMMARY_TEXT ? `${text.slice(0, SUMMARY_TEXT - 1)}…` : text;
 }
@@ -522,6 +548,7 @@ export function chosenOptionsLine(
   schema: (new () => object) | undefined,
   values: OptionValues | undefined,
   defaults: OptionValues | undefined,
+  liveLabels: Record<string, string> = {},
 ): string | null {
   if (!values || typeof values !== 'object') return null;
   const fields = schema ? optionFieldsOf(schema) : [];
@@ -532,7 +559,8 @@ export function chosenOptionsLine(
     .filter((name) => !defaults || !sameValue(values[name], defaults[name]))
     .map((name) => {
       const field = byName.get(name);
-      return `${(field?.label ?? name).toLowerCase()} ${optionValueText(field, values[name])}`;
+      const text = optionValueText(field, values[name], liveLabels[name]);
+      return `${(field?.label ?? name).toLowerCase()} ${text}`;
     });
   return parts.length ? `Options: ${parts.join(', ')}` : null;
 }

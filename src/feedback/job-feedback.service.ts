@@ -147,6 +147,7 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
       registered ? variantOptions(registered.handler, job.data.variant)?.schema : undefined,
       job.data.options,
       job.data.optionDefaults,
+      job.data.optionLabels,
     );
     return `${head}${chosen ? `\n${chosen}` : ''}\n\nDetails: ${link}`;
   }

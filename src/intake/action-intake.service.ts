@@ -14,7 +14,13 @@ import type {
   RegisteredAction,
   RequestFormat,
 } from '../actions/action.types';
-import { checkOptions, listLiveChoices, type CheckedOptions } from '../actions/option-fields';
+import {
+  checkOptions,
+  chosenLiveLabels,
+  listLiveChoices,
+  optionFieldsOf,
+  type CheckedOptions,
+} from '../actions/option-fields';
 import { variantOptions } from '../actions/variant-options';
 import { summarizeSelection } from '../actions/selection-summary';
 import { ActionAuthorizer, type AuthzDecision } from '../auth/authz.service';
@@ -35,6 +41,14 @@ import { RefusalNotices } from './refusal-notices';
  * One click as received, whichever HTTP layer read it: the Nest route (every format) or the
  * intake fast lane (Kitsu's AJAX JSON). Both hand the same facts to the same checks.
  */
+
+/** Options a click runs with: the values, the defaults it was offered, live choices' labels. */
+export interface ChosenOptions {
+  values: OptionValues;
+  defaults: OptionValues;
+  liveLabels: Record<string, string>;
+}
+
 export interface IntakeCall {
   action: string;
   variant: string;
@@ -124,8 +138,7 @@ export class ActionIntake {
   /** A click that runs at once: options (if the action has any) from the JSON body or defaults. */
   async accept(call: IntakeCall): Promise<IntakeOutcome> {
     const admitted = await this.admit(call);
-    const options = await this.optionsOfCall(admitted, call.body);
-    return this.enqueue(admitted, options?.values, options?.defaults);
+    return this.enqueue(admitted, await this.optionsOfCall(admitted, call.body));
   }
 
   /**
@@ -235,8 +248,7 @@ export class ActionIntake {
   /** Queues the job of an admitted click (a parked one too, with the options its form validated). */
   async enqueue(
     admitted: AdmittedClick,
-    options: OptionValues | undefined,
-    optionDefaults?: OptionValues,
+    chosen: ChosenOptions | undefined,
   ): Promise<IntakeOutcome> {
     const { action, variant } = admitted;
     const { jobId, duplicate } = await this.intake.enqueue({
@@ -246,8 +258,13 @@ export class ActionIntake {
       params: admitted.params,
       requestId: admitted.requestId,
       ...(admitted.authz ? { authz: admitted.authz } : {}),
-      ...(options ? { options } : {}),
-      ...(optionDefaults ? { optionDefaults } : {}),
+      ...(chosen
+        ? {
+            options: chosen.values,
+            optionDefaults: chosen.defaults,
+            ...(Object.keys(chosen.liveLabels).length ? { optionLabels: chosen.liveLabels } : {}),
+          }
+        : {}),
     });
     // The link carries a view token: the job page opens for whoever clicked, whatever AUTH_MODE.
     const jobPath = `/jobs/${jobId}${this.viewTokens.query(jobId)}`;
@@ -271,7 +288,7 @@ export class ActionIntake {
   private async optionsOfCall(
     admitted: AdmittedClick,
     body: unknown,
-  ): Promise<{ values: OptionValues; defaults: OptionValues } | undefined> {
+  ): Promise<ChosenOptions | undefined> {
     const declared = variantOptions(admitted.action.handler, admitted.variant);
     const given = (body as Record<string, unknown>).options;
     if (!declared) {
@@ -305,7 +322,7 @@ export class ActionIntake {
         checked.problems.map((p) => ({ field: `options.${p.field}`, reason: p.reason })),
       );
     }
-    return { values: checked.values, defaults };
+    return { values: checked.values, defaults, liveLabels: checked.liveLabels };
   }
 
   /** The action's (variant's) defaults for this click; Kitsu unreadable is a 503, never a 500. */
@@ -338,12 +355,14 @@ export class ActionIntake {
     given: Record<string, unknown>,
     defaults: OptionValues,
     source: 'form' | 'json',
-  ): Promise<CheckedOptions> {
+  ): Promise<CheckedOptions & { liveLabels: Record<string, string> }> {
     const declared = variantOptions(action.handler, variant)!;
     const first = checkOptions(declared.schema, given, defaults, source);
-    if (!declared.liveChoices) return first;
+    if (!declared.liveChoices) return { ...first, liveLabels: {} };
     const live = await listLiveChoices(declared, { selection, values: first.values });
-    return checkOptions(declared.schema, given, defaults, source, live);
+    const checked = checkOptions(declared.schema, given, defaults, source, live);
+    const fields = optionFieldsOf(declared.schema);
+    return { ...checked, liveLabels: chosenLiveLabels(fields, checked.values, live) };
   }
 
   /** A request to an options form counts against its address, as a click does (429 over it). */

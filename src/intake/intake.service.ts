@@ -24,6 +24,8 @@ export interface EnqueueInput {
   options?: OptionValues;
   /** The click's defaults, so the outcome comment can name what the person changed. */
   optionDefaults?: OptionValues;
+  /** Labels of live choices (a farm tag's name for its id), as the form listed them. */
+  optionLabels?: Record<string, string>;
 }
 
 export interface Enqueued {
@@ -52,7 +54,8 @@ export class IntakeService {
    * through BullMQ deduplication rather than a scan.
    */
   async enqueue(input: EnqueueInput): Promise<Enqueued> {
-    const { action, variant, request, params, requestId, authz, options, optionDefaults } = input;
+    const { action, variant, request, params, requestId, authz, options } = input;
+    const { optionDefaults, optionLabels } = input;
     // A click's action is known at run time only (the registry vouched for it); its job carries
     // the base fields, since every action's own fields are optional until its worker records them.
     const name = action.options.name as ActionName;
@@ -66,6 +69,7 @@ export class IntakeService {
       ...(authz && authz.entityTypes ? { authz } : {}),
       ...(options ? { options } : {}),
       ...(options && optionDefaults ? { optionDefaults } : {}),
+      ...(options && optionLabels ? { optionLabels } : {}),
     } as JobDataOf<ActionName>;
     const windowMs = this.config.DEDUPE_WINDOW * 1000;
     // A variant may have its own limit (a forwarder's `attempts`): BullMQ and the page then agree.

@@ -73,7 +73,7 @@ export class OptionsController {
     const given = Object.fromEntries(
       Object.entries(formFields(req.body)).filter(([name]) => !otherSteps.has(name)),
     );
-    const { values, problems } = await this.intake.checkWithLiveChoices(
+    const { values, problems, liveLabels } = await this.intake.checkWithLiveChoices(
       action,
       click.variant,
       this.intake.selectionOf(click),
@@ -100,7 +100,7 @@ export class OptionsController {
       res.redirect(303, `/options/${encodeURIComponent(id)}`);
       return;
     }
-    const jobPath = await this.run(id, action, click, values);
+    const jobPath = await this.run(id, action, click, values, liveLabels);
     this.clearCookie(res, id);
     res.redirect(303, jobPath);
   }
@@ -111,6 +111,7 @@ export class OptionsController {
     action: RegisteredAction,
     click: PendingClick,
     values: OptionValues,
+    liveLabels: Record<string, string>,
   ): Promise<string> {
     const admitted = {
       action,
@@ -127,7 +128,10 @@ export class OptionsController {
     // Taken once: a second Run (double click, another tab) finds the click gone.
     const taken = await this.pending.take(id);
     if (!taken) throw gone(this.pending.config.OPTIONS_PENDING_TTL_S);
-    const { jobPath } = await this.intake.enqueue({ ...admitted, authz }, values, taken.defaults);
+    const { jobPath } = await this.intake.enqueue(
+      { ...admitted, authz },
+      { values, defaults: taken.defaults, liveLabels },
+    );
     return jobPath;
   }
 

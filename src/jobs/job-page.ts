@@ -134,7 +134,7 @@ function optionsPanel(job: JobView): string {
   return `<section class="panel" aria-labelledby="opt-h"><h2 id="opt-h">Options</h2><dl class="facts" id="job-options">${job.options
     .map(
       (option) =>
-        `<div data-option="${escapeHtml(option.name)}"><dt>${escapeHtml(option.label)}</dt><dd>${shown(option.value)}</dd></div>`,
+        `<div data-option="${escapeHtml(option.name)}"><dt>${escapeHtml(option.label)}</dt><dd>${option.valueLabel ? escapeHtml(option.valueLabel) : shown(option.value)}</dd></div>`,
     )
     .join('')}</dl></section>`;
 }

@@ -133,6 +133,13 @@ export class JobOptionBody implements JobOption {
     ],
   })
   value!: string | number | boolean | string[];
+
+  @ApiProperty({
+    required: false,
+    description: "The value as the form named it, for choices: the choice's label",
+    example: 'Whole project',
+  })
+  valueLabel?: string;
 }
 
 @ApiSchema({ name: 'Job' })

@@ -12,7 +12,7 @@ import type {
   OptionValues,
   ResultDownload,
 } from '../actions/action.types';
-import { optionFieldsOf } from '../actions/option-fields';
+import { optionFieldsOf, type OptionField } from '../actions/option-fields';
 import { variantOptions } from '../actions/variant-options';
 import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
@@ -67,6 +67,8 @@ export interface JobOption {
   name: string;
   label: string;
   value: OptionValue;
+  /** The value as the form named it: a choice's label (a farm tag's name for its id). */
+  valueLabel?: string;
 }
 
 /** A line of the /jobs list. */
@@ -183,7 +185,7 @@ export class JobsService {
       entityTypes: data.authz?.entityTypes ?? null,
       live: live ? { phase: live.phase, label: live.label, tone: live.tone } : null,
       followsUp: followsUpOf(handler, data),
-      options: optionsOf(variantOptions(handler, data.variant), data.options),
+      options: optionsOf(variantOptions(handler, data.variant), data.options, data.optionLabels),
     };
   }
 
@@ -329,12 +331,32 @@ function normalizeProgress(progress: unknown, state: PublicJobState): JobProgres
 function optionsOf(
   declared: ActionOptionsDeclaration | undefined,
   stored: OptionValues | undefined,
+  liveLabels: Record<string, string> = {},
 ): JobOption[] | null {
   if (!stored || typeof stored !== 'object') return null;
-  const fields = declared ? optionFieldsOf(declared.schema) : [];
-  const labels = new Map(fields.map((field) => [field.name, field.label]));
-  const order = [...fields.map((field) => field.name), ...Object.keys(stored)];
+  const fields = new Map(
+    (declared ? optionFieldsOf(declared.schema) : []).map((field) => [field.name, field]),
+  );
+  const order = [...fields.keys(), ...Object.keys(stored)];
   return [...new Set(order)]
     .filter((name) => Object.hasOwn(stored, name))
-    .map((name) => ({ name, label: labels.get(name) ?? name, value: stored[name] }));
+    .map((name) => {
+      const field = fields.get(name);
+      const value = stored[name];
+      // What the form showed for a choice: its label; empty text keeps the page's own wording.
+      const chosen = liveLabels[name] ?? choiceLabel(field, value);
+      return {
+        name,
+        label: field?.label ?? name,
+        value,
+        ...(chosen ? { valueLabel: chosen } : {}),
+      };
+    });
+}
+
+/** A fixed select's or multi-select's choice labels, when the value is among its choices. */
+function choiceLabel(field: OptionField | undefined, value: OptionValue): string | undefined {
+  if (!field?.choices || value === '') return undefined;
+  const labelOf = (item: string) => field.choices?.find((c) => c.value === item)?.label ?? item;
+  return Array.isArray(value) ? value.map(labelOf).join(', ') : labelOf(String(value));
 }

@@ -247,6 +247,13 @@ describe('playlist action against the Zou simulator', () => {
     expect(job.options).toEqual([
       { name: 'name', label: 'Playlist name', value: 'Client review' },
       { name: 'forClient', label: 'For the client', value: true },
+      // Left at its default, the task type the tasks share, named as the form lists it.
+      {
+        name: 'taskType',
+        label: 'Task type',
+        value: tasks[0].task_type_id,
+        valueLabel: 'Layout',
+      },
     ]);
     // Each added task's comment names the options chosen (those not left at their defaults).
     for (const t of tasks) {

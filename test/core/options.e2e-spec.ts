@@ -269,13 +269,14 @@ describe('action options', () => {
         name: 'departments',
         label: 'Departments',
         value: ['light', 'comp'],
+        valueLabel: 'Lighting, Compositing',
       });
       const page = await request(stack.url)
         .get(`/jobs/${answer.body.jobId as string}`)
         .set('Accept', 'text/html');
       expect(page.text).toContain('<dd>Hero shots first.<br>Then the crowd.</dd>');
       expect(page.text).toContain(
-        '<div data-option="departments"><dt>Departments</dt><dd>light, comp</dd></div>',
+        '<div data-option="departments"><dt>Departments</dt><dd>Lighting, Compositing</dd></div>',
       );
       expect(page.text).toContain('<div data-option="due"><dt>Due</dt><dd>2026-03-31</dd></div>');
     });

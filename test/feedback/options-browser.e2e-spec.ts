@@ -331,7 +331,10 @@ describe('render options in a browser', () => {
     const comment = [...zou.data.comments.values()].find(
       (c) => c.object_id === tasks[0].id && c.text.includes(', frames 1-20'),
     );
-    expect(comment?.text).toMatch(/\nOptions: frame range 1-20, priority 90$/);
+    // Live choices by the names the form listed (the tag's name, not its UUID).
+    expect(comment?.text).toMatch(
+      /\nOptions: frame range 1-20, priority 90, send to Worker tag, pool, group, tag or host fx$/,
+    );
     const view = await request(stack.url)
       .get(accepted.body.statusUrl.replace(stack.url, '').replace(/^https?:\/\/[^/]+/, ''))
       .set('Accept', 'application/json')
@@ -340,8 +343,8 @@ describe('render options in a browser', () => {
       { name: 'frameRange', label: 'Frame range', value: '1-20' },
       { name: 'priority', label: 'Priority', value: 90 },
       { name: 'framesPerTask', label: 'Frames per farm task', value: 10 },
-      { name: 'poolType', label: 'Send to', value: 'tag' },
-      { name: 'pool', label: 'Pool, group, tag or host', value: fx.id },
+      { name: 'poolType', label: 'Send to', value: 'tag', valueLabel: 'Worker tag' },
+      { name: 'pool', label: 'Pool, group, tag or host', value: fx.id, valueLabel: 'fx' },
     ]);
   });
 });

@@ -432,7 +432,12 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     );
     if (pending.length === 0) return;
     // The options the person chose (for the client, a name) go with it, as in outcome comments.
-    const chosen = chosenOptionsLine(PlaylistOptions, job.data.options, job.data.optionDefaults);
+    const chosen = chosenOptionsLine(
+      PlaylistOptions,
+      job.data.options,
+      job.data.optionDefaults,
+      job.data.optionLabels,
+    );
     const text = `Added to playlist ${url ? `[${state.name}](${url})` : `"${state.name}"`}${chosen ? `\n${chosen}` : ''}`;
     await mapBounded(pending, 4, async (entry) => {
       await this.zou

@@ -363,8 +363,8 @@ export class RenderAction implements ActionHandler<'render'> {
   ): Promise<Submitted> {
     const link = record.url ? ` ${record.url}` : '';
     // The options the person changed (priority, chunk size, frames), as outcome comments name them.
-    const { options, optionDefaults } = lane.job.data;
-    const chosen = chosenOptionsLine(this.options.schema, options, optionDefaults);
+    const { options, optionDefaults, optionLabels } = lane.job.data;
+    const chosen = chosenOptionsLine(this.options.schema, options, optionDefaults, optionLabels);
     const taskStatusId =
       lane.submitStatusId ??
       (await lane.statuses.of(taskId).catch((error: unknown) => toUnrecoverable(error)));
