@@ -69,6 +69,11 @@ export interface OptionField {
   live?: boolean;
   /** live select: the label of the empty value (what choosing nothing means), when allowed. */
   emptyLabel?: string;
+  /**
+   * What an empty value means (a text or frame range left empty), in a few words for the job
+   * page and the Kitsu comment, e.g. "each shot's own, from Kitsu".
+   */
+  emptyMeans?: string;
 }
 
 /** Fields per option class, in declaration order. */
@@ -84,7 +89,7 @@ function declare(field: OptionField, rules: PropertyDecorator[]): PropertyDecora
   };
 }
 
-type Described = Pick<OptionField, 'label' | 'hint' | 'step'>;
+type Described = Pick<OptionField, 'label' | 'hint' | 'step' | 'emptyMeans'>;
 
 /** No control characters: option text may reach farm job names, logs and Zou. */
 const PLAIN_TEXT = /^[^\p{Cc}]*$/u;
@@ -532,7 +537,7 @@ export function optionValueText(
     chosenLabel ?? field?.choices?.find((choice) => choice.value === item)?.label ?? item;
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) return value.length ? value.map(labelOf).join(' + ') : 'none';
-  if (value === '') return chosenLabel ?? 'empty';
+  if (value === '') return chosenLabel ?? field?.emptyMeans ?? field?.emptyLabel ?? 'empty';
   const text = labelOf(String(value)).replace(/\s+/g, ' ');
   return text.length > SUMMARY_TEXT ? `${text.slice(0, SUMMARY_TEXT - 1)}…` : text;
 }

@@ -123,7 +123,7 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
 function optionsPanel(job: JobView): string {
   if (!job.options?.length) return '';
   const shown = (value: unknown) => {
-    if (value === '') return '<span class="muted">(from Kitsu)</span>';
+    if (value === '') return '<span class="muted">(empty)</span>';
     if (Array.isArray(value)) {
       return value.length ? escapeHtml(value.join(', ')) : '<span class="muted">(none)</span>';
     }

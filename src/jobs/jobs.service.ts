@@ -354,9 +354,10 @@ function optionsOf(
     });
 }
 
-/** A fixed select's or multi-select's choice labels, when the value is among its choices. */
+/** A choice's label (fixed selects, multi-selects), or what an empty value means. */
 function choiceLabel(field: OptionField | undefined, value: OptionValue): string | undefined {
-  if (!field?.choices || value === '') return undefined;
+  if (value === '') return field?.emptyMeans ?? field?.emptyLabel;
+  if (!field?.choices) return undefined;
   const labelOf = (item: string) => field.choices?.find((c) => c.value === item)?.label ?? item;
   return Array.isArray(value) ? value.map(labelOf).join(', ') : labelOf(String(value));
 }

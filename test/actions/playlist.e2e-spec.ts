@@ -102,6 +102,13 @@ describe('playlist action against the Zou simulator', () => {
       ),
     );
     expect(job.state).toBe('completed');
+    // Run with the defaults: the page says what an empty name means, not just "empty".
+    expect(job.options).toContainEqual({
+      name: 'name',
+      label: 'Playlist name',
+      value: '',
+      valueLabel: "the studio's name template (task type, date and time)",
+    });
     const outcomes = job.result.playlists as Outcome[];
     expect(outcomes).toHaveLength(2);
     for (const [episodeId, tasks] of [

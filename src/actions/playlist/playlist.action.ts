@@ -98,6 +98,7 @@ export class PlaylistOptions {
   @TextOption({
     label: 'Playlist name',
     hint: 'Empty: named by PLAYLIST_NAME_TEMPLATE (task type, date and time). A taken name gets " (2)".',
+    emptyMeans: "the studio's name template (task type, date and time)",
     maxLength: 70,
   })
   name!: string;

@@ -20,6 +20,7 @@ export class RenderFrameOptions {
   @FrameRangeOption({
     label: 'Frame range',
     hint: "First-last for every selected task, e.g. 1001-1100. Empty: each shot's own range from Kitsu.",
+    emptyMeans: "each shot's own, from Kitsu",
   })
   frameRange!: string;
 
