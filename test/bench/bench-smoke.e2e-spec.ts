@@ -30,7 +30,7 @@ describe('npm run bench (smoke sizes)', () => {
     await run(process.execPath, args, { cwd: root, maxBuffer: 1 << 24 });
     results = JSON.parse(readFileSync(json, 'utf8')) as BenchResults;
     markdown = readFileSync(md, 'utf8');
-  }, 180000);
+  }, 300_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -11,7 +11,7 @@ describe('duplicate clicks', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    stack = await startStack({ extra: [EchoModule], workers: false, env: { DEDUPE_WINDOW: '1' } });
+    stack = await startStack({ extra: [EchoModule], workers: false, env: { DEDUPE_WINDOW: '5' } });
     redis = new Redis(testRedisUrl());
   });
 
@@ -50,7 +50,7 @@ describe('duplicate clicks', () => {
     await pollUntil(
       'the dedupe keys to expire',
       async () => (await redis.keys(pattern)).length === 0,
-      5000,
+      15000,
     );
 
     const later = await request(stack.url).post('/actions/echo').send(body).expect(202);

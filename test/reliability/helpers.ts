@@ -74,7 +74,8 @@ export function startNodeProcess(entry: string, env: Record<string, string>): Wo
     child,
     output: () => text,
     exited,
-    waitForLine(pattern, timeoutMs = 15_000) {
+    // Generous: a busy CI machine starts Node and Nest slowly; a line that comes ends the wait.
+    waitForLine(pattern, timeoutMs = 60_000) {
       if (pattern.test(text)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {

@@ -125,5 +125,5 @@ describe('soak: thousands of actions through worker crashes', () => {
     const countsByState = await queue.getJobCounts('failed', 'active', 'waiting', 'delayed');
     await queue.close();
     expect(countsByState).toEqual({ failed: 0, active: 0, waiting: 0, delayed: 0 });
-  });
+  }, 180_000); // thousands of jobs and worker restarts: minutes on a busy 2-core machine
 });
