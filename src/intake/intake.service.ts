@@ -5,6 +5,7 @@ import type {
   ActionName,
   JobDataOf,
   KitsuActionRequest,
+  OptionValue,
   OptionValues,
   RegisteredAction,
 } from '../actions/action.types';
@@ -95,10 +96,22 @@ export function dedupeKey(input: Omit<EnqueueInput, 'requestId'>): string {
     input.request.personId,
     [...input.request.taskIds].sort(),
     params,
-    // Options only when there are some, so keys of actions without options stay as they were.
-    ...(input.options
-      ? [Object.entries(input.options).sort(([a], [b]) => a.localeCompare(b))]
-      : []),
+    // Options only when there are some, so keys of actions without options stay as they were;
+    // only those changed from the click's defaults, so a default that moves with the clock (a
+    // playlist named with the time) does not make a double click two jobs.
+    ...(input.options ? [changedOptions(input.options, input.optionDefaults)] : []),
   ]);
   return createHash('sha256').update(material).digest('hex').slice(0, 40);
+}
+
+/** The options that differ from the defaults (all of them when the defaults are unknown), sorted. */
+function changedOptions(
+  options: OptionValues,
+  defaults: OptionValues | undefined,
+): Array<[string, OptionValue]> {
+  return Object.entries(options)
+    .filter(
+      ([name, value]) => !defaults || JSON.stringify(value) !== JSON.stringify(defaults[name]),
+    )
+    .sort(([a], [b]) => a.localeCompare(b));
 }

@@ -48,4 +48,17 @@ describe('options page', () => {
     expect(html).not.toMatch(/id="option-notify" name="notify" checked/);
     expect(html).toContain('Nothing was queued');
   });
+
+  it('offers Next, then Run with Back after the first step; Next or Run stays the Enter key', () => {
+    const at = (current: number) =>
+      renderOptionsPage({ ...base, values: {}, problems: [], step: { current, last: 2 } });
+    expect(at(1)).toContain('id="next"');
+    expect(at(1)).not.toContain('id="back"');
+    const last = at(2);
+    expect(last).toContain(
+      '<button type="submit" class="button secondary" id="back" formaction="/options/AAAAAAAAAAAAAAAAAAAAAAAA/back">Back</button>',
+    );
+    // The first submit button is the one Enter presses: Run, before Back.
+    expect(last.indexOf('id="run"')).toBeLessThan(last.indexOf('id="back"'));
+  });
 });

@@ -29,8 +29,8 @@ export interface OptionsPageInput {
 
 /**
  * The page a form-mode click on an action with options lands on: what was selected, by name; each
- * option with its default (or what was entered, with the reason next to a refused one); Run and
- * Cancel. The form carries nothing but the pending id in its URL: who acts on what stays server-side.
+ * option with its default (or what was entered, with the reason next to a refused one); Run (Next
+ * before the last step, and Back after the first) and Cancel. The form carries nothing but the pending id in its URL: who acts on what stays server-side.
  */
 export function renderOptionsPage(input: OptionsPageInput): string {
   const base = `/options/${encodeURIComponent(input.pendingId)}`;
@@ -65,6 +65,7 @@ ${summary}
 ${kept ? `<dl class="kept" id="options-kept">${kept}</dl>` : ''}
 ${fields}
 <div class="actions">${more ? '<button type="submit" class="button" id="next">Next</button>' : '<button type="submit" class="button" id="run">Run</button>'}
+${step && step.current > 1 ? `<button type="submit" class="button secondary" id="back" formaction="${escapeHtml(`${base}/back`)}">Back</button>` : ''}
 <button type="submit" class="button secondary" id="cancel" formaction="${escapeHtml(`${base}/cancel`)}">Cancel</button></div>
 <p class="muted">This form is valid until <time datetime="${escapeHtml(input.expiresAt)}">${escapeHtml(input.expiresAt.replace('T', ' ').slice(0, 19))} UTC</time>; after that, run the action again from Kitsu.</p>
 </form>
@@ -208,6 +209,8 @@ const OPTIONS_CSS = `
 .kept{margin:0 0 1rem}.kept div{display:flex;gap:.5rem}.kept dt{font-weight:600}.kept dd{margin:0}
 .unavailable{margin:.2rem 0 0;color:var(--danger)}
 .actions{display:flex;gap:.6rem;margin:1rem 0}
+/* Back shows first but comes after Next/Run in the form, so Enter in a field still moves on. */
+#back{order:-1}
 .button{font:inherit;padding:.4rem 1rem;border-radius:4px;border:1px solid #00814a;background:#00814a;color:#fff;cursor:pointer;font-weight:700}
 .button.secondary{background:transparent;color:var(--text);border-color:var(--border)}
 .failure{border-left:4px solid var(--danger)}

@@ -20,6 +20,7 @@ import {
   type OptionField,
   type OptionProblem,
 } from '../actions/option-fields';
+import { menuEntriesOf } from '../actions/menu-entries';
 import { variantOptions } from '../actions/variant-options';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
@@ -174,6 +175,24 @@ export class OptionsController {
     };
   }
 
+  /**
+   * Back (a step after the first): the form returns to the step before, showing the values kept
+   * for it; what this step's fields held is not kept, since its choices may depend on them.
+   */
+  @Post(':id/back')
+  async back(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    this.crossSite.check(req);
+    await this.intake.limitAddress(req.ip);
+    const click = await this.usable(req, await this.pending.read(id));
+    this.actionOf(click);
+    const step = click.step ?? 1;
+    if (step > 1 && !(await this.pending.advance(id, step - 1, click.chosen ?? {}))) {
+      throw gone(this.pending.config.OPTIONS_PENDING_TTL_S);
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, `/options/${encodeURIComponent(id)}`);
+  }
+
   @Post(':id/cancel')
   async cancel(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.crossSite.check(req);
@@ -282,7 +301,24 @@ function keptText(
   return fixed?.label ?? formText(value);
 }
 
-function titleOf(action: RegisteredAction, click: PendingClick): string {
+/**
+ * The form's title: the name the person clicked in Kitsu's menu (a forwarder's or launcher's own
+ * label, stats' "whole project" entry), found by variant and URL parameters.
+ */
+export function titleOf(
+  action: RegisteredAction,
+  click: Pick<PendingClick, 'variant' | 'params'>,
+): string {
+  const ofVariant = menuEntriesOf(action).filter(
+    (entry) => (entry.variant ?? '') === click.variant,
+  );
+  const sameParams = (params: Record<string, string> = {}) =>
+    Object.entries(params).every(([key, value]) => click.params?.[key] === value);
+  // The entry with the most parameters the click carries: "scope=project" over the plain one.
+  const entry = ofVariant
+    .filter((candidate) => sameParams(candidate.params))
+    .sort((a, b) => Object.keys(b.params ?? {}).length - Object.keys(a.params ?? {}).length)[0];
+  if (entry) return entry.label;
   return click.variant ? `${action.options.label}: ${click.variant}` : action.options.label;
 }
 

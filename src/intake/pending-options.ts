@@ -96,8 +96,9 @@ export class PendingOptions {
   }
 
   /**
-   * Moves a parked click to another step with the values chosen so far, keeping its expiry; false
-   * when it expired or was taken meanwhile (SET ... XX KEEPTTL writes only a key that exists).
+   * Moves a parked click to another step (Next, Back) with the values chosen so far, keeping its
+   * expiry; false when it expired or was taken meanwhile (SET ... XX KEEPTTL writes only a key
+   * that exists).
    */
   async advance(id: string, step: number, chosen: OptionValues): Promise<boolean> {
     const click = await this.read(id);

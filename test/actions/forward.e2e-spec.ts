@@ -400,7 +400,8 @@ describe('forward action: signed deliveries to a studio service', () => {
       .get(location)
       .set({ cookie, accept: 'text/html' })
       .expect(200);
-    expect(page.text).toContain('<h1>Forward: editorial</h1>');
+    // Titled as the menu entry the person clicked: the forwarder's own label.
+    expect(page.text).toContain('<h1>Editorial</h1>');
     expect(page.text).toContain('<label for="option-note">Note to editorial</label>');
     expect(page.text).toMatch(/<input type="checkbox" id="option-urgent" name="urgent">/);
     const submit = (fields: Record<string, string>) =>

@@ -107,7 +107,7 @@ describe('playlist action against the Zou simulator', () => {
       name: 'name',
       label: 'Playlist name',
       value: '',
-      valueLabel: "the studio's name template (task type, date and time)",
+      valueLabel: "the studio's name template, each playlist its own",
     });
     const outcomes = job.result.playlists as Outcome[];
     expect(outcomes).toHaveLength(2);

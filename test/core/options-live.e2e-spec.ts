@@ -122,6 +122,22 @@ describe('option forms listed live, in steps', () => {
     expect(step2.text).toContain('step 2 of 2');
     expect(step2.text).toContain('<div data-kept="poolType"><dt>Send to</dt><dd>Group</dd></div>');
     expect(optionsOf(step2.text, 'pool').map((o) => o.value)).toEqual(['', 'none', 'gpu', 'cpu']);
+    // Back: step 1 again, showing what was chosen there; Next moves on again.
+    await request(stack.url)
+      .post(`${form.path}/back`)
+      .set({ cookie: form.cookie, accept: 'text/html', origin: origin() })
+      .redirects(0)
+      .expect(303)
+      .expect('location', form.path);
+    const again = await show(form).expect(200);
+    expect(again.text).toContain('step 1 of 2');
+    expect(again.text).not.toContain('id="back"');
+    expect(again.text).toMatch(/id="option-priority" name="priority" value="70"/);
+    expect(optionsOf(again.text, 'poolType').find((o) => o.selected)?.value).toBe('group');
+    await post(form, { priority: '70', poolType: 'group', frameRange: '', framesPerTask: '10' })
+      .expect(303)
+      .expect('location', form.path);
+    expect((await show(form).expect(200)).text).toContain('id="back"');
     // A value Deadline does not list, and an attempt to change step 1 from step 2.
     const refused = await post(form, { pool: 'lighting', priority: '1' }).expect(422);
     expect(refused.text).toContain(
@@ -214,6 +230,63 @@ describe('option forms listed live, in steps', () => {
       })
       .expect(400);
     expect(bad.body.errors[0].field).toBe('options.taskType');
+  });
+
+  it('offers the name PLAYLIST_NAME_TEMPLATE gives the selection, and the playlist is named so', async () => {
+    const { entities, taskTypes } = zou.data;
+    const episodeOf = (task: ZouTask) =>
+      entities.get(entities.get(task.entity_id)!.parent_id!)!.parent_id;
+    const withPreview = [...zou.data.tasks.values()].filter(
+      (t) =>
+        t.last_preview_file_id &&
+        entities.get(t.entity_id)?.type === 'Shot' &&
+        t.project_id === zou.data.projectIds.tvShow,
+    );
+    // Two tasks of one shot, of two task types: one playlist, named for both types.
+    const shot = withPreview.find((t) =>
+      withPreview.some((o) => o.entity_id === t.entity_id && o.task_type_id !== t.task_type_id),
+    )!;
+    const pair = [
+      shot,
+      withPreview.find(
+        (o) => o.entity_id === shot.entity_id && o.task_type_id !== shot.task_type_id,
+      )!,
+    ];
+    const typeName = (task: ZouTask) => taskTypes.get(task.task_type_id)!.name;
+    const nameOf = (html: string) => /id="option-name" name="name" value="([^"]*)"/.exec(html)?.[1];
+    const stamp = String.raw` review \d{4}-\d{2}-\d{2} \d{2}:\d{2}$`;
+
+    const form = await click('playlist', pair);
+    const offered = nameOf((await show(form).expect(200)).text)!;
+    expect(offered).toMatch(new RegExp(`^${typeName(pair[0])}, ${typeName(pair[1])}${stamp}`));
+    // Left as offered: the playlist gets that very name.
+    const ran = await post(form, { name: offered, taskType: '' }).expect(303);
+    const jobPath = String(ran.headers.location);
+    await stack.waitForJob(jobPath.split('/')[2].split('?')[0]);
+    const job = await request(stack.url).get(jobPath).set('Accept', 'application/json').expect(200);
+    expect(job.body.result.playlists.map((p: { name: string }) => p.name)).toEqual([offered]);
+
+    // Left as offered while one task type is chosen: named for that type, as the hint says.
+    const retyped = await click('playlist', pair);
+    const again = nameOf((await show(retyped).expect(200)).text)!;
+    const ran2 = await post(retyped, { name: again, taskType: pair[1].task_type_id }).expect(303);
+    const jobPath2 = String(ran2.headers.location);
+    await stack.waitForJob(jobPath2.split('/')[2].split('?')[0]);
+    const job2 = await request(stack.url)
+      .get(jobPath2)
+      .set('Accept', 'application/json')
+      .expect(200);
+    const [built] = job2.body.result.playlists as Array<{ name: string }>;
+    expect(built.name).toMatch(new RegExp(`^${typeName(pair[1])}${stamp}`));
+
+    // Two episodes make two playlists: no one name to offer, each gets its own.
+    const apart = withPreview.find(
+      (t) => t.task_type_id === shot.task_type_id && episodeOf(t) !== episodeOf(shot),
+    )!;
+    const split = await click('playlist', [shot, apart]);
+    const page = (await show(split).expect(200)).text;
+    expect(nameOf(page)).toBe('');
+    expect(page).toContain('each playlist its own name');
   });
 
   it('judges authorization again at Run: a role lowered in Kitsu since the click is a 403', async () => {

@@ -131,6 +131,12 @@ describe('render options in a browser', () => {
     expect(page.url()).toMatch(/\/options\/[\w-]{24}$/);
     expect(await page.textContent('[data-kept="priority"] dd')).toBe('85');
     expect(await page.textContent('[data-kept="poolType"] dd')).toBe('Worker tag');
+    // Back to step 1, its values as chosen; Next again.
+    await Promise.all([page.waitForSelector('#option-poolType'), page.click('#back')]);
+    expect(await page.textContent('#option-step')).toBe('step 1 of 2');
+    expect(await page.inputValue('#option-priority')).toBe('85');
+    expect(await page.inputValue('#option-poolType')).toBe('tag');
+    await Promise.all([page.waitForSelector('#option-pool'), page.click('#next')]);
     const lighting = [...farm.workerTags.values()].find((tag) => tag.name === 'lighting')!;
     const listed = await page.locator('#option-pool option').allTextContents();
     expect(listed).toEqual(['Farm default', 'lighting', 'fx']);

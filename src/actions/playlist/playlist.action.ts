@@ -93,13 +93,16 @@ declare module '../action.types' {
 /** At most this many suffixes are tried on a name clash before giving up. */
 const MAX_NAME_ATTEMPTS = 50;
 
+/** Longest name a person may give (the " (2)" of a taken name still fits Zou's column). */
+const PLAYLIST_NAME_MAX = 70;
+
 /** What a person may choose before playlists are built. */
 export class PlaylistOptions {
   @TextOption({
     label: 'Playlist name',
-    hint: 'Empty: named by PLAYLIST_NAME_TEMPLATE (task type, date and time). A taken name gets " (2)".',
-    emptyMeans: "the studio's name template (task type, date and time)",
-    maxLength: 70,
+    hint: 'As PLAYLIST_NAME_TEMPLATE names it for this selection; left as it is, it follows the task type chosen. Empty: named by the template, each playlist its own name (a selection over several episodes or entity types makes several). A taken name gets " (2)".',
+    emptyMeans: "the studio's name template, each playlist its own",
+    maxLength: PLAYLIST_NAME_MAX,
   })
   name!: string;
 
@@ -132,10 +135,16 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
   /** The name, asked before a browser click builds (AJAX clicks and scripts: the template). */
   readonly options: ActionOptionsDeclaration<PlaylistOptions> = {
     schema: PlaylistOptions,
-    // The task type the selected tasks share, else every selected task type.
+    // The name the template gives this selection now; the task type the selected tasks share,
+    // else every selected task type.
     defaults: async (selection) => {
-      const types = new Set((await selection.tasks()).map((task) => task.taskType.id));
-      return { name: '', forClient: false, taskType: types.size === 1 ? [...types][0] : '' };
+      const tasks = await selection.tasks();
+      const types = new Set(tasks.map((task) => task.taskType.id));
+      return {
+        name: this.offeredName(tasks, new Date()),
+        forClient: false,
+        taskType: types.size === 1 ? [...types][0] : '',
+      };
     },
     liveChoices: {
       taskType: async ({ selection }) => {
@@ -151,6 +160,31 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     private readonly app: AppConfig,
     private readonly config: PlaylistConfig,
   ) {}
+
+  /**
+   * The name the form offers: what the template names the one playlist this selection makes,
+   * clicked at `at`. Empty (each playlist named by the template when built) when the selection
+   * makes several, or when the name would not fit the field.
+   */
+  private offeredName(tasks: ResolvedTask[], at: Date): string {
+    // Previews are not read at the click: every task counts, as if it had one.
+    const groups = planPlaylists(tasks, () => 'preview');
+    if (groups.length !== 1) return '';
+    const name = this.templateName(groups[0], at);
+    return name.length <= PLAYLIST_NAME_MAX && !/\p{Cc}/u.test(name) ? name : '';
+  }
+
+  /** PLAYLIST_NAME_TEMPLATE filled for a group, at the click's time: the form and the job share it. */
+  private templateName(group: PlaylistGroup, at: Date): string {
+    return playlistName(this.config.PLAYLIST_NAME_TEMPLATE, {
+      taskType: group.taskTypeNames.join(', '),
+      project: group.projectName,
+      episode: group.episodeName,
+      entityType: group.forEntity,
+      at,
+      timeZone: this.config.PLAYLIST_TIMEZONE,
+    });
+  }
 
   /** Each added task has its "Added to playlist" comment; the others hear the outcome. */
   tasksCommented(data: JobOf<'playlist'>['data']): readonly string[] {
@@ -288,9 +322,8 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
   ): Promise<PlaylistRunState[string]> {
     const earlier = run[group.key];
     if (earlier) return earlier;
-    const chosen = job.data.options?.name;
     const created = await this.create(group, new Date(job.data.requestedAt), {
-      name: typeof chosen === 'string' ? chosen.trim() : '',
+      name: chosenName(job),
       forClient: forClientOf(job),
     }).catch(toUnrecoverable);
     const state: PlaylistRunState[string] = {
@@ -372,16 +405,7 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     at: Date,
     chosen: { name: string; forClient: boolean },
   ): Promise<ZouPlaylist> {
-    const base =
-      chosen.name ||
-      playlistName(this.config.PLAYLIST_NAME_TEMPLATE, {
-        taskType: group.taskTypeNames.join(', '),
-        project: group.projectName,
-        episode: group.episodeName,
-        entityType: group.forEntity,
-        at,
-        timeZone: this.config.PLAYLIST_TIMEZONE,
-      });
+    const base = chosen.name || this.templateName(group, at);
     for (let attempt = 1; attempt <= MAX_NAME_ATTEMPTS; attempt++) {
       const name = freeName(base, await this.namesTaken(group));
       let created: ZouPlaylist;
@@ -452,6 +476,17 @@ export class PlaylistAction implements ActionHandler<'playlist'> {
     });
     await remember();
   }
+}
+
+/**
+ * The name the person gave, or '' for the template's. The offered name left as it was while
+ * another task type was chosen is the template's too: it named the task type offered.
+ */
+function chosenName(job: JobOf<'playlist'>): string {
+  const { options, optionDefaults: offered } = job.data;
+  const name = typeof options?.name === 'string' ? options.name.trim() : '';
+  const retyped = offered !== undefined && options?.taskType !== offered.taskType;
+  return retyped && name === offered.name ? '' : name;
 }
 
 /** Whether the job's playlists are for the client (jobs queued before the option: no). */
