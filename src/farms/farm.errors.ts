@@ -54,7 +54,3 @@ export class FarmError extends Error {
     this.body = options.body;
   }
 }
-
-export function isFarmError(error: unknown): error is FarmError {
-  return error instanceof FarmError;
-}

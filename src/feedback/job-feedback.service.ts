@@ -7,6 +7,7 @@ import { ENV, type Env } from '../config/config.module';
 import { ConfigError } from '../config/validate-env';
 import { formatJobId } from '../queues/job-id';
 import { JobViewTokens } from '../jobs/job-view-token';
+import { explainedFailure } from '../jobs/job-failure';
 import { plainReason } from '../jobs/job-page';
 import { chosenOptionsLine } from '../actions/option-fields';
 import { variantOptions } from '../actions/variant-options';
@@ -170,7 +171,9 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
     const handler = this.registry.get(job.data.action)?.handler;
     if (outcome.state === 'failed') {
       // The action's own account (a forwarder naming itself and its answer) is complete as it is.
-      const told = this.explained(job, outcome.reason);
+      const told = explainedFailure(handler, job.data, outcome.reason, (message) =>
+        this.logger.warn(message),
+      )?.plain;
       if (told) return told;
       const plain = plainReason(outcome.reason);
       return plain ? `${plain} (${outcome.reason})` : outcome.reason;
@@ -182,16 +185,6 @@ export class JobFeedback implements JobOutcomeStep, OnApplicationBootstrap {
       this.logger.warn(`describeOutcome of ${job.data.action} threw: ${String(error)}`);
     }
     return summaryOf(outcome.result) ?? 'done.';
-  }
-
-  private explained(job: Job<ActionJobBase>, reason: string): string | null {
-    const handler = this.registry.get(job.data.action)?.handler;
-    try {
-      return handler?.explainFailure?.(job.data as never, reason)?.plain ?? null;
-    } catch (error) {
-      this.logger.warn(`explainFailure of ${job.data.action} threw: ${String(error)}`);
-      return null;
-    }
   }
 
   /** Tasks that already carry this exact comment (its text holds this job's own link). */

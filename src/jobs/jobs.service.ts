@@ -18,6 +18,7 @@ import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';
 import { formatJobId, parseJobId } from '../queues/job-id';
+import { explainedFailure } from './job-failure';
 import { selectionFromResult, type SelectionItem } from '../actions/selection-summary';
 
 export type PublicJobState = JobState | 'unknown';
@@ -292,14 +293,8 @@ function failureOf(
   data: ActionJobBase,
   reason: string | undefined,
 ): FailureExplanation | null {
-  if (!handler?.explainFailure || !reason || (state !== 'failed' && state !== 'delayed'))
-    return null;
-  try {
-    return handler.explainFailure(data as never, reason);
-  } catch {
-    // Data of an unexpected shape: the reason itself is still true.
-    return null;
-  }
+  if (!reason || (state !== 'failed' && state !== 'delayed')) return null;
+  return explainedFailure(handler, data, reason);
 }
 
 function followsUpOf(handler: ActionHandler | undefined, data: ActionJobBase): string | null {

@@ -19,7 +19,6 @@ import type {
   ZouEntity,
   ZouEntityPreviews,
   ZouEpisodeStats,
-  ZouOpenTaskStats,
   ZouPage,
   ZouPerson,
   ZouPlaylist,
@@ -34,7 +33,6 @@ import type {
   ZouTaskStatus,
   ZouTaskType,
   ZouTeamMember,
-  ZouTimeSpent,
 } from './zou.types';
 
 /**
@@ -611,18 +609,6 @@ export class ZouClient {
     return this.http.request({
       method: 'GET',
       route: '/data/projects/:id/episodes/retake-stats',
-      params: { id: projectId },
-    });
-  }
-
-  getOpenTaskStats(): Promise<ZouOpenTaskStats> {
-    return this.http.request({ method: 'GET', route: '/data/tasks/open-tasks/stats' });
-  }
-
-  getProjectTimeSpents(projectId: string): Promise<ZouTimeSpent[]> {
-    return this.http.request({
-      method: 'GET',
-      route: '/data/projects/:id/time-spents',
       params: { id: projectId },
     });
   }

@@ -354,27 +354,6 @@ export interface ZouRetakeEntry {
 /** `episodes/retake-stats`: episode id (or "all") -> task type id (or "all") -> entry. */
 export type ZouRetakeStats = Record<string, Record<string, ZouRetakeEntry>>;
 
-export interface ZouOpenTaskStatsLine {
-  project_id: string;
-  task_type_id: string;
-  task_status_id: string;
-  amount: number;
-  amount_done: number;
-  total_duration: number;
-  total_estimation: number;
-}
-
-export interface ZouOpenTaskProjectStats {
-  amount: number;
-  amount_done: number;
-  total_duration: number;
-  total_estimation: number;
-  task_types: ZouOpenTaskStatsLine[];
-}
-
-/** `tasks/open-tasks/stats`: project id -> totals and one line per task type and status. */
-export type ZouOpenTaskStats = Record<string, ZouOpenTaskProjectStats>;
-
 /** Query filters for task lists: any task column, as Zou takes them (`id` may be a list). */
 export interface ZouTaskFilters {
   project_id?: string;

@@ -1,29 +1,29 @@
 // AUTHZ off: these tests feed unknown task ids to check what the worker does with them;
 // intake authorization (which refuses them) is covered in test/security/authz.e2e-spec.ts.
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
+import type { ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
-import { startStack, type TestStack } from '../support/stack';
+import { startZouStack, type ZouStack } from '../support/stack';
 
 describe('inspect action against the Zou simulator', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
   let chosen: ZouTask[];
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 7, size: 'small' });
-    stack = await startStack({
-      env: { ZOU_URL: zou.url, ZOU_TOKEN: zou.tokens.bot, AUTHZ: 'off' },
-    });
+    stack = await startZouStack(
+      { seed: 7, size: 'small' },
+      {
+        env: { AUTHZ: 'off' },
+      },
+    );
+    zou = stack.zou;
     const shotTasks = [...zou.data.tasks.values()].filter(
       (task) => zou.data.entities.get(task.entity_id)?.type === 'Shot',
     );
     chosen = shotTasks.slice(0, 5);
   });
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   function expectedFor(task: ZouTask) {
     const entity = zou.data.entities.get(task.entity_id)!;

@@ -1,35 +1,33 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { publishPreview, startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
+import { publishPreview, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
-import { startStack, type TestStack } from '../support/stack';
+import { startZouStack, type ZouStack } from '../support/stack';
 
 const LAUNCHERS = readFileSync(join(__dirname, '../../config/launchers.example.json'), 'utf8');
 
 describe('launch action against the Zou simulator', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
   let shots: ZouTask[];
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 11, size: 'small' });
-    stack = await startStack({
-      env: {
-        ZOU_URL: zou.url,
-        ZOU_TOKEN: zou.tokens.bot,
-        LAUNCHERS,
-        KITSU_URL: 'https://kitsu.test/',
+    stack = await startZouStack(
+      { seed: 11, size: 'small' },
+      {
+        env: {
+          LAUNCHERS,
+          KITSU_URL: 'https://kitsu.test/',
+        },
       },
-    });
+    );
+    zou = stack.zou;
     shots = [...zou.data.tasks.values()]
       .filter((task) => zou.data.entities.get(task.entity_id)?.type === 'Shot')
       .slice(0, 3);
   });
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   async function launch(launcher: string, tasks: ZouTask[]) {
     const person = zou.data.people.supervisor;

@@ -1,23 +1,23 @@
 // AUTHZ off: these tests feed unknown task ids to check what the worker does with them;
 // intake authorization (which refuses them) is covered in test/security/authz.e2e-spec.ts.
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
-import { startStack, type TestStack } from '../support/stack';
+import type { ZouSimulator } from '../../dev/simulator/zou';
+import { startZouStack, type ZouStack } from '../support/stack';
 
 describe('notify (the worked example of a studio action) against the Zou simulator', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 5, size: 'small' });
-    stack = await startStack({
-      env: { ZOU_URL: zou.url, ZOU_TOKEN: zou.tokens.bot, AUTHZ: 'off', FEEDBACK_NOTIFY: 'never' },
-    });
+    stack = await startZouStack(
+      { seed: 5, size: 'small' },
+      {
+        env: { AUTHZ: 'off', FEEDBACK_NOTIFY: 'never' },
+      },
+    );
+    zou = stack.zou;
   });
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   it('comments once on each task, credited to the person, keeping each status', async () => {
     const person = zou.data.people.supervisor;

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
+import type { ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
-import { startStack, type TestStack } from '../support/stack';
+import { startZouStack, type ZouStack } from '../support/stack';
 
 const DAY_HOURS = 6;
 
@@ -169,18 +169,18 @@ function checkFigures(
 
 describe('stats action against the Zou simulator', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 21, size: 'medium' });
-    stack = await startStack({
-      env: { ZOU_URL: zou.url, ZOU_TOKEN: zou.tokens.bot, STATS_DAY_HOURS: String(DAY_HOURS) },
-    });
+    stack = await startZouStack(
+      { seed: 21, size: 'medium' },
+      {
+        env: { STATS_DAY_HOURS: String(DAY_HOURS) },
+      },
+    );
+    zou = stack.zou;
   });
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   async function run(taskIds: string[], query = '', options?: object) {
     const person = zou.data.people.manager;

@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { QueueEvents } from 'bullmq';
 import { JobQueues } from '../../src/queues/job-queues.service';
-import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
+import type { ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
-import { startStack, type TestStack } from '../support/stack';
+import { startZouStack, type ZouStack } from '../support/stack';
 
 /**
  * Issue 3: Kitsu ignores the answer to an AJAX click, so a person refused at intake learns why
@@ -12,14 +12,14 @@ import { startStack, type TestStack } from '../support/stack';
  */
 describe('refusal notices for AJAX clicks refused at intake', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
   let events: QueueEvents;
   let tasks: ZouTask[];
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 31, size: 'small' });
     // AUTH_MODE=none (the test default) takes the person the request names; authz is on (ZOU_URL).
-    stack = await startStack({ env: { ZOU_URL: zou.url, ZOU_TOKEN: zou.tokens.bot } });
+    stack = await startZouStack({ seed: 31, size: 'small' });
+    zou = stack.zou;
     events = new QueueEvents('notices', {
       connection: { url: stack.env.REDIS_URL },
       prefix: stack.env.QUEUE_PREFIX,
@@ -31,7 +31,6 @@ describe('refusal notices for AJAX clicks refused at intake', () => {
   afterAll(async () => {
     await events.close();
     await stack.close();
-    await zou.close();
   });
 
   const notices = () => stack.app.get(JobQueues).get('notices');

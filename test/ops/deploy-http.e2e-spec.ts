@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
+import type { ZouSimulator } from '../../dev/simulator/zou';
 import { startRedisServer, type OwnRedis } from '../support/redis-server';
-import { startStack, type TestStack } from '../support/stack';
+import { startStack, startZouStack, type TestStack, type ZouStack } from '../support/stack';
 
 const BOARD = { user: 'board', password: 'board-password-1' };
 const basic = (user: string, password: string) =>
@@ -32,26 +32,24 @@ describe('HSTS is the host proxy’s business unless asked for', () => {
 
 describe('/jobs asks who is looking', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 5, size: 'small' });
-    stack = await startStack({
-      workers: false,
-      env: {
-        ZOU_URL: zou.url,
-        ZOU_TOKEN: zou.tokens.bot,
-        AUTH_MODE: 'kitsu-session',
-        BOARD_USER: BOARD.user,
-        BOARD_PASSWORD: BOARD.password,
-        KITSU_URL: 'https://kitsu.studio.test',
+    stack = await startZouStack(
+      { seed: 5, size: 'small' },
+      {
+        workers: false,
+        env: {
+          AUTH_MODE: 'kitsu-session',
+          BOARD_USER: BOARD.user,
+          BOARD_PASSWORD: BOARD.password,
+          KITSU_URL: 'https://kitsu.studio.test',
+        },
       },
-    });
+    );
+    zou = stack.zou;
   });
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   it('answers a browser without session 401 with a Basic challenge, not the nil person’s list', async () => {
     const page = await request(stack.url).get('/jobs').set('Accept', 'text/html').expect(401);

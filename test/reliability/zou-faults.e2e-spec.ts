@@ -1,34 +1,32 @@
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
+import type { ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
-import { startStack, type TestStack } from '../support/stack';
+import { startZouStack, type ZouStack } from '../support/stack';
 
 /** Zou having a bad minute: a third of its answers are 503s, and every answer is slow. */
 describe('jobs against a faulty Zou', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
   let tasks: ZouTask[];
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 30, size: 'small', latencyMs: 15 });
-    stack = await startStack({
-      env: {
-        ZOU_URL: zou.url,
-        ZOU_TOKEN: zou.tokens.bot,
-        FEEDBACK_INSPECT: 'never',
-        FEEDBACK_STATS: 'never',
-        // The scripted 403 is for the worker's read; the intake's authorization would take it first.
-        AUTHZ: 'off',
+    stack = await startZouStack(
+      { seed: 30, size: 'small', latencyMs: 15 },
+      {
+        env: {
+          FEEDBACK_INSPECT: 'never',
+          FEEDBACK_STATS: 'never',
+          // The scripted 403 is for the worker's read; the intake's authorization would take it first.
+          AUTHZ: 'off',
+        },
       },
-    });
+    );
+    zou = stack.zou;
     const project = zou.data.projectIds.tvShow;
     tasks = [...zou.data.tasks.values()].filter((t) => t.project_id === project);
   });
 
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   async function run(action: string, selection: ZouTask[]) {
     const person = zou.data.people.supervisor;

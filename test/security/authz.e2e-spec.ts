@@ -1,27 +1,28 @@
 import { Queue } from 'bullmq';
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
-import { startStack, type TestStack } from '../support/stack';
+import type { ZouSimulator } from '../../dev/simulator/zou';
+import { startZouStack, type ZouStack } from '../support/stack';
 import { testRedisUrl } from '../support/test-env';
 
 describe('authorization: who may run what, and who may see a job', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
   let tvTask: string;
   let filmTask: string;
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 12, size: 'small' });
-    stack = await startStack({
-      workers: false,
-      env: {
-        ZOU_URL: zou.url,
-        ZOU_TOKEN: zou.tokens.bot,
-        AUTH_MODE: 'kitsu-session',
-        AUTH_CACHE_SECONDS: '60',
-        ACTION_ROLES: 'render=manager,admin',
+    stack = await startZouStack(
+      { seed: 12, size: 'small' },
+      {
+        workers: false,
+        env: {
+          AUTH_MODE: 'kitsu-session',
+          AUTH_CACHE_SECONDS: '60',
+          ACTION_ROLES: 'render=manager,admin',
+        },
       },
-    });
+    );
+    zou = stack.zou;
     const tasks = [...zou.data.tasks.values()];
     tvTask = tasks.find((t) => t.project_id === zou.data.projectIds.tvShow)!.id;
     filmTask = tasks.find((t) => t.project_id === zou.data.projectIds.film)!.id;
@@ -39,10 +40,7 @@ describe('authorization: who may run what, and who may see a job', () => {
         .expect(200);
     }
   });
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   type Who = keyof typeof zou.data.people;
   function post(action: string, who: Who, selection: string[], projectId: string | null = null) {

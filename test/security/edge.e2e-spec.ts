@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
-import { startStack, type TestStack } from '../support/stack';
+import { startStack, startZouStack, type TestStack, type ZouStack } from '../support/stack';
 import { testRedisUrl } from '../support/test-env';
 
 function click(personId = randomUUID()) {
@@ -198,26 +198,24 @@ describe('secrets never stored in Redis', () => {
 
 describe('the address limit comes before authentication', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 18, size: 'small' });
-    stack = await startStack({
-      workers: false,
-      env: {
-        ZOU_URL: zou.url,
-        ZOU_TOKEN: zou.tokens.bot,
-        AUTH_MODE: 'kitsu-session',
-        RATE_LIMIT_PER_IP: '20',
-        RATE_LIMIT_PER_PERSON: '0',
-        RATE_LIMIT_WINDOW_S: '600',
+    stack = await startZouStack(
+      { seed: 18, size: 'small' },
+      {
+        workers: false,
+        env: {
+          AUTH_MODE: 'kitsu-session',
+          RATE_LIMIT_PER_IP: '20',
+          RATE_LIMIT_PER_PERSON: '0',
+          RATE_LIMIT_WINDOW_S: '600',
+        },
       },
-    });
+    );
+    zou = stack.zou;
   });
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   it('lets a flood of made-up sessions from one address cost at most the budget in Zou checks (both intake paths)', async () => {
     zou.resetLog();
@@ -363,24 +361,22 @@ describe('dashboard password guessing', () => {
 
 describe('/health/ready for anonymous callers and board users', () => {
   let zou: ZouSimulator;
-  let stack: TestStack;
+  let stack: ZouStack;
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 19, size: 'small' });
-    stack = await startStack({
-      workers: false,
-      env: {
-        ZOU_URL: zou.url,
-        ZOU_TOKEN: zou.tokens.bot,
-        BOARD_USER: 'board',
-        BOARD_PASSWORD: 'board-password-1',
+    stack = await startZouStack(
+      { seed: 19, size: 'small' },
+      {
+        workers: false,
+        env: {
+          BOARD_USER: 'board',
+          BOARD_PASSWORD: 'board-password-1',
+        },
       },
-    });
+    );
+    zou = stack.zou;
   });
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   it('tells anyone only up or down per dependency', async () => {
     const res = await request(stack.url).get('/health/ready').expect(200);

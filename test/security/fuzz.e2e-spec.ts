@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
-import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { JobQueues } from '../../src/queues/job-queues.service';
-import { startStack, type TestStack } from '../support/stack';
+import { startStack, startZouStack, type TestStack } from '../support/stack';
 
 /** A small seeded generator, so a failing case is the same case on every run. */
 function seeded(seed: number): () => number {
@@ -430,20 +429,15 @@ describe('fuzz: hostile and malformed requests', () => {
 const BAD_ESCAPES = ['%E0%A4%A', '%ED%A0%80', '%', '%zz', '%C0%AF', '%FF'];
 
 describe('fuzz: malformed percent-encoding and BullMQ key names, behind Kitsu sessions', () => {
-  let zou: ZouSimulator;
   let stack: TestStack;
 
   beforeAll(async () => {
-    zou = await startZouSimulator({ seed: 16, size: 'small' });
-    stack = await startStack({
-      workers: false,
-      env: { ZOU_URL: zou.url, ZOU_TOKEN: zou.tokens.bot, AUTH_MODE: 'kitsu-session' },
-    });
+    stack = await startZouStack(
+      { seed: 16, size: 'small' },
+      { workers: false, env: { AUTH_MODE: 'kitsu-session' } },
+    );
   });
-  afterAll(async () => {
-    await stack.close();
-    await zou.close();
-  });
+  afterAll(() => stack.close());
 
   function cases(): Hostile[] {
     const list: Hostile[] = [];

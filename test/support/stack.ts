@@ -1,6 +1,11 @@
 import type { INestApplicationContext, ModuleMetadata } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { QueueEvents } from 'bullmq';
+import {
+  startZouSimulator,
+  type ZouSimulator,
+  type ZouSimulatorOptions,
+} from '../../dev/simulator/zou';
 import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
 import type { Env } from '../../src/config/config.module';
 import { parseJobId } from '../../src/queues/job-id';
@@ -17,13 +22,22 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
+export interface StackOptions {
+  env?: Env;
+  extra?: NonNullable<ModuleMetadata['imports']>;
+  workers?: boolean;
+}
+
+/** A stack that talks to its own Zou simulator as the bot; close() ends both. */
+export interface ZouStack extends TestStack {
+  zou: ZouSimulator;
+}
+
 /**
  * The API role on an ephemeral port plus, unless `workers: false`, a worker context in the same
  * process; both on their own queue prefix in the test Redis.
  */
-export async function startStack(
-  options: { env?: Env; extra?: NonNullable<ModuleMetadata['imports']>; workers?: boolean } = {},
-): Promise<TestStack> {
+export async function startStack(options: StackOptions = {}): Promise<TestStack> {
   const env: Env = {
     NODE_ENV: 'test',
     REDIS_URL: testRedisUrl(),
@@ -81,4 +95,32 @@ export async function startStack(
       await app.close();
     },
   };
+}
+
+/**
+ * A Zou simulator and a stack reading it with the bot's token (ZOU_URL, ZOU_TOKEN), `options.env`
+ * on top; the simulator is closed too if the stack does not start.
+ */
+export async function startZouStack(
+  simulator: ZouSimulatorOptions,
+  options: StackOptions = {},
+): Promise<ZouStack> {
+  const zou = await startZouSimulator(simulator);
+  try {
+    const stack = await startStack({
+      ...options,
+      env: { ZOU_URL: zou.url, ZOU_TOKEN: zou.tokens.bot, ...options.env },
+    });
+    return {
+      ...stack,
+      zou,
+      async close() {
+        await stack.close();
+        await zou.close();
+      },
+    };
+  } catch (error) {
+    await zou.close();
+    throw error;
+  }
 }

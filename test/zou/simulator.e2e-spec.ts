@@ -494,19 +494,6 @@ describe('Zou simulator', () => {
           retakes.body.all.all.other.count,
       ).toBe(shotTasks.length);
     });
-
-    it('sums open tasks per open project, and lists time spent', async () => {
-      const { body } = await call(sim, 'GET', '/data/tasks/open-tasks/stats', {
-        token: sim.tokens.admin,
-      });
-      expect(Object.keys(body).sort()).toEqual([tv, film].sort());
-      expect(body[film].amount).toBe(
-        [...sim.data.tasks.values()].filter((t) => t.project_id === film).length,
-      );
-      const spent = await call(sim, 'GET', `/data/projects/${film}/time-spents`);
-      expect(spent.body.length).toBeGreaterThan(0);
-      expect(spent.body[0]).toMatchObject({ type: 'TimeSpent' });
-    });
   });
 
   describe('faults', () => {

@@ -32,7 +32,7 @@ import {
   type Router,
 } from './http-kit';
 import * as Z from './serialise';
-import { episodeStats, openTaskStats, retakeStats } from './stats';
+import { episodeStats, retakeStats } from './stats';
 
 export interface RouteOptions {
   legacyPlaylists: boolean;
@@ -180,18 +180,6 @@ export function registerZouRoutes(
   router.add('GET', '/data/tasks', ({ query, person }) =>
     crudList('Task', visibleTasks(person!, query), query, Z.task),
   );
-
-  router.add('GET', '/data/tasks/open-tasks/stats', ({ person }) => {
-    const open = [...store.projectStatuses.values()].find((status) => status.name === 'Open');
-    const projects = isAdmin(person!)
-      ? new Set(
-          [...store.projects.values()]
-            .filter((project) => project.project_status_id === open?.id)
-            .map((project) => project.id),
-        )
-      : visibleProjectIds(person!);
-    return openTaskStats(store, projects);
-  });
 
   router.add('GET', '/data/tasks/:id', ({ params, person }) => {
     const task = find(store.tasks, params.id, 'Task');
@@ -435,13 +423,6 @@ export function registerZouRoutes(
   router.add('GET', '/data/projects/:id/episodes/retake-stats', ({ params, person }) => {
     checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
     return retakeStats(store, params.id);
-  });
-
-  router.add('GET', '/data/projects/:id/time-spents', ({ params, person }) => {
-    checkProjectAccess(person!, find(store.projects, params.id, 'Project').id);
-    return [...store.timeSpents.values()].filter(
-      (spent) => store.tasks.get(spent.task_id)?.project_id === params.id,
-    );
   });
 
   /** Zou's shot/asset list routes: no paging, sorted by name, with display names added. */

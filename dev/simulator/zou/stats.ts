@@ -1,7 +1,6 @@
 import type {
   ZouCountBucket,
   ZouEpisodeStats,
-  ZouOpenTaskStats,
   ZouRetakeEntry,
   ZouRetakeStats,
   ZouTask,
@@ -125,48 +124,4 @@ export function retakeStats(store: SimulatorDataset, projectId: string): ZouReta
     }
   }
   return results;
-}
-
-/** Per open project (admin) or per project of the person's teams. */
-export function openTaskStats(store: SimulatorDataset, projectIds: Set<string>): ZouOpenTaskStats {
-  const lines = new Map<string, ZouOpenTaskStats[string]['task_types'][number]>();
-  for (const task of store.tasks.values()) {
-    if (!projectIds.has(task.project_id)) continue;
-    const taskType = store.taskTypes.get(task.task_type_id);
-    if (!taskType || taskType.for_entity === 'Concept') continue;
-    const key = `${task.project_id}|${task.task_type_id}|${task.task_status_id}`;
-    let line = lines.get(key);
-    if (!line) {
-      line = {
-        project_id: task.project_id,
-        task_type_id: task.task_type_id,
-        task_status_id: task.task_status_id,
-        amount: 0,
-        amount_done: 0,
-        total_duration: 0,
-        total_estimation: 0,
-      };
-      lines.set(key, line);
-    }
-    line.amount += 1;
-    if (store.taskStatuses.get(task.task_status_id)?.is_done) line.amount_done += 1;
-    line.total_duration += task.duration ?? 0;
-    line.total_estimation += task.estimation ?? 0;
-  }
-  const result: ZouOpenTaskStats = {};
-  for (const line of lines.values()) {
-    const project = (result[line.project_id] ??= {
-      amount: 0,
-      amount_done: 0,
-      total_duration: 0,
-      total_estimation: 0,
-      task_types: [],
-    });
-    project.amount += line.amount;
-    project.amount_done += line.amount_done;
-    project.total_duration += line.total_duration;
-    project.total_estimation += line.total_estimation;
-    project.task_types.push(line);
-  }
-  return result;
 }
