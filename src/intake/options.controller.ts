@@ -91,7 +91,7 @@ export class OptionsController {
       res.status(422).type('html').send(renderOptionsPage(page));
       return;
     }
-    if (step < lastStepOf(fields)) {
+    if (step < lastStepOf(fields) && !(await this.nothingLeftToChoose(action, click, values))) {
       const chosen: OptionValues = Object.fromEntries(
         fields.filter((f) => stepOf(f) <= step).map((f) => [f.name, values[f.name]]),
       );
@@ -104,6 +104,27 @@ export class OptionsController {
     const jobPath = await this.run(id, action, click, values, liveLabels);
     this.clearCookie(res, id);
     res.redirect(303, jobPath);
+  }
+
+  /**
+   * Whether every later field is a live select whose list is empty now (the farm default chosen,
+   * so no pool to pick): then Next would show a step with nothing to choose, so the form runs.
+   */
+  private async nothingLeftToChoose(
+    action: RegisteredAction,
+    click: PendingClick,
+    values: OptionValues,
+  ): Promise<boolean> {
+    const declared = variantOptions(action.handler, click.variant)!;
+    const step = click.step ?? 1;
+    const later = optionFieldsOf(declared.schema).filter((f) => stepOf(f) > step);
+    if (!later.every((f) => f.live && f.emptyLabel)) return false;
+    const lists = await listLiveChoices(
+      declared,
+      { selection: this.intake.selectionOf(click), values },
+      new Set(later.map((f) => f.name)),
+    );
+    return later.every((f) => !lists[f.name]?.unavailable && !lists[f.name]?.choices.length);
   }
 
   /** The last step passed: authorization again, then the click taken once and queued. */
@@ -295,6 +316,7 @@ function keptText(
   live: LiveChoiceLists,
 ): string {
   if (field.live && value === '' && field.emptyLabel) return field.emptyLabel;
+  if (value === '' && field.emptyMeans) return field.emptyMeans;
   const listed = live[field.name]?.choices.find((choice) => choice.value === value);
   if (listed) return listed.label;
   const fixed = field.choices?.find((choice) => choice.value === value);

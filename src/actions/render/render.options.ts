@@ -40,7 +40,7 @@ export class RenderFrameOptions {
 export class RenderOptions extends RenderFrameOptions {
   @LiveSelectOption({
     label: 'Send to',
-    hint: 'What to choose next, as this farm calls it: a Flamenco worker tag, a Deadline pool or group, an Afanasy render host. Farm default: the configured one, or anywhere.',
+    hint: 'What to choose next, as this farm calls it: a Flamenco worker tag, a Deadline pool or group, an Afanasy render host. Farm default: the configured one, or anywhere, and no second step.',
     emptyLabel: 'Farm default',
   })
   poolType!: string;
