@@ -23,3 +23,22 @@ export function menuEntryPath(actionName: string, entry: MenuEntry): string {
     (query ? `?${query}` : '')
   );
 }
+
+/**
+ * The menu entry a click came from, by its label: the one of the click's variant whose parameters
+ * the click carries, the most specific first ("Production statistics (whole project)" for
+ * `?scope=project`); the action's own label (with the variant) when none matches.
+ */
+export function menuLabelOf(
+  action: RegisteredAction,
+  variant: string,
+  params: Record<string, string> = {},
+): string {
+  const carried = (entry: MenuEntry) =>
+    Object.entries(entry.params ?? {}).every(([key, value]) => params[key] === value);
+  const entry = menuEntriesOf(action)
+    .filter((candidate) => (candidate.variant ?? '') === variant && carried(candidate))
+    .sort((a, b) => Object.keys(b.params ?? {}).length - Object.keys(a.params ?? {}).length)[0];
+  if (entry) return entry.label;
+  return variant ? `${action.options.label}: ${variant}` : action.options.label;
+}

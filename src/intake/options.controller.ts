@@ -20,7 +20,7 @@ import {
   type OptionField,
   type OptionProblem,
 } from '../actions/option-fields';
-import { menuEntriesOf } from '../actions/menu-entries';
+import { menuLabelOf } from '../actions/menu-entries';
 import { variantOptions } from '../actions/variant-options';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
@@ -323,25 +323,12 @@ function keptText(
   return fixed?.label ?? formText(value);
 }
 
-/**
- * The form's title: the name the person clicked in Kitsu's menu (a forwarder's or launcher's own
- * label, stats' "whole project" entry), found by variant and URL parameters.
- */
+/** The form's title: the name the person clicked in Kitsu's menu. */
 export function titleOf(
   action: RegisteredAction,
   click: Pick<PendingClick, 'variant' | 'params'>,
 ): string {
-  const ofVariant = menuEntriesOf(action).filter(
-    (entry) => (entry.variant ?? '') === click.variant,
-  );
-  const sameParams = (params: Record<string, string> = {}) =>
-    Object.entries(params).every(([key, value]) => click.params?.[key] === value);
-  // The entry with the most parameters the click carries: "scope=project" over the plain one.
-  const entry = ofVariant
-    .filter((candidate) => sameParams(candidate.params))
-    .sort((a, b) => Object.keys(b.params ?? {}).length - Object.keys(a.params ?? {}).length)[0];
-  if (entry) return entry.label;
-  return click.variant ? `${action.options.label}: ${click.variant}` : action.options.label;
+  return menuLabelOf(action, click.variant, click.params);
 }
 
 /**

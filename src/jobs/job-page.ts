@@ -179,7 +179,7 @@ export function renderJobBody(job: JobView, options: JobPageOptions): string {
   const running = !FINAL_STATES.includes(job.state);
   const summary = summaryOf(job.result);
   return `<div id="job" data-job-id="${escapeHtml(job.id)}" data-state="${escapeHtml(job.state)}" data-final="${running ? 'false' : 'true'}">
-<div class="title-row"><h1>${escapeHtml(job.action)}</h1>${badge(job.state, job.live, job.failedReason)}</div>
+<div class="title-row"><h1>${escapeHtml(job.title)} <span class="muted action-name">${escapeHtml(job.action)}</span></h1>${badge(job.state, job.live, job.failedReason)}</div>
 ${summary ? `<p class="lead">${escapeHtml(summary)}</p>` : ''}
 ${openButton(job)}
 <section class="panel" aria-label="Status">
@@ -259,7 +259,7 @@ export function renderJobListPage(
 }
 
 const JOB_CSS = `
-.title-row{display:flex;align-items:center;gap:.8rem;flex-wrap:wrap}.title-row h1{margin:.2rem 0}
+.title-row{display:flex;align-items:center;gap:.8rem;flex-wrap:wrap}.title-row h1{margin:.2rem 0}.action-name{font-size:.9rem;font-weight:400}
 .lead{font-size:1.05rem;margin:.2rem 0 1rem}
 .badge{display:inline-block;padding:.15rem .6rem;border-radius:999px;font-size:.85rem;font-weight:700;background:var(--border);color:var(--text)}
 .state-active{background:#3273dc;color:#fff}.state-completed{background:#00814a;color:#fff}.state-failed{background:#c0392b;color:#fff}

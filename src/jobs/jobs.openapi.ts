@@ -150,6 +150,12 @@ export class JobViewBody implements JobView {
   @ApiProperty({ example: 'inspect' })
   action!: string;
 
+  @ApiProperty({
+    example: 'Inspect selection',
+    description: 'The Kitsu menu entry the job came from, by its label',
+  })
+  title!: string;
+
   @ApiProperty({ enum: JOB_STATES })
   state!: PublicJobState;
 

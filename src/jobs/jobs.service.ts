@@ -19,6 +19,7 @@ import { JobQueues } from '../queues/job-queues.service';
 import { QUEUE_NAMES, type QueueName } from '../queues/queues';
 import { formatJobId, parseJobId } from '../queues/job-id';
 import { explainedFailure } from './job-failure';
+import { menuLabelOf } from '../actions/menu-entries';
 import { selectionFromResult, type SelectionItem } from '../actions/selection-summary';
 
 export type PublicJobState = JobState | 'unknown';
@@ -27,6 +28,8 @@ export type PublicJobState = JobState | 'unknown';
 export interface JobView {
   id: string;
   action: string;
+  /** The Kitsu menu entry the job came from, by its label ("Render on the farm"). */
+  title: string;
   state: PublicJobState;
   progress: JobProgress;
   result: unknown;
@@ -154,13 +157,17 @@ export class JobsService {
         : read;
     const data = job.data;
     const id = formatJobId(job.queueName, job.id!);
-    const handler = this.registry.get(data.action)?.handler;
+    const registered = this.registry.get(data.action);
+    const handler = registered?.handler;
     const result = await this.liveResult(id, handler, state, job.returnvalue ?? null);
     const live = state === 'completed' ? liveStatusOf(handler, result) : null;
     const finishedAt = job.finishedOn ? new Date(job.finishedOn).toISOString() : null;
     return {
       id,
       action: data.variant ? `${data.action}/${data.variant}` : data.action,
+      title: registered
+        ? menuLabelOf(registered, data.variant ?? '', data.params ?? {})
+        : data.action,
       // A job whose follow-up work still runs (renders on the farm) is not done yet.
       state: live?.phase === 'running' ? 'active' : state,
       progress: live
