@@ -138,7 +138,7 @@ export class ActionIntake {
   /** A click that runs at once: options (if the action has any) from the JSON body or defaults. */
   async accept(call: IntakeCall): Promise<IntakeOutcome> {
     const admitted = await this.admit(call);
-    return this.enqueue(admitted, await this.optionsOfCall(admitted, call.body));
+    return this.enqueue(admitted, await this.optionsOfCall(admitted, call));
   }
 
   /**
@@ -287,10 +287,20 @@ export class ActionIntake {
    */
   private async optionsOfCall(
     admitted: AdmittedClick,
-    body: unknown,
+    call: Pick<IntakeCall, 'body' | 'query'>,
   ): Promise<ChosenOptions | undefined> {
     const declared = variantOptions(admitted.action.handler, admitted.variant);
-    const given = (body as Record<string, unknown>).options;
+    const inBody = (call.body as Record<string, unknown>).options;
+    const inQuery = optionsInQuery(call.query);
+    if (inBody !== undefined && inQuery) {
+      throw new KitsuRequestError([
+        {
+          field: 'options',
+          reason: 'give options in the JSON body or in the query (options.<name>=…), not both',
+        },
+      ]);
+    }
+    const given = inBody ?? inQuery;
     if (!declared) {
       if (given === undefined) return undefined;
       const name = admitted.action.options.name;
@@ -440,6 +450,18 @@ export class ActionIntake {
 }
 
 /** Action parameters from the query string: short plain names and values, never a credential. */
+/**
+ * A script's options in the URL: `?options.priority=90&options.frameRange=1001-1020` (a
+ * multi-select repeats its name). Checked as JSON options are, text turned into numbers and
+ * yes/no where the field wants them. Never action parameters (a dot is not allowed there).
+ */
+function optionsInQuery(query: Record<string, unknown>): Record<string, unknown> | undefined {
+  const prefix = 'options.';
+  const found = Object.entries(query).filter(([key]) => key.startsWith(prefix));
+  if (found.length === 0) return undefined;
+  return Object.fromEntries(found.map(([key, value]) => [key.slice(prefix.length), value]));
+}
+
 function publicParams(query: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {

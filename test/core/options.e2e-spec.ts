@@ -191,6 +191,34 @@ describe('action options', () => {
     expect(page.text).toContain('<div data-option="loud"><dt>Loud</dt><dd>yes</dd></div>');
   });
 
+  it('takes options in the query too (options.<name>=…), checked the same way', async () => {
+    const inQuery = (query: string, options?: unknown) =>
+      request(stack.url)
+        .post(`/actions/asker?${query}`)
+        .send({
+          userid: randomUUID(),
+          useremail: 'ana@studio.test',
+          selection: [randomUUID()],
+          ...(options === undefined ? {} : { options }),
+        });
+    const answer = await inQuery('options.copies=4&options.loud=true&options.size=hd').expect(202);
+    const job = await outcome(answer.body.statusUrl as string);
+    // Text from the URL becomes the number and the yes the fields want.
+    expect(job.result.options).toEqual({ note: 'ana', copies: 4, size: 'hd', loud: true });
+    const refused = await inQuery('options.copies=4%3B%20reboot&options.colour=red').expect(400);
+    expect(refused.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'options.colour',
+      'options.copies',
+    ]);
+    const both = await inQuery('options.copies=4', { copies: 5 }).expect(400);
+    expect(both.body.errors).toEqual([
+      {
+        field: 'options',
+        reason: 'give options in the JSON body or in the query (options.<name>=…), not both',
+      },
+    ]);
+  });
+
   it('names each bad option in a 400, and an action without options refuses any', async () => {
     const answer = await click({ copies: '3; echo', size: '8k', colour: 'red' }).expect(400);
     expect(answer.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
