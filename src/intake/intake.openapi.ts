@@ -74,7 +74,7 @@ function kitsuRequestSchema(format: 'ajax' | 'form', name: string, description: 
     type: Object,
     additionalProperties: true,
     description:
-      'Options of an action that declares some: the <Action>Options schema of the action posted to (RenderOptions, PlaylistOptions, StatsOptions…; forward/<forwarder>: the fields its configuration declares), any subset; the rest keep their defaults. A bad one is a 400 naming options.<name>. See docs/options.md.',
+      'Options of an action that declares some: the <Action>Options schema of the action posted to (RenderOptions, PlaylistOptions, StatsOptions…; forward/<forwarder>: the fields its configuration declares), any subset; the rest keep their defaults. A bad one is a 400 naming options.<name>. Or in the query instead, one options.<name>=value each (never both). See docs/options.md.',
   })(schema.prototype, 'options');
   ApiSchema({ name, description })(schema);
   return schema;
