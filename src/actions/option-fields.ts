@@ -94,11 +94,9 @@ type Described = Pick<OptionField, 'label' | 'hint' | 'step' | 'emptyMeans'>;
 /** No control characters: option text may reach farm job names, logs and Zou. */
 const PLAIN_TEXT = /^[^\p{Cc}]*$/u;
 
-/** A line of text (control characters refused). */
-export function TextOption(
-  options: Described & { minLength?: number; maxLength: number },
-): PropertyDecorator {
-  return declare({ kind: 'text', name: '', ...options }, [
+/** Text within its length bounds; a minimum of 1 reads "is required". */
+function textLengthRules(options: { minLength?: number; maxLength: number }): PropertyDecorator[] {
+  return [
     IsString({ message: 'must be text' }),
     MaxLength(options.maxLength, { message: `must be at most ${options.maxLength} characters` }),
     MinLength(options.minLength ?? 0, {
@@ -107,6 +105,15 @@ export function TextOption(
           ? 'is required'
           : `must be at least ${options.minLength} characters`,
     }),
+  ];
+}
+
+/** A line of text (control characters refused). */
+export function TextOption(
+  options: Described & { minLength?: number; maxLength: number },
+): PropertyDecorator {
+  return declare({ kind: 'text', name: '', ...options }, [
+    ...textLengthRules(options),
     Matches(PLAIN_TEXT, { message: 'must not contain control characters (line breaks, tabs)' }),
   ]);
 }
@@ -119,14 +126,7 @@ export function TextAreaOption(
   options: Described & { minLength?: number; maxLength: number; rows?: number },
 ): PropertyDecorator {
   return declare({ kind: 'textarea', name: '', ...options }, [
-    IsString({ message: 'must be text' }),
-    MaxLength(options.maxLength, { message: `must be at most ${options.maxLength} characters` }),
-    MinLength(options.minLength ?? 0, {
-      message:
-        options.minLength === 1
-          ? 'is required'
-          : `must be at least ${options.minLength} characters`,
-    }),
+    ...textLengthRules(options),
     Matches(MULTI_LINE_TEXT, {
       message: 'must not contain control characters other than line breaks (tabs, escapes)',
     }),
