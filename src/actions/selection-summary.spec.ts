@@ -4,6 +4,7 @@ import {
   selectionFromResult,
   selectionIndex,
   selectionItemLabel,
+  selectionProjects,
   summarizeSelection,
 } from './selection-summary';
 
@@ -25,6 +26,7 @@ describe('selection summary', () => {
     expect(shot).toEqual({
       taskId: 't1',
       projectId: 'p',
+      projectName: 'Film',
       episodeId: 'ep',
       entity: { id: 'e1', name: 'SH1', type: 'Shot' },
       taskType: { id: 'tt', name: 'Animation' },
@@ -33,6 +35,11 @@ describe('selection summary', () => {
     // An episode's own page has no episode segment above it.
     expect(episode).toMatchObject({ episodeId: null, sequenceName: null });
     expect(selectionItemLabel(shot)).toBe('SQ01 / SH1 · Animation');
+    // The productions by name, once each, for the Selection heading.
+    expect(selectionProjects([shot, episode, { ...shot, projectName: 'Short' }])).toBe(
+      'Film, Short',
+    );
+    expect(selectionProjects([{ ...shot, projectName: undefined }])).toBe('');
   });
 
   it('stays bounded however large the selection', () => {

@@ -9,6 +9,8 @@ import type { ResolvedTask } from '../zou/selection-resolver';
 export interface SelectionItem {
   taskId: string;
   projectId: string;
+  /** The production's name (absent on jobs stored before it was kept). */
+  projectName?: string;
   episodeId: string | null;
   entity: { id: string; name: string; type: string };
   taskType: { id: string; name: string };
@@ -24,6 +26,7 @@ export function summarizeSelection(tasks: readonly ResolvedTask[]): SelectionIte
   return tasks.slice(0, MAX_SELECTION_ITEMS).map((resolved) => ({
     taskId: resolved.task.id,
     projectId: resolved.project.id,
+    projectName: resolved.project.name,
     // An episode's own page takes no episode segment; everything under one does (TV shows).
     episodeId: resolved.entityType !== 'Episode' && resolved.episode ? resolved.episode.id : null,
     entity: { id: resolved.entity.id, name: resolved.entity.name, type: resolved.entityType },
@@ -31,6 +34,12 @@ export function summarizeSelection(tasks: readonly ResolvedTask[]): SelectionIte
     sequenceName:
       resolved.entityType === 'Shot' && resolved.sequence ? resolved.sequence.name : null,
   }));
+}
+
+/** The productions a selection spans, by name, for a heading: "Forest Tales", or several. */
+export function selectionProjects(items: readonly SelectionItem[]): string {
+  const names = [...new Set(items.map((item) => item.projectName).filter(Boolean))];
+  return names.join(', ');
 }
 
 /** `{ selection }` to spread into a result whose type does not name the field (yet). */
@@ -72,9 +81,11 @@ function toItem(raw: unknown): SelectionItem | null {
   const taskTypeId = text(taskType.id);
   if (!entityId || !taskTypeId) return null;
   const type = text(entity.type) ?? 'asset';
+  const projectName = text(item.projectName) ?? text(project?.name);
   return {
     taskId,
     projectId,
+    ...(projectName ? { projectName } : {}),
     episodeId: text(item.episodeId) ?? text(episode?.id),
     entity: { id: entityId, name: text(entity.name) ?? entityId, type },
     taskType: { id: taskTypeId, name: text(taskType.name) ?? taskTypeId },

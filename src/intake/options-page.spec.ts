@@ -33,6 +33,30 @@ describe('options page', () => {
     expect(html).not.toContain('type="hidden"');
   });
 
+  it('names the selection: each task, and the production it is in', () => {
+    const html = renderOptionsPage({
+      ...base,
+      selection: [
+        {
+          taskId: 't1',
+          projectId: 'p',
+          projectName: 'Forest <Tales>',
+          episodeId: null,
+          entity: { id: 'e1', name: 'SH0010', type: 'Shot' },
+          taskType: { id: 'tt', name: 'Compositing' },
+          sequenceName: 'SQ01',
+        },
+      ],
+      values: {},
+      problems: [],
+    });
+    expect(html).toContain(
+      '<span class="muted" id="selection-count">3 task(s) in Forest &lt;Tales&gt;</span>',
+    );
+    expect(html).toContain('<span class="muted">SQ01 / </span>SH0010');
+    expect(html).toContain('2 task(s) not listed');
+  });
+
   it('puts each reason next to its field, marked invalid, and an unticked box stays unticked', () => {
     const html = renderOptionsPage({
       ...base,

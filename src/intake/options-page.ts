@@ -5,7 +5,7 @@ import {
   type OptionField,
   type OptionProblem,
 } from '../actions/option-fields';
-import type { SelectionItem } from '../actions/selection-summary';
+import { selectionProjects, type SelectionItem } from '../actions/selection-summary';
 import { escapeHtml, page } from '../http/html';
 
 export interface OptionsPageInput {
@@ -185,7 +185,9 @@ function selectionHtml(items: SelectionItem[], count: number): string {
     )
     .join('');
   const unnamed = count - items.length;
-  return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection <span class="muted">${count} task(s)</span></h2>
+  const projects = selectionProjects(items);
+  const where = projects ? ` in ${escapeHtml(projects)}` : '';
+  return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection <span class="muted" id="selection-count">${count} task(s)${where}</span></h2>
 ${unnamed > 0 ? `<p class="muted">${unnamed} task(s) not listed (not found in Kitsu, or beyond those shown).</p>` : ''}
 <table class="selection"><thead><tr><th scope="col">Entity</th><th scope="col">Type</th><th scope="col">Task type</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }

@@ -3,7 +3,11 @@ import { kitsuEntityUrl, kitsuTaskTypeUrl, kitsuTaskUrl } from '../actions/kitsu
 import type { ActionHandler } from '../actions/action.types';
 import { summaryOf } from '../actions/result-view';
 import { renderFailureDetails, renderResult } from './result-renderers';
-import { MAX_SELECTION_ITEMS, type SelectionItem } from '../actions/selection-summary';
+import {
+  MAX_SELECTION_ITEMS,
+  selectionProjects,
+  type SelectionItem,
+} from '../actions/selection-summary';
 import { FINAL_STATES, type JobSummary, type JobView } from './jobs.service';
 
 export interface JobPageOptions {
@@ -115,7 +119,9 @@ function selectionPanel(job: JobView, kitsuUrl: string | null): string {
     unnamed > 0
       ? `<p class="muted">${unnamed} more task(s) not listed: not found in Kitsu${count > MAX_SELECTION_ITEMS ? `, or beyond the first ${MAX_SELECTION_ITEMS}` : ''}.</p>`
       : '';
-  return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection <span class="muted">${count} task(s)</span></h2>${more}
+  const projects = selectionProjects(items);
+  const where = projects ? ` in ${escapeHtml(projects)}` : '';
+  return `<section class="panel" aria-labelledby="sel-h"><h2 id="sel-h">Selection <span class="muted" id="selection-count">${count} task(s)${where}</span></h2>${more}
 <table class="selection"><thead><tr><th scope="col">Entity</th><th scope="col">Type</th><th scope="col">Task type</th><th scope="col">Task</th></tr></thead><tbody>${items.map(row).join('')}</tbody></table></section>`;
 }
 
