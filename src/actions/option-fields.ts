@@ -528,16 +528,25 @@ export function storedOptionsRefusal(
 const SUMMARY_TEXT = 40;
 
 /** One value as a person reads it in a line: yes/no, choice labels, text on one line. */
+/** A fixed choice's label (the value itself when it is not among the field's choices). */
+export function choiceLabelOf(field: OptionField | undefined, value: string): string {
+  return field?.choices?.find((choice) => choice.value === value)?.label ?? value;
+}
+
+/** What leaving the field empty means, in words, when the field says. */
+export function emptyValueText(field: OptionField | undefined): string | undefined {
+  return field?.emptyMeans ?? field?.emptyLabel;
+}
+
 export function optionValueText(
   field: OptionField | undefined,
   value: OptionValue,
   chosenLabel?: string,
 ): string {
-  const labelOf = (item: string) =>
-    chosenLabel ?? field?.choices?.find((choice) => choice.value === item)?.label ?? item;
+  const labelOf = (item: string) => chosenLabel ?? choiceLabelOf(field, item);
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) return value.length ? value.map(labelOf).join(' + ') : 'none';
-  if (value === '') return chosenLabel ?? field?.emptyMeans ?? field?.emptyLabel ?? 'empty';
+  if (value === '') return chosenLabel ?? emptyValueText(field) ?? 'empty';
   const text = labelOf(String(value)).replace(/\s+/g, ' ');
   return text.length > SUMMARY_TEXT ? `${text.slice(0, SUMMARY_TEXT - 1)}…` : text;
 }

@@ -20,6 +20,7 @@ import {
   listLiveChoices,
   optionFieldsOf,
   type CheckedOptions,
+  type LiveChoiceLists,
 } from '../actions/option-fields';
 import { variantOptions } from '../actions/variant-options';
 import { summarizeSelection } from '../actions/selection-summary';
@@ -365,14 +366,14 @@ export class ActionIntake {
     given: Record<string, unknown>,
     defaults: OptionValues,
     source: 'form' | 'json',
-  ): Promise<CheckedOptions & { liveLabels: Record<string, string> }> {
+  ): Promise<CheckedOptions & { live: LiveChoiceLists; liveLabels: Record<string, string> }> {
     const declared = variantOptions(action.handler, variant)!;
     const first = checkOptions(declared.schema, given, defaults, source);
-    if (!declared.liveChoices) return { ...first, liveLabels: {} };
+    if (!declared.liveChoices) return { ...first, live: {}, liveLabels: {} };
     const live = await listLiveChoices(declared, { selection, values: first.values });
     const checked = checkOptions(declared.schema, given, defaults, source, live);
     const fields = optionFieldsOf(declared.schema);
-    return { ...checked, liveLabels: chosenLiveLabels(fields, checked.values, live) };
+    return { ...checked, live, liveLabels: chosenLiveLabels(fields, checked.values, live) };
   }
 
   /** A request to an options form counts against its address, as a click does (429 over it). */

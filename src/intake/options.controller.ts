@@ -12,6 +12,8 @@ import type { Request, Response } from 'express';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { OptionValue, OptionValues, RegisteredAction } from '../actions/action.types';
 import {
+  choiceLabelOf,
+  emptyValueText,
   formText,
   lastStepOf,
   listLiveChoices,
@@ -74,7 +76,7 @@ export class OptionsController {
     const given = Object.fromEntries(
       Object.entries(formFields(req.body)).filter(([name]) => !otherSteps.has(name)),
     );
-    const { values, problems, liveLabels } = await this.intake.checkWithLiveChoices(
+    const { values, problems, live, liveLabels } = await this.intake.checkWithLiveChoices(
       action,
       click.variant,
       this.intake.selectionOf(click),
@@ -91,7 +93,7 @@ export class OptionsController {
       res.status(422).type('html').send(renderOptionsPage(page));
       return;
     }
-    if (step < lastStepOf(fields) && !(await this.nothingLeftToChoose(action, click, values))) {
+    if (step < lastStepOf(fields) && !nothingLeftToChoose(fields, step, live)) {
       const chosen: OptionValues = Object.fromEntries(
         fields.filter((f) => stepOf(f) <= step).map((f) => [f.name, values[f.name]]),
       );
@@ -104,27 +106,6 @@ export class OptionsController {
     const jobPath = await this.run(id, action, click, values, liveLabels);
     this.clearCookie(res, id);
     res.redirect(303, jobPath);
-  }
-
-  /**
-   * Whether every later field is a live select whose list is empty now (the farm default chosen,
-   * so no pool to pick): then Next would show a step with nothing to choose, so the form runs.
-   */
-  private async nothingLeftToChoose(
-    action: RegisteredAction,
-    click: PendingClick,
-    values: OptionValues,
-  ): Promise<boolean> {
-    const declared = variantOptions(action.handler, click.variant)!;
-    const step = click.step ?? 1;
-    const later = optionFieldsOf(declared.schema).filter((f) => stepOf(f) > step);
-    if (!later.every((f) => f.live && f.emptyLabel)) return false;
-    const lists = await listLiveChoices(
-      declared,
-      { selection: this.intake.selectionOf(click), values },
-      new Set(later.map((f) => f.name)),
-    );
-    return later.every((f) => !lists[f.name]?.unavailable && !lists[f.name]?.choices.length);
   }
 
   /** The last step passed: authorization again, then the click taken once and queued. */
@@ -305,6 +286,18 @@ function enteredValues(
   return entered;
 }
 
+/**
+ * Whether every field after `step` is a live select whose list (as just listed with this step's
+ * values) is empty: the farm default chosen leaves no pool to pick, so Next runs the form rather
+ * than show a step with nothing to choose.
+ */
+function nothingLeftToChoose(fields: OptionField[], step: number, live: LiveChoiceLists): boolean {
+  const later = fields.filter((f) => stepOf(f) > step);
+  return later.every(
+    (f) => f.live && f.emptyLabel && !live[f.name]?.unavailable && !live[f.name]?.choices.length,
+  );
+}
+
 function stepOf(field: OptionField): number {
   return field.step ?? 1;
 }
@@ -315,12 +308,10 @@ function keptText(
   value: OptionValue | undefined,
   live: LiveChoiceLists,
 ): string {
-  if (field.live && value === '' && field.emptyLabel) return field.emptyLabel;
-  if (value === '' && field.emptyMeans) return field.emptyMeans;
+  if (value === '' && emptyValueText(field)) return emptyValueText(field)!;
   const listed = live[field.name]?.choices.find((choice) => choice.value === value);
   if (listed) return listed.label;
-  const fixed = field.choices?.find((choice) => choice.value === value);
-  return fixed?.label ?? formText(value);
+  return typeof value === 'string' ? choiceLabelOf(field, value) : formText(value);
 }
 
 /** The form's title: the name the person clicked in Kitsu's menu. */

@@ -12,7 +12,12 @@ import type {
   OptionValues,
   ResultDownload,
 } from '../actions/action.types';
-import { optionFieldsOf, type OptionField } from '../actions/option-fields';
+import {
+  choiceLabelOf,
+  emptyValueText,
+  optionFieldsOf,
+  type OptionField,
+} from '../actions/option-fields';
 import { variantOptions } from '../actions/variant-options';
 import { ActionRegistry } from '../actions/action-registry.service';
 import { JobQueues } from '../queues/job-queues.service';
@@ -358,8 +363,8 @@ function optionsOf(
 
 /** A choice's label (fixed selects, multi-selects), or what an empty value means. */
 function choiceLabel(field: OptionField | undefined, value: OptionValue): string | undefined {
-  if (value === '') return field?.emptyMeans ?? field?.emptyLabel;
+  if (value === '') return emptyValueText(field);
   if (!field?.choices) return undefined;
-  const labelOf = (item: string) => field.choices?.find((c) => c.value === item)?.label ?? item;
+  const labelOf = (item: string) => choiceLabelOf(field, item);
   return Array.isArray(value) ? value.map(labelOf).join(', ') : labelOf(String(value));
 }
