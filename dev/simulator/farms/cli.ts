@@ -1,3 +1,4 @@
+import { closeOnSignals, runCli, wholeNumberSetting } from '../../support/cli';
 import { startAfanasySimulator } from './afanasy.simulator';
 import { startDeadlineSimulator } from './deadline.simulator';
 import { startFlamencoSimulator } from './flamenco.simulator';
@@ -11,22 +12,22 @@ import { startFlamencoSimulator } from './flamenco.simulator';
 async function main(): Promise<void> {
   const env = process.env;
   const host = env.FARM_SIM_HOST ?? '127.0.0.1';
-  const everyMs = integer('FARM_SIM_TICK_MS', env.FARM_SIM_TICK_MS, 2000);
-  const progressPerTick = integer('FARM_SIM_PROGRESS', env.FARM_SIM_PROGRESS, 20);
+  const everyMs = wholeNumberSetting('FARM_SIM_TICK_MS', env.FARM_SIM_TICK_MS, 2000);
+  const progressPerTick = wholeNumberSetting('FARM_SIM_PROGRESS', env.FARM_SIM_PROGRESS, 20);
   const autoRun = everyMs > 0 ? { everyMs, progressPerTick } : undefined;
   const flamenco = await startFlamencoSimulator({
     host,
-    port: integer('FLAMENCO_SIM_PORT', env.FLAMENCO_SIM_PORT, 8088),
+    port: wholeNumberSetting('FLAMENCO_SIM_PORT', env.FLAMENCO_SIM_PORT, 8088),
     autoRun,
   });
   const afanasy = await startAfanasySimulator({
     host,
-    port: integer('AFANASY_SIM_PORT', env.AFANASY_SIM_PORT, 51000),
+    port: wholeNumberSetting('AFANASY_SIM_PORT', env.AFANASY_SIM_PORT, 51000),
     autoRun,
   });
   const deadline = await startDeadlineSimulator({
     host,
-    port: integer('DEADLINE_SIM_PORT', env.DEADLINE_SIM_PORT, 8082),
+    port: wholeNumberSetting('DEADLINE_SIM_PORT', env.DEADLINE_SIM_PORT, 8082),
     autoRun,
   });
   const simulators = [flamenco, afanasy, deadline];
@@ -53,25 +54,7 @@ async function main(): Promise<void> {
       `  RENDER_FARM=deadline DEADLINE_URL=${deadline.url}`,
     ].join('\n'),
   );
-  const stop = () => {
-    Promise.all(simulators.map((simulator) => simulator.close())).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignals(() => Promise.all(simulators.map((simulator) => simulator.close())));
 }
 
-function integer(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new Error(`${name}: a whole number (got ${JSON.stringify(raw)})`);
-  return Number(raw);
-}
-
-main().catch((error: unknown) => {
-  console.error(
-    `Farm simulators failed to start: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(1);
-});
+runCli('Farm simulators', main);

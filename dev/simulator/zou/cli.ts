@@ -1,3 +1,4 @@
+import { closeOnSignals, runCli, wholeNumberSetting } from '../../support/cli';
 import { startZouSimulator } from './server';
 import type { DatasetSize } from './dataset';
 
@@ -13,13 +14,13 @@ async function main(): Promise<void> {
     throw new Error(`ZOU_SIM_SIZE: one of small, medium, large (got ${sizeName})`);
   }
   const size = sizeName as DatasetSize;
-  const port = integer('ZOU_SIM_PORT', env.ZOU_SIM_PORT, 5080);
+  const port = wholeNumberSetting('ZOU_SIM_PORT', env.ZOU_SIM_PORT, 5080);
   const simulator = await startZouSimulator({
     port,
     host: env.ZOU_SIM_HOST ?? '127.0.0.1',
-    seed: integer('ZOU_SIM_SEED', env.ZOU_SIM_SEED, 42),
+    seed: wholeNumberSetting('ZOU_SIM_SEED', env.ZOU_SIM_SEED, 42),
     size,
-    latencyMs: integer('ZOU_SIM_LATENCY_MS', env.ZOU_SIM_LATENCY_MS, 0),
+    latencyMs: wholeNumberSetting('ZOU_SIM_LATENCY_MS', env.ZOU_SIM_LATENCY_MS, 0),
     legacyPlaylists: env.ZOU_SIM_LEGACY_PLAYLISTS === 'true',
     logBodies: false,
   });
@@ -47,25 +48,7 @@ async function main(): Promise<void> {
     ),
   ];
   console.log(lines.join('\n'));
-  const stop = () => {
-    simulator.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignals(() => simulator.close());
 }
 
-function integer(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw)) throw new Error(`${name}: a whole number (got ${JSON.stringify(raw)})`);
-  return Number(raw);
-}
-
-main().catch((error: unknown) => {
-  console.error(
-    `Zou simulator failed to start: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(1);
-});
+runCli('Zou simulator', main);
