@@ -1,14 +1,10 @@
 import { createServer } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS } from '../../src/queues/queues';
 import { startChild, type Child } from '../lib/child';
-import { wallNow } from '../lib/clock';
 import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import { actionPath, serviceEnv, startStudio, type BenchStudio } from '../lib/deployment';
 import { generateLoad } from '../lib/load';
-import { waitFor } from '../lib/stats';
-import { jobData } from './worker';
+import { drainSeconds, fillPaused } from './worker';
 
 export const SCALE_PROCESSES = [1, 2, 4] as const;
 
@@ -123,29 +119,9 @@ async function scaleWorkers(
   const queue = new Queue('custom', { connection: { url: ctx.redisUrl }, prefix });
   const children: Child[] = [];
   try {
-    await queue.pause();
-    for (let start = 0; start < jobs; start += 1000) {
-      await queue.addBulk(
-        Array.from({ length: Math.min(1000, jobs - start) }, (_, k) => ({
-          name: 'bench-noop',
-          data: jobData(start + k),
-          opts: { ...DEFAULT_JOB_OPTIONS, jobId: randomBytes(12).toString('base64url') },
-        })),
-      );
-    }
+    await fillPaused(queue, jobs);
     for (let i = 0; i < processes; i++) children.push(await startChild(which, env));
-    const began = wallNow();
-    await queue.resume();
-    await waitFor(
-      'the queue to drain',
-      async () => {
-        const counts = await queue.getJobCounts('wait', 'active', 'prioritized');
-        return Object.values(counts).every((n) => n === 0);
-      },
-      300000,
-      10,
-    );
-    return jobs / ((wallNow() - began) / 1000);
+    return jobs / (await drainSeconds(queue));
   } finally {
     await Promise.all(children.map((child) => child.stop()));
     await queue.close();

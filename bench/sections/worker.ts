@@ -48,8 +48,8 @@ export function jobData(i: number): ActionJobBase {
   };
 }
 
-/** Fills a paused queue, starts draining and times it until nothing waits or runs. */
-async function drain(ctx: BenchContext, queue: Queue, jobs: number): Promise<number> {
+/** Pauses the queue and adds `jobs` no-op jobs to it, 1000 at a time. */
+export async function fillPaused(queue: Queue, jobs: number): Promise<void> {
   await queue.pause();
   for (let start = 0; start < jobs; start += 1000) {
     const batch = Array.from({ length: Math.min(1000, jobs - start) }, (_, k) => ({
@@ -59,6 +59,10 @@ async function drain(ctx: BenchContext, queue: Queue, jobs: number): Promise<num
     }));
     await queue.addBulk(batch);
   }
+}
+
+/** Resumes a filled queue and times it until nothing waits or runs, in seconds. */
+export async function drainSeconds(queue: Queue): Promise<number> {
   const began = wallNow();
   await queue.resume();
   await waitFor(
@@ -70,7 +74,13 @@ async function drain(ctx: BenchContext, queue: Queue, jobs: number): Promise<num
     300000,
     10,
   );
-  const seconds = (wallNow() - began) / 1000;
+  return (wallNow() - began) / 1000;
+}
+
+/** Fills a paused queue, starts draining and times it until nothing waits or runs. */
+async function drain(ctx: BenchContext, queue: Queue, jobs: number): Promise<number> {
+  await fillPaused(queue, jobs);
+  const seconds = await drainSeconds(queue);
   const failed = await queue.getFailedCount();
   if (failed > 0) throw new Error(`${failed} no-op jobs failed`);
   ctx.log(`  drained ${jobs} jobs in ${seconds.toFixed(2)} s`);
