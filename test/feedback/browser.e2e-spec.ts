@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
-import { kitsuFormPage } from '../support/kitsu-page';
+import { kitsuFormPage, serveKitsuPage, type KitsuPageServer } from '../support/kitsu-page';
 import { createWorkerContext } from '../../src/bootstrap';
 import { startFlamencoSimulator, type FlamencoSimulator } from '../../dev/simulator/farms';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
@@ -35,25 +35,25 @@ describe('job page in a browser', () => {
   let stack: TestStack;
   let worker: INestApplicationContext | null = null;
   let browser: Browser;
-  let kitsu: http.Server;
-  let kitsuUrl: string;
+  let kitsu: KitsuPageServer;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    kitsu = http.createServer((req, res) => {
+    kitsu = await serveKitsuPage((req) => {
       const query = new URL(req.url ?? '/', 'http://x').searchParams.get('q') ?? '';
-      res.setHeader('Content-Type', 'text/html');
-      res.end(kitsuLikePage(`${stack.url}/actions/echo${query}`));
+      return kitsuLikePage(`${stack.url}/actions/echo${query}`);
     });
-    await new Promise<void>((resolve) => kitsu.listen(0, '127.0.0.1', resolve));
-    kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;
     // The page that posts the click plays Kitsu: its origin is the one cross-site checks trust.
-    stack = await startStack({ extra: [EchoModule], workers: false, env: { KITSU_URL: kitsuUrl } });
+    stack = await startStack({
+      extra: [EchoModule],
+      workers: false,
+      env: { KITSU_URL: kitsu.url },
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => kitsu?.close(resolve));
+    await kitsu?.close();
     if (worker) await worker.close();
     await stack?.close();
   });
@@ -61,7 +61,7 @@ describe('job page in a browser', () => {
   async function clickAction(query = ''): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const origin = await context.newPage();
-    await origin.goto(`${kitsuUrl}/?q=${encodeURIComponent(query)}`);
+    await origin.goto(`${kitsu.url}/?q=${encodeURIComponent(query)}`);
     const [jobPage] = await Promise.all([
       context.waitForEvent('page'),
       origin.click('button[type=submit]'),
@@ -112,8 +112,7 @@ describe('render job page in a browser', () => {
   let farm: FlamencoSimulator;
   let stack: TestStack;
   let browser: Browser;
-  let kitsu: http.Server;
-  let kitsuUrl: string;
+  let kitsu: KitsuPageServer;
   let tasks: ZouTask[];
 
   beforeAll(async () => {
@@ -133,19 +132,14 @@ describe('render job page in a browser', () => {
       })
       .slice(0, 3);
     const person = zou.data.people.supervisor;
-    kitsu = http.createServer((_req, res) => {
-      res.setHeader('Content-Type', 'text/html');
-      res.end(
-        kitsuLikePage(`${stack.url}/actions/render?key=${KEY}`, {
-          personid: person.id,
-          personemail: person.email,
-          projectid: tasks[0].project_id,
-          selection: tasks.map((t) => t.id).join(','),
-        }),
-      );
-    });
-    await new Promise<void>((resolve) => kitsu.listen(0, '127.0.0.1', resolve));
-    kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;
+    kitsu = await serveKitsuPage(() =>
+      kitsuLikePage(`${stack.url}/actions/render?key=${KEY}`, {
+        personid: person.id,
+        personemail: person.email,
+        projectid: tasks[0].project_id,
+        selection: tasks.map((t) => t.id).join(','),
+      }),
+    );
     stack = await startStack({
       env: {
         ZOU_URL: zou.url,
@@ -155,7 +149,7 @@ describe('render job page in a browser', () => {
         ACTION_KEY: KEY,
         KITSU_URL: 'https://kitsu.test',
         // The page posting the click plays Kitsu from another origin, trusted as Kitsu's AJAX one.
-        CORS_ORIGINS: kitsuUrl,
+        CORS_ORIGINS: kitsu.url,
         RENDER_FARM: 'flamenco',
         FLAMENCO_URL: farm.url,
         RENDER_TRACK_INTERVAL_MS: '100',
@@ -168,7 +162,7 @@ describe('render job page in a browser', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => kitsu?.close(resolve));
+    await kitsu?.close();
     await stack?.close();
     await farm?.close();
     await zou?.close();
@@ -196,7 +190,7 @@ describe('render job page in a browser', () => {
       };
     });
     const origin = await context.newPage();
-    await origin.goto(kitsuUrl);
+    await origin.goto(kitsu.url);
     const [page] = await Promise.all([
       context.waitForEvent('page'),
       origin.click('button[type=submit]'),

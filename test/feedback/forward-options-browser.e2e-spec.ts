@@ -7,7 +7,7 @@ import type { ForwardPayload } from '../../src/actions/forward/forward-payload';
 import { verifySignature } from '../../src/auth/signature';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { launchChromium } from '../support/chromium';
-import { kitsuFormPage } from '../support/kitsu-page';
+import { kitsuFormPage, serveKitsuPage, type KitsuPageServer } from '../support/kitsu-page';
 import { startStack, type TestStack } from '../support/stack';
 
 const KEY = 'forward-options-browser-key-0123456789';
@@ -38,9 +38,8 @@ describe('forwarder options in a browser', () => {
   let zou: ZouSimulator;
   let stack: TestStack;
   let browser: Browser;
-  let kitsu: http.Server;
+  let kitsu: KitsuPageServer;
   let receiver: http.Server;
-  let kitsuUrl: string;
   let tasks: ZouTask[];
   const received: ForwardPayload[] = [];
 
@@ -68,23 +67,17 @@ describe('forwarder options in a browser', () => {
     receiver.listen(0, '127.0.0.1');
     await once(receiver, 'listening');
     const person = zou.data.people.supervisor;
-    kitsu = http.createServer((_req, res) => {
-      res.setHeader('Content-Type', 'text/html');
-      res.end(
-        kitsuFormPage(`${stack.url}/actions/forward/review?key=${KEY}`, {
-          personid: person.id,
-          personemail: person.email,
-          projectid: tasks[0].project_id,
-          currentpath: '/productions/x/shots',
-          currentserver: 'kitsu.test',
-          selection: tasks.map((t) => t.id).join(','),
-          entitytype: 'shot',
-        }),
-      );
-    });
-    kitsu.listen(0, '127.0.0.1');
-    await once(kitsu, 'listening');
-    kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;
+    kitsu = await serveKitsuPage(() =>
+      kitsuFormPage(`${stack.url}/actions/forward/review?key=${KEY}`, {
+        personid: person.id,
+        personemail: person.email,
+        projectid: tasks[0].project_id,
+        currentpath: '/productions/x/shots',
+        currentserver: 'kitsu.test',
+        selection: tasks.map((t) => t.id).join(','),
+        entitytype: 'shot',
+      }),
+    );
     stack = await startStack({
       env: {
         ZOU_URL: zou.url,
@@ -92,7 +85,7 @@ describe('forwarder options in a browser', () => {
         AUTH_MODE: 'shared-secret',
         ACTION_KEY: KEY,
         KITSU_URL: 'https://kitsu.test',
-        CORS_ORIGINS: kitsuUrl,
+        CORS_ORIGINS: kitsu.url,
         ZOU_RETRIES: '0',
         FORWARD_REVIEW_SECRET: SECRET,
         FORWARDERS: JSON.stringify([
@@ -110,7 +103,7 @@ describe('forwarder options in a browser', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    kitsu?.close();
+    await kitsu?.close();
     receiver?.closeAllConnections();
     receiver?.close();
     await stack?.close();
@@ -120,7 +113,7 @@ describe('forwarder options in a browser', () => {
   it('delivers the text typed on several lines, the boxes ticked and the day picked', async () => {
     const context = await browser.newContext();
     const origin = await context.newPage();
-    await origin.goto(kitsuUrl);
+    await origin.goto(kitsu.url);
     const [page] = await Promise.all([
       context.waitForEvent('page'),
       origin.click('button[type=submit]'),

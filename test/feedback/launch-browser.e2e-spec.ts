@@ -1,8 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
-import { kitsuFormPage } from '../support/kitsu-page';
+import { kitsuFormPage, serveKitsuPage, type KitsuPageServer } from '../support/kitsu-page';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
@@ -11,8 +9,7 @@ describe('launch in form mode, in a browser', () => {
   let zou: ZouSimulator;
   let stack: TestStack;
   let browser: Browser;
-  let site: http.Server;
-  let siteUrl: string;
+  let site: KitsuPageServer;
   const landed: string[] = [];
 
   /** The first `count` shot tasks of the first shot's project, one per shot. */
@@ -30,13 +27,11 @@ describe('launch in form mode, in a browser', () => {
   beforeAll(async () => {
     zou = await startZouSimulator({ seed: 3, size: 'small' });
     // One local server plays both Kitsu (the hidden form) and the launched tool (the landing page).
-    site = http.createServer((req, res) => {
+    site = await serveKitsuPage((req) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      res.setHeader('Content-Type', 'text/html');
       if (url.pathname === '/landing') {
         landed.push(url.search);
-        res.end('<!doctype html><title>Landed</title><p id="landed">tool opened</p>');
-        return;
+        return '<!doctype html><title>Landed</title><p id="landed">tool opened</p>';
       }
       const person = zou.data.people.supervisor;
       // `?count=3` selects that many shots (of one project, each a different shot).
@@ -51,18 +46,16 @@ describe('launch in form mode, in a browser', () => {
         selection: tasks.map((t) => t.id).join(','),
         entitytype: 'shot',
       };
-      res.end(kitsuFormPage(`${stack.url}/actions/launch/review`, fields));
+      return kitsuFormPage(`${stack.url}/actions/launch/review`, fields);
     });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     stack = await startStack({
       env: {
         ZOU_URL: zou.url,
         ZOU_TOKEN: zou.tokens.bot,
         // The page that posts the click plays Kitsu: its origin is the one cross-site checks trust.
-        KITSU_URL: siteUrl,
+        KITSU_URL: site.url,
         LAUNCHERS: JSON.stringify([
-          { name: 'review', label: 'Review tool', url: `${siteUrl}/landing?shot={shot}` },
+          { name: 'review', label: 'Review tool', url: `${site.url}/landing?shot={shot}` },
         ]),
       },
     });
@@ -70,7 +63,7 @@ describe('launch in form mode, in a browser', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => site?.close(resolve));
+    await site?.close();
     await stack?.close();
     await zou?.close();
   });
@@ -78,7 +71,7 @@ describe('launch in form mode, in a browser', () => {
   it('navigates from the job page to the launched URL once the job completes', async () => {
     const context = await browser.newContext();
     const kitsu = await context.newPage();
-    await kitsu.goto(`${siteUrl}/`);
+    await kitsu.goto(`${site.url}/`);
     const [tab] = await Promise.all([context.waitForEvent('page'), kitsu.click('button')]);
     await tab.waitForURL(/\/landing\?shot=/);
     expect(await tab.textContent('#landed')).toBe('tool opened');
@@ -92,7 +85,7 @@ describe('launch in form mode, in a browser', () => {
     const landedBefore = landed.length;
     const context = await browser.newContext();
     const kitsu = await context.newPage();
-    await kitsu.goto(`${siteUrl}/?count=3`);
+    await kitsu.goto(`${site.url}/?count=3`);
     const [jobPage] = await Promise.all([context.waitForEvent('page'), kitsu.click('button')]);
     await jobPage.waitForSelector('#job[data-state="completed"]', { timeout: 15000 });
     const buttons = jobPage.locator('a.launch-link');

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { startFlamencoSimulator, type FlamencoSimulator } from '../../dev/simulator/farms';
@@ -7,7 +5,7 @@ import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { ProducerConnection } from '../../src/queues/producer-connection';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { launchChromium } from '../support/chromium';
-import { kitsuFormPage } from '../support/kitsu-page';
+import { kitsuFormPage, serveKitsuPage, type KitsuPageServer } from '../support/kitsu-page';
 import { startStack, type TestStack } from '../support/stack';
 
 const KEY = 'options-page-shared-key-0123456789';
@@ -28,8 +26,7 @@ describe('render options in a browser', () => {
   let farm: FlamencoSimulator;
   let stack: TestStack;
   let browser: Browser;
-  let kitsu: http.Server;
-  let kitsuUrl: string;
+  let kitsu: KitsuPageServer;
   let tasks: ZouTask[];
 
   beforeAll(async () => {
@@ -47,22 +44,17 @@ describe('render options in a browser', () => {
       })
       .slice(0, 2);
     const person = zou.data.people.supervisor;
-    kitsu = http.createServer((_req, res) => {
-      res.setHeader('Content-Type', 'text/html');
-      res.end(
-        kitsuFormPage(`${stack.url}/actions/render?key=${KEY}`, {
-          personid: person.id,
-          personemail: person.email,
-          projectid: tasks[0].project_id,
-          currentpath: '/productions/x/shots',
-          currentserver: 'kitsu.test',
-          selection: tasks.map((t) => t.id).join(','),
-          entitytype: 'shot',
-        }),
-      );
-    });
-    await new Promise<void>((resolve) => kitsu.listen(0, '127.0.0.1', resolve));
-    kitsuUrl = `http://127.0.0.1:${(kitsu.address() as AddressInfo).port}`;
+    kitsu = await serveKitsuPage(() =>
+      kitsuFormPage(`${stack.url}/actions/render?key=${KEY}`, {
+        personid: person.id,
+        personemail: person.email,
+        projectid: tasks[0].project_id,
+        currentpath: '/productions/x/shots',
+        currentserver: 'kitsu.test',
+        selection: tasks.map((t) => t.id).join(','),
+        entitytype: 'shot',
+      }),
+    );
     stack = await startStack({
       env: {
         ZOU_URL: zou.url,
@@ -70,7 +62,7 @@ describe('render options in a browser', () => {
         AUTH_MODE: 'shared-secret',
         ACTION_KEY: KEY,
         KITSU_URL: 'https://kitsu.test',
-        CORS_ORIGINS: kitsuUrl,
+        CORS_ORIGINS: kitsu.url,
         RENDER_FARM: 'flamenco',
         FLAMENCO_URL: farm.url,
         RENDER_TRACKING: 'off',
@@ -83,7 +75,7 @@ describe('render options in a browser', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => kitsu?.close(resolve));
+    await kitsu?.close();
     await stack?.close();
     await farm?.close();
     await zou?.close();
@@ -92,7 +84,7 @@ describe('render options in a browser', () => {
   /** Clicks the action in "Kitsu" and answers the tab it opens, on the options page. */
   async function openOptions(context: BrowserContext): Promise<Page> {
     const origin = await context.newPage();
-    await origin.goto(kitsuUrl);
+    await origin.goto(kitsu.url);
     const [tab] = await Promise.all([
       context.waitForEvent('page'),
       origin.click('button[type=submit]'),
