@@ -370,8 +370,14 @@ export class ZouClient {
     return statuses.find((status) => status.short_name.toLowerCase() === wanted) ?? null;
   }
 
+  /**
+   * The task types set up for a project: reference data like the studio's list, cached with it
+   * (the playlist form lists them on every click, and its worker checks the choice again).
+   */
   getProjectTaskTypes(projectId: string): Promise<ZouTaskType[]> {
-    return this.projectList('/data/projects/:id/task-types', projectId);
+    return this.referenceCache.get(`task-types:${projectId}`, () =>
+      this.projectList<ZouTaskType>('/data/projects/:id/task-types', projectId),
+    ) as Promise<ZouTaskType[]>;
   }
 
   // --- previews and playlists ------------------------------------------------------------------

@@ -170,6 +170,12 @@ describe('ZouClient against the simulator', () => {
       expect(sim.calls('GET /data/task-types')).toHaveLength(1);
       expect(sim.calls('GET /data/task-status')).toHaveLength(1);
       expect((await fresh.getProjectTaskTypes(tv)).length).toBe(sim.data.taskTypes.size);
+      // A project's own list is reference data too: asked once per project.
+      const before = sim.calls('GET /data/projects/:id/task-types').length;
+      await Promise.all([fresh.getProjectTaskTypes(tv), fresh.getProjectTaskTypes(tv)]);
+      expect(sim.calls('GET /data/projects/:id/task-types').length).toBe(before);
+      await fresh.getProjectTaskTypes(film);
+      expect(sim.calls('GET /data/projects/:id/task-types').length).toBe(before + 1);
     });
 
     it('previews of an entity, grouped by task type', async () => {
