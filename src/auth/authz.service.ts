@@ -230,6 +230,24 @@ export class ActionAuthorizer {
     return { entityTypes, ownWorkOnly };
   }
 
+  /**
+   * Whether authorize() would judge this click from what it holds, asking Zou nothing: the person,
+   * every task's project and team, and the task types read lately. The intake then counts the
+   * rate limits with the job's insert instead of before authorization, since no Zou call can
+   * come first (a fact that lapses in the moment between costs one read, as its refresh would).
+   */
+  answersFromCache(request: KitsuActionRequest, action: RegisteredAction): boolean {
+    if (!this.enabled) return true;
+    // Cancelling someone else's render reads who launched it.
+    if (action.options.rolesFrom) return false;
+    if (!this.persons.peek(request.personId) || !this.zou.hasTaskTypes()) return false;
+    for (const id of request.taskIds) {
+      const facts = this.tasks.get(id.toLowerCase());
+      if (!facts || !this.teams.peek(facts.projectId)) return false;
+    }
+    return true;
+  }
+
   /** Drops what the caches hold on a person (and a project's team), so the next read asks Zou. */
   private forget(request: KitsuActionRequest): void {
     this.persons.delete(request.personId);

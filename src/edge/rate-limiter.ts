@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app.config';
 import { ProducerConnection } from '../queues/producer-connection';
+import type { AddGuard } from '../queues/guarded-add';
 import type { RedisClient } from '../queues/redis-connection';
 import { EdgeConfig } from './edge.config';
 
@@ -13,24 +14,59 @@ export interface RateVerdict {
 }
 
 /**
- * Both fixed windows in one round trip (EVALSHA). The address is counted first; when it is over
- * its budget the person is not counted, as if the request had stopped at the address check.
- * KEYS[1] address counter, KEYS[2] person counter (a counter with budget 0 is not touched);
- * ARGV: window in ms, address budget, person budget (0 = not counted). Returns the two counts.
- * Both keys sit under QUEUE_PREFIX, so a hash-tagged prefix keeps them in one Cluster slot.
+ * Both fixed windows, as Lua: the address is counted first; when it is over its budget the
+ * person is not counted, as if the request had stopped at the address check. Keys: the address
+ * counter, the person counter (a counter with budget 0 is not touched); arguments: window in ms,
+ * address budget, person budget (0 = not counted); numbered from keyBase/argBase, so the same
+ * counting runs alone (COUNT_SCRIPT) or in front of a job's insert (guardFor). Both keys sit
+ * under QUEUE_PREFIX, so a hash-tagged prefix keeps them in the queue's Cluster slot.
  */
-const COUNT_SCRIPT = `
-local window = ARGV[1]
-local function count(key, max)
-  if tonumber(max) <= 0 then return 0 end
+function countingLua(keyBase: number, argBase: number): string {
+  return `
+local kitsuRateWindow = ARGV[${argBase + 1}]
+local kitsuRateMaxAddress = tonumber(ARGV[${argBase + 2}])
+local kitsuRateMaxPerson = tonumber(ARGV[${argBase + 3}])
+local function kitsuRateCount(key, max)
+  if max <= 0 then return 0 end
   local n = redis.call('INCR', key)
-  if n == 1 then redis.call('PEXPIRE', key, window) end
+  if n == 1 then redis.call('PEXPIRE', key, kitsuRateWindow) end
   return n
 end
-local address = count(KEYS[1], ARGV[2])
-if tonumber(ARGV[2]) > 0 and address > tonumber(ARGV[2]) then return {address, 0} end
-return {address, count(KEYS[2], ARGV[3])}
+local kitsuAddressCount = kitsuRateCount(KEYS[${keyBase + 1}], kitsuRateMaxAddress)
+local kitsuPersonCount = 0
+if kitsuRateMaxAddress <= 0 or kitsuAddressCount <= kitsuRateMaxAddress then
+  kitsuPersonCount = kitsuRateCount(KEYS[${keyBase + 2}], kitsuRateMaxPerson)
+end
 `;
+}
+
+/** Counts alone (EVALSHA) and returns the two counts. */
+const COUNT_SCRIPT = `${countingLua(0, 0)}return {kitsuAddressCount, kitsuPersonCount}\n`;
+
+/** Counts in front of a job's insert: over either budget, returns the counts and stores nothing. */
+function guardLua(keyBase: number, argBase: number): string {
+  return `${countingLua(keyBase, argBase)}if (kitsuRateMaxAddress > 0 and kitsuAddressCount > kitsuRateMaxAddress)
+  or (kitsuRateMaxPerson > 0 and kitsuPersonCount > kitsuRateMaxPerson) then
+  return {kitsuAddressCount, kitsuPersonCount}
+end
+`;
+}
+
+/** One click's counting: which keys, which budgets, in which window. */
+interface CountPlan {
+  keys: [string, string];
+  windowMs: number;
+  window: number;
+  maxAddress: number;
+  maxPerson: number;
+}
+
+/** The rate limits of a click, counted inside its job's insert; verdict() reads a refusal. */
+export interface RateGuard {
+  guard: AddGuard;
+  /** The verdict for the counts a refusing guard returned. */
+  verdict(reply: unknown[]): RateVerdict;
+}
 
 type CountingClient = RedisClient & {
   kitsuRateCount(
@@ -85,14 +121,33 @@ export class ActionRateLimiter {
     return this.check(ip, personId);
   }
 
-  private async check(
+  /**
+   * The address and the person counted by the job's own insert script, in the same round trip
+   * (see GuardedJob): for a click whose person is known and that needs nothing else before it
+   * is queued. Null when both limits are off.
+   */
+  guardFor(ip: string | undefined, personId: string): RateGuard | null {
+    const plan = this.plan(ip, personId, true);
+    if (!plan) return null;
+    return {
+      guard: {
+        name: 'kitsuRateGuard',
+        lua: guardLua,
+        keys: plan.keys,
+        args: [plan.windowMs, plan.maxAddress, plan.maxPerson],
+      },
+      verdict: (reply) => this.verdict(plan, [Number(reply[0]), Number(reply[1])]),
+    };
+  }
+
+  private plan(
     ip: string | undefined,
     personId: string | null,
-    countAddress = true,
-  ): Promise<RateVerdict> {
+    countAddress: boolean,
+  ): CountPlan | null {
     const maxAddress = countAddress ? this.config.RATE_LIMIT_PER_IP : 0;
     const maxPerson = personId === null ? 0 : this.config.RATE_LIMIT_PER_PERSON;
-    if (maxAddress <= 0 && maxPerson <= 0) return { allowed: true };
+    if (maxAddress <= 0 && maxPerson <= 0) return null;
     const windowMs = this.config.RATE_LIMIT_WINDOW_S * 1000;
     const window = Math.floor(Date.now() / windowMs);
     let addressKey = maxAddress > 0 ? `${this.prefix}:ip:${ip ?? 'unknown'}:${window}` : '';
@@ -100,19 +155,34 @@ export class ActionRateLimiter {
     // A key not counted is never touched; naming the other one keeps both in one Cluster slot.
     addressKey ||= personKey;
     personKey ||= addressKey;
+    return { keys: [addressKey, personKey], windowMs, window, maxAddress, maxPerson };
+  }
+
+  private async check(
+    ip: string | undefined,
+    personId: string | null,
+    countAddress = true,
+  ): Promise<RateVerdict> {
+    const plan = this.plan(ip, personId, countAddress);
+    if (!plan) return { allowed: true };
     let counts: [number, number];
     try {
       counts = await this.client.kitsuRateCount(
-        addressKey,
-        personKey,
-        windowMs,
-        maxAddress,
-        maxPerson,
+        plan.keys[0],
+        plan.keys[1],
+        plan.windowMs,
+        plan.maxAddress,
+        plan.maxPerson,
       );
     } catch (error) {
       this.logger.warn(`Rate limits not checked: ${(error as Error).message}`);
       return { allowed: true };
     }
+    return this.verdict(plan, counts);
+  }
+
+  private verdict(plan: CountPlan, counts: [number, number]): RateVerdict {
+    const { window, windowMs, maxAddress, maxPerson } = plan;
     const retryAfterS = () => Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
     if (maxAddress > 0 && counts[0] > maxAddress)
       return { allowed: false, limit: 'ip', max: maxAddress, retryAfterS: retryAfterS() };

@@ -28,9 +28,10 @@ import { ActionAuthorizer, type AuthzDecision } from '../auth/authz.service';
 import { CallerAuth } from '../auth/caller-auth.service';
 import { AppConfig } from '../config/app.config';
 import { CrossSiteGuard } from '../edge/cross-site';
-import { ActionRateLimiter, type RateVerdict } from '../edge/rate-limiter';
+import { ActionRateLimiter, type RateGuard, type RateVerdict } from '../edge/rate-limiter';
 import { isSecretParam } from '../http/redact';
 import { JobViewTokens } from '../jobs/job-view-token';
+import { AddRefusedError } from '../queues/guarded-add';
 import { IntakeService } from './intake.service';
 import { SelectionResolver, type ResolvedTask } from '../zou/selection-resolver';
 import { KnownSessions } from './known-sessions';
@@ -95,6 +96,14 @@ export interface AdmittedClick {
   params: Record<string, string>;
   requestId: string;
   authz?: AuthzDecision;
+  /** Rate limits not counted yet: they are counted by the job's insert (see authenticate). */
+  uncounted?: UncountedClick;
+}
+
+/** A click whose rate limits its job's insert will count, in the same Redis round trip. */
+interface UncountedClick {
+  ip: string | undefined;
+  rate: RateGuard;
 }
 
 export interface IntakeOutcome {
@@ -138,8 +147,15 @@ export class ActionIntake {
 
   /** A click that runs at once: options (if the action has any) from the JSON body or defaults. */
   async accept(call: IntakeCall): Promise<IntakeOutcome> {
-    const admitted = await this.admit(call);
-    return this.enqueue(admitted, await this.optionsOfCall(admitted, call));
+    const admitted = await this.admit(call, true);
+    let chosen: ChosenOptions | undefined;
+    try {
+      chosen = await this.optionsOfCall(admitted, call);
+    } catch (error) {
+      await this.countNow(admitted);
+      throw error;
+    }
+    return this.enqueue(admitted, chosen);
   }
 
   /**
@@ -172,25 +188,40 @@ export class ActionIntake {
   }
 
   /** The checks every click passes before anything is stored, in order. */
-  private async admit(call: IntakeCall): Promise<AdmittedClick> {
+  private async admit(call: IntakeCall, countWithInsert = false): Promise<AdmittedClick> {
     // A page on another origin posting with the person's cookies stops here, before anything runs.
     this.crossSite.check(call);
     // The action, the request, who asks and the rate limits (see authenticate).
-    const { action, request } = await this.authenticate(call);
-    // Then whether that person may run this action on these tasks (403 names the rule).
-    // Over AJAX the 403 reaches nobody: an identified person is told in Kitsu (through a job).
-    const decision = await this.authz.authorize(request, action).catch(async (error: unknown) => {
-      await this.refusals.afterRefusal(error, request, action, call.requestId);
-      throw error;
-    });
-    return {
+    const { action, request, uncounted } = await this.authenticate(call, countWithInsert);
+    const admitted: AdmittedClick = {
       action,
       variant: call.variant,
       request,
       params: publicParams(call.query),
       requestId: call.requestId,
-      authz: decision,
+      ...(uncounted ? { uncounted } : {}),
     };
+    // Then whether that person may run this action on these tasks (403 names the rule).
+    // Over AJAX the 403 reaches nobody: an identified person is told in Kitsu (through a job).
+    admitted.authz = await this.authz.authorize(request, action).catch(async (error: unknown) => {
+      await this.countNow(admitted);
+      await this.refusals.afterRefusal(error, request, action, call.requestId);
+      throw error;
+    });
+    return admitted;
+  }
+
+  /**
+   * A click left for its insert to count that stops before it (refused, bad options) is counted
+   * now; over a budget, the 429 wins over its own refusal, as when counting comes first.
+   */
+  private async countNow(admitted: AdmittedClick): Promise<void> {
+    const { uncounted } = admitted;
+    if (!uncounted) return;
+    delete admitted.uncounted;
+    this.refuseOverLimit(
+      await this.rateLimiter.checkAddressAndPerson(uncounted.ip, admitted.request.personId),
+    );
   }
 
   /**
@@ -201,10 +232,18 @@ export class ActionIntake {
    * nobody can spend another person's budget. One Redis call counts both when the person is
    * known without asking Zou: a session Zou confirmed for this person moments ago, or an
    * authentication that asks nobody (shared secret); otherwise the address comes first, alone.
+   * When, besides, nothing before the insert asks Zou (authorization answers from its cache, the
+   * action has no options) and `countWithInsert`, that call is the job's insert itself: the click
+   * comes back `uncounted`, and Redis counts it in the script that stores its job.
    */
   private async authenticate(
     call: IntakeCall,
-  ): Promise<{ action: RegisteredAction; request: KitsuActionRequest }> {
+    countWithInsert: boolean,
+  ): Promise<{
+    action: RegisteredAction;
+    request: KitsuActionRequest;
+    uncounted?: UncountedClick;
+  }> {
     let addressCounted = false;
     try {
       const action = this.findAction(call.action, call.variant);
@@ -218,18 +257,27 @@ export class ActionIntake {
         format: call.format,
       });
       const name = action.options.name;
-      if (this.usesSession && this.sessions.known(call, request.personId, request.personEmail)) {
-        addressCounted = true;
-        this.refuseOverLimit(
-          await this.rateLimiter.checkAddressAndPerson(call.ip, request.personId),
-        );
-        await this.auth.verify(call, request, name); // answered from the session cache
-      } else if (this.authAsksNobody) {
-        await this.auth.verify(call, request, name);
-        addressCounted = true;
-        this.refuseOverLimit(
-          await this.rateLimiter.checkAddressAndPerson(call.ip, request.personId),
-        );
+      const knownSession =
+        this.usesSession && this.sessions.known(call, request.personId, request.personEmail);
+      if (knownSession || this.authAsksNobody) {
+        const rate =
+          countWithInsert && this.nothingAsksZouBeforeInsert(action, call.variant, request)
+            ? this.rateLimiter.guardFor(call.ip, request.personId)
+            : null;
+        if (knownSession && !rate) {
+          addressCounted = true;
+          this.refuseOverLimit(
+            await this.rateLimiter.checkAddressAndPerson(call.ip, request.personId),
+          );
+        }
+        await this.auth.verify(call, request, name); // a known session: from the session cache
+        if (rate) return { action, request, uncounted: { ip: call.ip, rate } };
+        if (!knownSession) {
+          addressCounted = true;
+          this.refuseOverLimit(
+            await this.rateLimiter.checkAddressAndPerson(call.ip, request.personId),
+          );
+        }
       } else {
         addressCounted = true;
         this.refuseOverLimit(await this.rateLimiter.checkAddress(call.ip));
@@ -246,27 +294,44 @@ export class ActionIntake {
     }
   }
 
+  /** True when nothing between authentication and the job's insert would ask Zou or a farm. */
+  private nothingAsksZouBeforeInsert(
+    action: RegisteredAction,
+    variant: string,
+    request: KitsuActionRequest,
+  ): boolean {
+    return !variantOptions(action.handler, variant) && this.authz.answersFromCache(request, action);
+  }
+
   /** Queues the job of an admitted click (a parked one too, with the options its form validated). */
   async enqueue(
     admitted: AdmittedClick,
     chosen: ChosenOptions | undefined,
   ): Promise<IntakeOutcome> {
-    const { action, variant } = admitted;
-    const { jobId, duplicate } = await this.intake.enqueue({
-      action,
-      variant,
-      request: admitted.request,
-      params: admitted.params,
-      requestId: admitted.requestId,
-      ...(admitted.authz ? { authz: admitted.authz } : {}),
-      ...(chosen
-        ? {
-            options: chosen.values,
-            optionDefaults: chosen.defaults,
-            ...(Object.keys(chosen.liveLabels).length ? { optionLabels: chosen.liveLabels } : {}),
-          }
-        : {}),
-    });
+    const { action, variant, uncounted } = admitted;
+    const { jobId, duplicate } = await this.intake
+      .enqueue({
+        action,
+        variant,
+        request: admitted.request,
+        params: admitted.params,
+        requestId: admitted.requestId,
+        ...(admitted.authz ? { authz: admitted.authz } : {}),
+        ...(uncounted ? { guard: uncounted.rate.guard } : {}),
+        ...(chosen
+          ? {
+              options: chosen.values,
+              optionDefaults: chosen.defaults,
+              ...(Object.keys(chosen.liveLabels).length ? { optionLabels: chosen.liveLabels } : {}),
+            }
+          : {}),
+      })
+      .catch((error: unknown) => {
+        // Over a budget, the insert's guard stored nothing: the same 429 as counting first.
+        if (uncounted && error instanceof AddRefusedError)
+          this.refuseOverLimit(uncounted.rate.verdict(error.reply));
+        throw error;
+      });
     // The link carries a view token: the job page opens for whoever clicked, whatever AUTH_MODE.
     const jobPath = `/jobs/${jobId}${this.viewTokens.query(jobId)}`;
     const name = action.options.name;

@@ -11,6 +11,7 @@ import type {
 } from '../actions/action.types';
 import type { AuthzDecision } from '../auth/authz.service';
 import { AppConfig } from '../config/app.config';
+import { AddRefusedError, type AddGuard } from '../queues/guarded-add';
 import { JobQueues } from '../queues/job-queues.service';
 
 export interface EnqueueInput {
@@ -27,6 +28,8 @@ export interface EnqueueInput {
   optionDefaults?: OptionValues;
   /** Labels of live choices (a farm tag's name for its id), as the form listed them. */
   optionLabels?: Record<string, string>;
+  /** A check Redis runs in the job's insert (the rate limits); it may refuse (AddRefusedError). */
+  guard?: AddGuard;
 }
 
 export interface Enqueued {
@@ -56,7 +59,7 @@ export class IntakeService {
    */
   async enqueue(input: EnqueueInput): Promise<Enqueued> {
     const { action, variant, request, params, requestId, authz, options } = input;
-    const { optionDefaults, optionLabels } = input;
+    const { optionDefaults, optionLabels, guard } = input;
     // A click's action is known at run time only (the registry vouched for it); its job carries
     // the base fields, since every action's own fields are optional until its worker records them.
     const name = action.options.name as ActionName;
@@ -79,8 +82,10 @@ export class IntakeService {
       return await this.queues.enqueue(name, data, {
         ...(attempts ? { attempts } : {}),
         ...(windowMs > 0 ? { deduplication: { id: dedupeKey(input), ttl: windowMs } } : {}),
+        ...(guard ? { guard } : {}),
       });
     } catch (error) {
+      if (error instanceof AddRefusedError) throw error; // refused by its guard, Redis is fine
       this.logger.warn(`Could not enqueue ${action.options.name}: ${(error as Error).message}`);
       throw new QueueUnavailableError('The job queue is unavailable');
     }

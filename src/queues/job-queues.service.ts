@@ -5,6 +5,7 @@ import { ModuleRef } from '@nestjs/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { ActionName, JobDataOf } from '../actions/action.types';
+import { GuardedJob, type AddGuard } from './guarded-add';
 import { formatJobId } from './job-id';
 import { QUEUE_NAMES, isQueueName, type QueueName } from './queues';
 import { logNonOutageErrors } from './redis-outage';
@@ -18,6 +19,8 @@ export type EnqueueOptions = Pick<
 > & {
   /** BullMQ id of the new job; a fresh random one (randomJobId) when absent. */
   bullId?: string;
+  /** Run by Redis in the same script, before the insert; it may refuse (AddRefusedError). */
+  guard?: AddGuard;
 };
 
 export interface EnqueuedJob {
@@ -65,16 +68,19 @@ export class JobQueues implements OnModuleInit {
   async enqueue<N extends ActionName>(
     name: N,
     data: JobDataOf<N>,
-    { bullId = randomJobId(), ...options }: EnqueueOptions = {},
+    { bullId = randomJobId(), guard, ...options }: EnqueueOptions = {},
   ): Promise<EnqueuedJob> {
     const action = this.registry.get(name);
     if (!action) throw new UnknownActionError(`No action "${name}" is registered`);
     const queue = this.get(action.options.queue);
-    const job = await queue.add(name, data, {
+    const opts = {
       jobId: bullId,
       ...(action.options.attempts ? { attempts: action.options.attempts } : {}),
       ...options,
-    });
+    };
+    const job = guard
+      ? await GuardedJob.addGuarded(queue, this.producer.client, name, data, opts, guard)
+      : await queue.add(name, data, opts);
     await this.confirmReplicated();
     const storedId = job.id ?? bullId;
     return { jobId: formatJobId(queue.name, storedId), duplicate: storedId !== bullId };

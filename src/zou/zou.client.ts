@@ -357,6 +357,11 @@ export class ZouClient {
     ) as Promise<ZouTaskType[]>;
   }
 
+  /** Whether getTaskTypes() would answer without asking Zou (read, or being read, lately). */
+  hasTaskTypes(): boolean {
+    return this.referenceCache.peek('task-types') !== undefined;
+  }
+
   getTaskStatuses(): Promise<ZouTaskStatus[]> {
     return this.referenceCache.get('task-status', () =>
       this.http.request<ZouTaskStatus[]>({ method: 'GET', route: '/data/task-status' }),
