@@ -19,7 +19,7 @@ import {
   ZouForbiddenError,
   ZouNotFoundError,
 } from '../zou/zou.errors';
-import type { ZouPerson, ZouRole, ZouTeamMember } from '../zou/zou.types';
+import type { ZouPerson, ZouRole, ZouTaskType, ZouTeamMember } from '../zou/zou.types';
 
 const ROLES: readonly ZouRole[] = ['admin', 'manager', 'supervisor', 'user', 'client', 'vendor'];
 /** Default roles when neither ACTION_ROLES nor the action's metadata names any. */
@@ -267,7 +267,7 @@ export class ActionAuthorizer {
     if (person.role === 'admin') return { role: 'admin', global: 'admin', fromTeam: false };
     const team = await this.zouCall(() => this.team(projectId));
     if (team === 'hidden') return this.refuseOutside(projectId, taskIds);
-    const member = team?.find((entry) => entry.id.toLowerCase() === person.id.toLowerCase());
+    const member = team ? membersById(team).get(person.id.toLowerCase()) : undefined;
     if (!member)
       refuse(
         'project-membership',
@@ -390,8 +390,7 @@ export class ActionAuthorizer {
     const declared = action.options.entityTypes;
     const allowed = configured ?? (declared === 'all' ? null : [...declared]);
     if (facts.length === 0) return [];
-    const taskTypes = await this.zouCall(() => this.zou.getTaskTypes());
-    const byId = new Map(taskTypes.map((type) => [type.id, type.for_entity.toLowerCase()]));
+    const byId = entityTypeById(await this.zouCall(() => this.zou.getTaskTypes()));
     const seen = new Set<string>();
     for (const fact of facts) {
       const entityType = byId.get(fact.taskTypeId) ?? 'unknown';
@@ -462,6 +461,35 @@ export class ActionAuthorizer {
       });
     }
   }
+}
+
+/** Per list of task types as the Zou client cached it: built once, not on every click. */
+const entityTypeMaps = new WeakMap<ZouTaskType[], Map<string, string>>();
+
+/** Task type id -> the entity type its tasks belong to (shot, asset, ...), lower case. */
+function entityTypeById(taskTypes: ZouTaskType[]): Map<string, string> {
+  let byId = entityTypeMaps.get(taskTypes);
+  if (!byId) {
+    byId = new Map(taskTypes.map((type) => [type.id, type.for_entity.toLowerCase()]));
+    entityTypeMaps.set(taskTypes, byId);
+  }
+  return byId;
+}
+
+/** Per team as cached: members by lower-case id, so a click does not scan the team. */
+const teamMaps = new WeakMap<ZouTeamMember[], Map<string, ZouTeamMember>>();
+
+function membersById(team: ZouTeamMember[]): Map<string, ZouTeamMember> {
+  let byId = teamMaps.get(team);
+  if (!byId) {
+    byId = new Map();
+    for (const member of team) {
+      const id = member.id.toLowerCase();
+      if (!byId.has(id)) byId.set(id, member); // the first entry, as a scan would find
+    }
+    teamMaps.set(team, byId);
+  }
+  return byId;
 }
 
 function describeRole(role: EffectiveRole, projectId: string | null): string {

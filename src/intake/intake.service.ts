@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ActionRegistry } from '../actions/action-registry.service';
 import type {
@@ -106,7 +106,7 @@ export function dedupeKey(input: Omit<EnqueueInput, 'requestId'>): string {
     // playlist named with the time) does not make a double click two jobs.
     ...(input.options ? [changedOptions(input.options, input.optionDefaults)] : []),
   ]);
-  return createHash('sha256').update(material).digest('hex').slice(0, 40);
+  return hash('sha256', material, 'hex').slice(0, 40);
 }
 
 /** The options that differ from the defaults (all of them when the defaults are unknown), sorted. */
