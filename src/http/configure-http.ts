@@ -9,6 +9,7 @@ import type { HeaderMiddleware } from '../intake/intake-fast-lane';
 import type { EdgeConfig } from '../edge/edge.config';
 import { assignRequestId } from '../logging/request-id';
 import { AllExceptionsFilter } from './all-exceptions.filter';
+import { fixedHeadersOf } from './fixed-headers';
 import { bodyError, sendError } from './http-errors';
 
 declare module 'express-serve-static-core' {
@@ -37,7 +38,8 @@ export function configureHttp(
   express_.set('etag', false);
   // Whose X-Forwarded-For is believed decides the address rate limits and the board allowlist see.
   express_.set('trust proxy', edge.trustProxy);
-  const headers = [securityHeaders(config.HSTS_MAX_AGE, config.KITSU_URL), ...extraHeaders];
+  const helmetHeaders = securityHeaders(config.HSTS_MAX_AGE, config.KITSU_URL);
+  const headers = [helmetHeaders, ...extraHeaders];
   for (const middleware of headers) express_.use(middleware);
 
   express_.use((req: Request, res: Response, next: NextFunction) => {
@@ -63,8 +65,11 @@ export function configureHttp(
   const trust = (express_.getHttpAdapter().getInstance() as express.Application).get(
     'trust proxy fn',
   ) as (address: string, hop: number) => boolean;
+  const fixedHeaders = fixedHeadersOf(helmetHeaders);
   return {
     headers,
+    fixedHeaders: fixedHeaders ?? [],
+    perRequestHeaders: fixedHeaders ? extraHeaders : headers,
     clientIp: (req) => proxyAddr(req, trust),
     trustsPeer: (address) => trust(address, 0),
   };
@@ -74,6 +79,13 @@ export function configureHttp(
 export interface ConfiguredHttp {
   /** helmet, then CORS when configured, in the order Express runs them. */
   headers: HeaderMiddleware[];
+  /**
+   * The same headers for an answer written with one writeHead: helmet's, recorded once
+   * (`[name, value, ...]`, see fixed-headers.ts), then the middlewares whose headers depend on the
+   * request (CORS; helmet too, were its headers found to vary), run per request.
+   */
+  fixedHeaders: string[];
+  perRequestHeaders: HeaderMiddleware[];
   clientIp: (req: IncomingMessage) => string | undefined;
   /** Whether TRUST_PROXY trusts a TCP peer as a proxy (whose X-Forwarded-For is believed). */
   trustsPeer: (address: string) => boolean;
