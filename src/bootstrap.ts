@@ -6,7 +6,7 @@ import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { ActionRegistry } from './actions/action-registry.service';
 import { ActionIntake } from './intake/action-intake.service';
 import { IntakeFastLane } from './intake/intake-fast-lane';
-import { observeIntake } from './metrics/intake-metrics.middleware';
+import { intakeRecorder } from './metrics/intake-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Role } from './app.module';
@@ -84,7 +84,7 @@ function installIntakeFastLane(
     headers: http.perRequestHeaders,
     clientIp: http.clientIp,
     log: () => PinoLogger.root,
-    observe: (action, res) => observeIntake(metrics, registry, action, res),
+    observe: intakeRecorder(metrics, registry),
   });
   const server = app.getHttpServer();
   const others = server.listeners('request') as RequestListener[];

@@ -29,8 +29,8 @@ export interface FastLaneOptions {
   clientIp: (req: IncomingMessage) => string | undefined;
   /** The HTTP log (pino-http's root logger) at request time; undefined before it exists. */
   log: () => Pino | undefined;
-  /** Metrics for one intake request, if the metrics module is loaded. */
-  observe?: (action: string, res: ServerResponse) => void;
+  /** Metrics for one intake request once its answer is sent, if the metrics module is loaded. */
+  observe?: (action: string, res: ServerResponse, seconds: number) => void;
 }
 
 /** `/actions/<name>` or `/actions/<name>/<variant>` in plain characters, with any query. */
@@ -81,8 +81,8 @@ export class IntakeFastLane {
     const requestId = requestIdOf(req);
     req.id = requestId;
     for (const middleware of this.options.headers) middleware(req, res, noop);
-    this.options.observe?.(action, res);
-    res.once('finish', () => this.logLine(req, res, startedAt));
+    // One listener for the metrics and the log line, timed from one clock reading.
+    res.once('finish', () => this.finished(req, res, action, startedAt));
 
     this.readBody(req, (problem, raw) => {
       if (problem) return this.fail(req, res, problem, undefined, problem.statusCode === 413);
@@ -190,12 +190,20 @@ export class IntakeFastLane {
     sendError(req, res, body);
   }
 
-  /** The line pino-http writes for every other request, without its per-request child logger. */
-  private logLine(req: FastLaneRequest, res: ServerResponse, startedAt: bigint): void {
+  /**
+   * The answer is sent: the request's metrics, then the line pino-http writes for every other
+   * request, without its per-request child logger.
+   */
+  private finished(
+    req: FastLaneRequest,
+    res: ServerResponse,
+    action: string,
+    startedAt: bigint,
+  ): void {
+    const elapsedNs = Number(process.hrtime.bigint() - startedAt);
+    this.options.observe?.(action, res, elapsedNs / 1e9);
     const log = this.options.log();
-    if (!log) return;
-    const responseTime = Math.round(Number(process.hrtime.bigint() - startedAt) / 1e6);
-    logRequestLine(log, req, res, responseTime);
+    if (log) logRequestLine(log, req, res, Math.round(elapsedNs / 1e6));
   }
 }
 
