@@ -5,8 +5,8 @@ import cors from 'cors';
 import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { ActionRegistry } from './actions/action-registry.service';
 import { ActionIntake } from './intake/action-intake.service';
-import { IntakeFastLane, type HeaderMiddleware } from './intake/intake-fast-lane';
-import { observeIntake } from './metrics/intake-metrics.middleware';
+import { IntakeFastLane } from './intake/intake-fast-lane';
+import { intakeRecorder } from './metrics/intake-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Role } from './app.module';
@@ -17,7 +17,7 @@ import { ConfigError } from './config/validate-env';
 import { mountDashboard } from './dashboard/dashboard';
 import { guardHttpServer } from './edge/connection-guard';
 import { EdgeConfig } from './edge/edge.config';
-import { configureHttp } from './http/configure-http';
+import { configureHttp, type ConfiguredHttp } from './http/configure-http';
 import { mountOpenApi } from './http/openapi';
 import { closingRedisOnFailure } from './queues/redis-connection';
 
@@ -54,7 +54,7 @@ export async function createHttpApp(
   const http = configureHttp(app, config, edge, corsHeaders);
   mountDashboard(app);
   mountOpenApi(app);
-  if (config.INTAKE_FAST_LANE) installIntakeFastLane(app, config, http.clientIp, http.headers);
+  if (config.INTAKE_FAST_LANE) installIntakeFastLane(app, config, http);
   // In front of both intake paths and every route: body size, slow senders, connections per peer.
   guardHttpServer(app.getHttpServer(), {
     edge,
@@ -73,18 +73,18 @@ export async function createHttpApp(
 function installIntakeFastLane(
   app: NestExpressApplication,
   config: AppConfig,
-  clientIp: (req: IncomingMessage) => string | undefined,
-  headers: HeaderMiddleware[],
+  http: ConfiguredHttp,
 ): void {
   const registry = app.get(ActionRegistry);
   const metrics = app.get(MetricsService, { strict: false });
   const lane = new IntakeFastLane({
     intake: app.get(ActionIntake),
     bodyLimit: config.bodyLimitBytes,
-    headers,
-    clientIp,
+    fixedHeaders: http.fixedHeaders,
+    headers: http.perRequestHeaders,
+    clientIp: http.clientIp,
     log: () => PinoLogger.root,
-    observe: (action, res) => observeIntake(metrics, registry, action, res),
+    observe: intakeRecorder(metrics, registry),
   });
   const server = app.getHttpServer();
   const others = server.listeners('request') as RequestListener[];

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import {
   BadRequestException,
   ConflictException,
@@ -28,8 +28,9 @@ interface Verdict {
   expiresAt: number;
 }
 
+/** One-shot: no Hash object per call (a session's hash is taken on every click). */
 function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /** Hashes of the configured secrets: a handful, hashed once instead of on every request. */
@@ -72,6 +73,8 @@ export function sessionToken(req: Pick<CallerCredentials, 'headers'>): string | 
 
 /** A cookie value's percent-escapes decoded; a malformed one is the caller's 400, not a URIError. */
 function decodeCookieValue(value: string): string {
+  // Without a percent sign there is nothing to decode (and nothing to fail on): the JWT case.
+  if (!value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
   } catch {
@@ -216,7 +219,7 @@ export class CallerAuth implements OnModuleInit {
   }
 
   private async sessionUser(token: string): Promise<ZouPerson | null> {
-    const key = sha256(token).toString('hex');
+    const key = hash('sha256', token, 'hex');
     const now = Date.now();
     const cached = this.verdicts.get(key);
     if (cached && cached.expiresAt > now) return cached.user;

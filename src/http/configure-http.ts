@@ -9,6 +9,7 @@ import type { HeaderMiddleware } from '../intake/intake-fast-lane';
 import type { EdgeConfig } from '../edge/edge.config';
 import { assignRequestId } from '../logging/request-id';
 import { AllExceptionsFilter } from './all-exceptions.filter';
+import { fixedHeadersOf } from './fixed-headers';
 import { bodyError, sendError } from './http-errors';
 
 declare module 'express-serve-static-core' {
@@ -37,7 +38,8 @@ export function configureHttp(
   express_.set('etag', false);
   // Whose X-Forwarded-For is believed decides the address rate limits and the board allowlist see.
   express_.set('trust proxy', edge.trustProxy);
-  const headers = [securityHeaders(config.HSTS_MAX_AGE, config.KITSU_URL), ...extraHeaders];
+  const helmetHeaders = securityHeaders(config.HSTS_MAX_AGE, config.KITSU_URL);
+  const headers = [helmetHeaders, ...extraHeaders];
   for (const middleware of headers) express_.use(middleware);
 
   express_.use((req: Request, res: Response, next: NextFunction) => {
@@ -63,9 +65,12 @@ export function configureHttp(
   const trust = (express_.getHttpAdapter().getInstance() as express.Application).get(
     'trust proxy fn',
   ) as (address: string, hop: number) => boolean;
+  const fixedHeaders = fixedHeadersOf(helmetHeaders);
   return {
     headers,
-    clientIp: (req) => proxyAddr(req, trust),
+    fixedHeaders: fixedHeaders ?? [],
+    perRequestHeaders: fixedHeaders ? extraHeaders : headers,
+    clientIp: cachedClientIp(trust),
     trustsPeer: (address) => trust(address, 0),
   };
 }
@@ -74,9 +79,42 @@ export function configureHttp(
 export interface ConfiguredHttp {
   /** helmet, then CORS when configured, in the order Express runs them. */
   headers: HeaderMiddleware[];
+  /**
+   * The same headers for an answer written with one writeHead: helmet's, recorded once
+   * (`[name, value, ...]`, see fixed-headers.ts), then the middlewares whose headers depend on the
+   * request (CORS; helmet too, were its headers found to vary), run per request.
+   */
+  fixedHeaders: string[];
+  perRequestHeaders: HeaderMiddleware[];
   clientIp: (req: IncomingMessage) => string | undefined;
   /** Whether TRUST_PROXY trusts a TCP peer as a proxy (whose X-Forwarded-For is believed). */
   trustsPeer: (address: string) => boolean;
+}
+
+/** Distinct (peer, X-Forwarded-For) pairs whose client address is kept. */
+const CLIENT_IPS_KEPT = 4096;
+
+/**
+ * proxy-addr's answer for a request, kept per (TCP peer, X-Forwarded-For) pair: it is a function
+ * of those two alone (`trust` is fixed), and parsing every address of the header with ipaddr.js
+ * on each click was a visible share of the intake's CPU. Oldest first out once full.
+ */
+function cachedClientIp(
+  trust: (address: string, hop: number) => boolean,
+): (req: IncomingMessage) => string | undefined {
+  const known = new Map<string, string | undefined>();
+  return (req) => {
+    const peer = req.socket?.remoteAddress;
+    const forwarded = req.headers['x-forwarded-for'] ?? '';
+    if (peer === undefined || typeof forwarded !== 'string') return proxyAddr(req, trust);
+    // No address contains a `|`, so the peer ends at the first one.
+    const key = `${peer}|${forwarded}`;
+    if (known.has(key)) return known.get(key);
+    const ip = proxyAddr(req, trust);
+    if (known.size >= CLIENT_IPS_KEPT) known.delete(known.keys().next().value!);
+    known.set(key, ip);
+    return ip;
+  };
 }
 
 /**

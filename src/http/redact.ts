@@ -13,5 +13,7 @@ export function isSecretParam(name: string): boolean {
 
 /** The URL or path with the values of credential and view-token parameters replaced by `[Redacted]`. */
 export function redactSecretQuery<T extends string | undefined>(url: T): T {
-  return (url === undefined ? url : url.replace(SECRET_QUERY, '$1[Redacted]')) as T;
+  // Every match has a `name=`: a URL without `=` (the usual click) is returned without a scan.
+  if (url === undefined || !url.includes('=')) return url;
+  return url.replace(SECRET_QUERY, '$1[Redacted]') as T;
 }

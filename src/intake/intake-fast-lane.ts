@@ -3,7 +3,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { Logger as Pino } from 'pino';
 import { errorBodyFor } from '../http/all-exceptions.filter';
 import { bodyError, sendError, type ErrorBody } from '../http/http-errors';
-import { assignRequestId } from '../logging/request-id';
+import { requestIdOf } from '../logging/request-id';
 import { logRequestLine } from '../logging/request-line';
 import type { ActionIntake } from './action-intake.service';
 
@@ -18,14 +18,19 @@ export interface FastLaneOptions {
   intake: ActionIntake;
   /** BODY_LIMIT in bytes. */
   bodyLimit: number;
-  /** The same header middlewares Express runs for every other route, in the same order. */
+  /**
+   * The headers Express's header middlewares set on every answer whatever the request (helmet's),
+   * as `[name, value, ...]`: written with the answer's own in one writeHead.
+   */
+  fixedHeaders: readonly string[];
+  /** The header middlewares whose headers depend on the request (CORS), run on each one. */
   headers: HeaderMiddleware[];
   /** The caller's address as Express's `trust proxy` setting resolves it. */
   clientIp: (req: IncomingMessage) => string | undefined;
   /** The HTTP log (pino-http's root logger) at request time; undefined before it exists. */
   log: () => Pino | undefined;
-  /** Metrics for one intake request, if the metrics module is loaded. */
-  observe?: (action: string, res: ServerResponse) => void;
+  /** Metrics for one intake request once its answer is sent, if the metrics module is loaded. */
+  observe?: (action: string, res: ServerResponse, seconds: number) => void;
 }
 
 /** `/actions/<name>` or `/actions/<name>/<variant>` in plain characters, with any query. */
@@ -72,16 +77,15 @@ export class IntakeFastLane {
     queryString: string,
   ): void {
     const startedAt = process.hrtime.bigint();
-    const requestId = assignRequestId(req, res);
+    // X-Request-Id and helmet's headers are written with the answer (see answer and fail).
+    const requestId = requestIdOf(req);
     req.id = requestId;
     for (const middleware of this.options.headers) middleware(req, res, noop);
-    this.options.observe?.(action, res);
-    res.once('finish', () => this.logLine(req, res, startedAt));
+    // One listener for the metrics and the log line, timed from one clock reading.
+    res.once('finish', () => this.finished(req, res, action, startedAt));
 
     this.readBody(req, (problem, raw) => {
-      // A body over the limit is not read to its end: closing is the way to be rid of the rest.
-      if (problem?.statusCode === 413) res.setHeader('Connection', 'close');
-      if (problem) return this.fail(req, res, problem);
+      if (problem) return this.fail(req, res, problem, undefined, problem.statusCode === 413);
       let body: unknown;
       try {
         body = parseStrictJson(raw!);
@@ -103,14 +107,7 @@ export class IntakeFastLane {
           requestId,
         })
         .then(
-          ({ jobPath, body: accepted }) => {
-            const json = JSON.stringify(accepted);
-            res.statusCode = 202;
-            res.setHeader('Location', jobPath);
-            res.setHeader('Content-Type', 'application/json; charset=utf-8');
-            res.setHeader('Content-Length', Buffer.byteLength(json));
-            res.end(json);
-          },
+          ({ jobPath, body: accepted }) => this.answer(res, requestId, jobPath, accepted),
           (error: unknown) => this.fail(req, res, errorBodyFor(error), error),
         );
     });
@@ -148,7 +145,44 @@ export class IntakeFastLane {
     req.once('error', noop);
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, body: ErrorBody, cause?: unknown): void {
+  /**
+   * 202 with every header in one writeHead: with none set before (setHeader), Node takes the list
+   * as it is instead of storing each header and serialising them all again.
+   */
+  private answer(res: ServerResponse, requestId: string, jobPath: string, body: unknown): void {
+    // As sendError does when another answer went out first (the connection guard's timeout).
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const json = JSON.stringify(body);
+    const headers = this.options.fixedHeaders.concat(
+      'X-Request-Id',
+      requestId,
+      'Location',
+      jobPath,
+      'Content-Type',
+      'application/json; charset=utf-8',
+      'Content-Length',
+      String(Buffer.byteLength(json)),
+    );
+    res.writeHead(202, headers).end(json);
+  }
+
+  private fail(
+    req: FastLaneRequest,
+    res: ServerResponse,
+    body: ErrorBody,
+    cause?: unknown,
+    close = false,
+  ): void {
+    if (!res.headersSent) {
+      const fixed = this.options.fixedHeaders;
+      for (let i = 0; i < fixed.length; i += 2) res.setHeader(fixed[i], fixed[i + 1]);
+      res.setHeader('X-Request-Id', requestIdOf(req));
+      // A body over the limit is not read to its end: closing is the way to be rid of the rest.
+      if (close) res.setHeader('Connection', 'close');
+    }
     if (body.statusCode >= 500) {
       const detail = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
       this.options.log()?.error(`${req.method} ${req.url} -> ${body.statusCode}: ${detail}`);
@@ -156,12 +190,20 @@ export class IntakeFastLane {
     sendError(req, res, body);
   }
 
-  /** The line pino-http writes for every other request, without its per-request child logger. */
-  private logLine(req: FastLaneRequest, res: ServerResponse, startedAt: bigint): void {
+  /**
+   * The answer is sent: the request's metrics, then the line pino-http writes for every other
+   * request, without its per-request child logger.
+   */
+  private finished(
+    req: FastLaneRequest,
+    res: ServerResponse,
+    action: string,
+    startedAt: bigint,
+  ): void {
+    const elapsedNs = Number(process.hrtime.bigint() - startedAt);
+    this.options.observe?.(action, res, elapsedNs / 1e9);
     const log = this.options.log();
-    if (!log) return;
-    const responseTime = Math.round(Number(process.hrtime.bigint() - startedAt) / 1e6);
-    logRequestLine(log, req, res, responseTime);
+    if (log) logRequestLine(log, req, res, Math.round(elapsedNs / 1e6));
   }
 }
 

@@ -221,9 +221,9 @@ function gatherFields(source: Record<string, unknown>): {
   /** Fields already refused before validation, so class-validator does not add "is required". */
   const refused = new Set<string>();
 
-  for (const property of Object.keys(FIELD_NAMES) as Property[]) {
-    const present = FIELD_NAMES[property].filter((name) => Object.hasOwn(source, name));
-    if (present.length === 0) continue;
+  for (const property of PROPERTIES) {
+    const present = presentNames(source, FIELD_NAMES[property]);
+    if (present === null) continue;
     // validator.js throws a URIError on a lone surrogate (JSON's "\ud800"): refused here first.
     const broken = present.find((name) => hasLoneSurrogate(source[name]));
     if (broken) {
@@ -231,18 +231,40 @@ function gatherFields(source: Record<string, unknown>): {
       refused.add(property);
       continue;
     }
-    const values = present.map((name) => normalizeValue(property, source[name]));
-    if (values.length > 1 && values.some((v) => JSON.stringify(v) !== JSON.stringify(values[0]))) {
-      problems.push({
-        field: present.join('/'),
-        reason: 'both of Kitsu’s field names were sent with different values',
-      });
-      continue;
+    const value = normalizeValue(property, source[present[0]]);
+    if (present.length > 1) {
+      const values = present.map((name) => normalizeValue(property, source[name]));
+      if (values.some((v) => JSON.stringify(v) !== JSON.stringify(value))) {
+        problems.push({
+          field: present.join('/'),
+          reason: 'both of Kitsu’s field names were sent with different values',
+        });
+        continue;
+      }
     }
     sentAs[property] = present[0];
-    plain[property] = values[0];
+    plain[property] = value;
   }
   return { problems, sentAs, plain, refused };
+}
+
+const PROPERTIES = Object.keys(FIELD_NAMES) as Property[];
+
+/**
+ * Which of a property's names the body holds, in FIELD_NAMES order, or null for none. Without
+ * filter's array for every property of every click: most names are absent or sent once.
+ */
+function presentNames(
+  source: Record<string, unknown>,
+  names: readonly string[],
+): readonly string[] | null {
+  let found: string[] | null = null;
+  for (const name of names) {
+    if (!Object.hasOwn(source, name)) continue;
+    if (found === null) found = [name];
+    else found.push(name);
+  }
+  return found;
 }
 
 /** The canonical RFC 4122 form, a strict subset of what IsUUID('all') accepts. */

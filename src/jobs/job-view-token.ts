@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual, type Hash } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger, Module } from '@nestjs/common';
 import { IsIn, IsOptional, IsString, MinLength } from 'class-validator';
 
@@ -94,17 +94,24 @@ export class JobViewTokens {
   }
 
   /**
-   * HMAC-SHA256 under `key` (RFC 2104), from the two keyed SHA-256 states computed once: every
-   * click makes a token, and preparing the key on each createHmac was a visible share of the
-   * intake's profile. Equal to createHmac('sha256', key) (a spec holds it so).
+   * HMAC-SHA256 under `key` (RFC 2104) as two one-shot hashes over the padded key blocks prepared
+   * once: every click makes a token, and preparing the key on each createHmac, then copying
+   * keyed Hash objects, were visible shares of the intake's profile. Equal to
+   * createHmac('sha256', key) (a spec holds it so).
    */
   private hmac(message: string): Buffer {
-    this.pads ??= keyedStates(this.key);
-    const inner = this.pads.inner.copy().update(message).digest();
-    return this.pads.outer.copy().update(inner).digest();
+    this.pads ??= paddedKeys(this.key);
+    const { inner, outer } = this.pads;
+    const innerBlock = Buffer.allocUnsafe(64 + Buffer.byteLength(message));
+    inner.copy(innerBlock);
+    innerBlock.write(message, 64);
+    const outerBlock = Buffer.allocUnsafe(96);
+    outer.copy(outerBlock);
+    hash('sha256', innerBlock, 'buffer').copy(outerBlock, 64);
+    return hash('sha256', outerBlock, 'buffer');
   }
 
-  private pads?: { inner: Hash; outer: Hash };
+  private pads?: { inner: Buffer; outer: Buffer };
 
   /** The clicker's token (the one that also allows a retry). */
   verify(jobId: string, given: unknown): boolean {
@@ -137,15 +144,12 @@ export class JobViewTokens {
 @Module({ providers: [JobViewTokens], exports: [JobViewTokens] })
 export class JobViewModule {}
 
-/** SHA-256 states after absorbing key XOR ipad and key XOR opad (the key is 32 bytes here). */
-function keyedStates(key: Buffer): { inner: Hash; outer: Hash } {
+/** The key's 64-byte block XOR ipad and XOR opad (the key is 32 bytes here). */
+function paddedKeys(key: Buffer): { inner: Buffer; outer: Buffer } {
   const block = Buffer.alloc(64);
-  (key.length > 64 ? createHash('sha256').update(key).digest() : key).copy(block);
+  (key.length > 64 ? hash('sha256', key, 'buffer') : key).copy(block);
   const pad = (byte: number) => Buffer.from(block.map((b) => b ^ byte));
-  return {
-    inner: createHash('sha256').update(pad(0x36)),
-    outer: createHash('sha256').update(pad(0x5c)),
-  };
+  return { inner: pad(0x36), outer: pad(0x5c) };
 }
 
 function matches(expected: string, given: unknown): boolean {

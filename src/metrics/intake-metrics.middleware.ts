@@ -23,6 +23,21 @@ export function observeIntake(
   });
 }
 
+/**
+ * observeIntake for the intake fast lane, which times the request itself and calls this once its
+ * answer is sent: no timer closure and no second `finish` listener per click.
+ */
+export function intakeRecorder(
+  metrics: MetricsService,
+  registry: ActionRegistry,
+): (actionName: string, res: ServerResponse, seconds: number) => void {
+  return (actionName, res, seconds) => {
+    const action = registry.get(actionName) ? actionName : 'unknown';
+    metrics.intakeLatency.observe({ action }, seconds);
+    metrics.intakeRequests.inc({ action, status: String(res.statusCode) });
+  };
+}
+
 /** Counts and times every POST /actions/... that reaches the Nest route, whatever the outcome. */
 @Injectable()
 export class IntakeMetricsMiddleware implements NestMiddleware {
