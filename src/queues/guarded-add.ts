@@ -45,8 +45,11 @@ interface GuardedScript {
 
 type Arg = string | number | Buffer;
 
-/** By guard, BullMQ script (its sha) and argument count: the Lua is the same for each. */
-const guardedScripts = new Map<string, GuardedScript>();
+/**
+ * By BullMQ script, then guard name and argument count: the Lua is the same for each. Keyed by
+ * the script object ioredis holds, so a click builds no lookup string of its own.
+ */
+const guardedScripts = new WeakMap<DefinedScript, Map<string, GuardedScript>>();
 
 /**
  * Adds a job as Queue.add does (the queue's default options merged under the job's, options
@@ -94,7 +97,10 @@ function guardedClient(connection: RedisClient, guard: AddGuard): BullRedisClien
     const bull = definedScript(connection, command);
     const keyCount = bull.numberOfKeys!;
     const script = guardedScript(bull, guard, args.length - keyCount);
-    const all = [...args.slice(0, keyCount), ...guard.keys, ...args.slice(keyCount), ...guard.args];
+    const all: Arg[] = args.slice(0, keyCount);
+    all.push(...guard.keys);
+    for (let i = keyCount; i < args.length; i++) all.push(args[i]);
+    all.push(...guard.args);
     const reply = await evalScript(connection, script, all);
     if (Array.isArray(reply)) throw new AddRefusedError(reply);
     return reply;
@@ -103,14 +109,16 @@ function guardedClient(connection: RedisClient, guard: AddGuard): BullRedisClien
 }
 
 function guardedScript(bull: DefinedScript, guard: AddGuard, bullArgCount: number): GuardedScript {
-  const id = `${guard.name}:${bull.sha}:${bullArgCount}`;
-  let script = guardedScripts.get(id);
+  let byGuard = guardedScripts.get(bull);
+  if (!byGuard) guardedScripts.set(bull, (byGuard = new Map<string, GuardedScript>()));
+  const id = `${guard.name}/${bullArgCount}`;
+  let script = byGuard.get(id);
   if (!script) {
     const keyBase = bull.numberOfKeys!;
     const lua = `${guard.lua(keyBase, bullArgCount)}\n${bull.lua}`;
     const sha = createHash('sha1').update(lua).digest('hex');
     script = { lua, sha, numberOfKeys: keyBase + guard.keys.length };
-    guardedScripts.set(id, script);
+    byGuard.set(id, script);
   }
   return script;
 }
