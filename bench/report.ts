@@ -251,6 +251,7 @@ export function renderMarkdown(results: BenchResults): string {
           ],
         ),
       ),
+      ...splitSection(intake),
     );
   }
 
@@ -369,4 +370,47 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Where the as-deployed API's CPU per click goes: HTTP layer, the intake's checks, BullMQ's add. */
+function splitSection(intake: IntakeResults): string[] {
+  const { split } = intake;
+  const c = Math.min(...intake.runs.map((r) => r.connections));
+  const http = find(intake.runs, 'service', c);
+  const limit = find(intake.runs, 'bare-http', c);
+  if (!split || !http) return [];
+  const total = http.cpuUsPerRequest;
+  const part = (us: number) => [`${us.toFixed(0)} µs`, `${((100 * us) / total).toFixed(0)}%`];
+  return [
+    '',
+    `Where the CPU of one accepted click goes, as deployed at ${c} connections: the HTTP run's CPU`,
+    `per request, then, in the same API process with its caches warm, ActionIntake.accept`,
+    `timed without HTTP (every check and the enqueue, ${c} in flight) and a bare queue.add of the same`,
+    'bodies on the same Redis connection. The rest is the HTTP layer.',
+    '',
+    table(
+      ['part', 'CPU per click', 'share'],
+      [
+        [
+          'HTTP and the fast lane (parsing, headers, request id, log line, metrics, the answer)',
+          ...part(total - split.acceptUs),
+        ],
+        [
+          "the intake's checks (cross-site, request, session, authorization, rate-limit guard, dedupe key, job data, view token)",
+          ...part(split.acceptUs - split.addUs),
+        ],
+        ["BullMQ's queue.add (the job, the script call, ioredis)", ...part(split.addUs)],
+        ['**total**', ...part(total)],
+        ...(limit
+          ? [
+              [
+                'for comparison: the bare limit (node:http + JSON.parse + queue.add)',
+                `${limit.cpuUsPerRequest.toFixed(0)} µs`,
+                '-',
+              ],
+            ]
+          : []),
+      ],
+    ),
+  ];
 }

@@ -7,6 +7,8 @@ export interface BenchSizes {
   intakeConnections: number[];
   intakeWarmupSec: number;
   intakeDurationSec: number;
+  /** Calls of the in-process split (ActionIntake.accept, then queue.add). */
+  intakeSplitCalls: number;
   throughputJobs: number;
   workerConcurrency: number;
   pickupLightRequests: number;
@@ -24,6 +26,7 @@ export const FULL: BenchSizes = {
   intakeConnections: [32, 128],
   intakeWarmupSec: 2,
   intakeDurationSec: 8,
+  intakeSplitCalls: 20000,
   throughputJobs: 20000,
   workerConcurrency: 16,
   pickupLightRequests: 200,
@@ -40,6 +43,7 @@ export const SMOKE: BenchSizes = {
   intakeConnections: [2, 4],
   intakeWarmupSec: 0,
   intakeDurationSec: 1,
+  intakeSplitCalls: 200,
   throughputJobs: 200,
   workerConcurrency: 4,
   pickupLightRequests: 10,

@@ -9,6 +9,7 @@ import {
   type ServiceVariant,
 } from '../lib/deployment';
 import { generateLoad, type LoadResult } from '../lib/load';
+import type { SplitRequest, SplitResult } from '../servers/intake-split';
 
 /** Baselines first, then the service as deployed, then one row per switch turned off. */
 export const INTAKE_SERVERS = [
@@ -46,6 +47,8 @@ export interface IntakeResults {
   /** Resident size of the service's API process, in bytes. */
   apiRssIdle: number;
   apiRssAfter: number;
+  /** Where the as-deployed API's CPU per click goes, measured in its process (see intake-split). */
+  split?: { acceptUs: number; addUs: number };
   /** Persons, addresses and tasks the load is spread over. */
   persons: number;
   addresses: number;
@@ -73,13 +76,15 @@ async function measure(
   const runs: IntakeRun[] = [];
   let apiRssIdle = Number.NaN;
   let apiRssAfter = Number.NaN;
+  let split: IntakeResults['split'];
   for (const server of servers) {
     await clearBenchKeys(ctx.redis);
     const prefix = benchPrefix(server);
     const variant = variantOf(server);
-    const env = variant
+    const env: Record<string, string> = variant
       ? serviceEnv(ctx.redisUrl, prefix, studio.zou, variant)
       : { REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix };
+    if (server === 'service') env.BENCH_PLAN = JSON.stringify(plan);
     const child: Child = await startChild(variant ? 'service' : server, env);
     try {
       if (server === 'service') apiRssIdle = child.rss();
@@ -113,16 +118,39 @@ async function measure(
         );
         runs.push({ ...result, server, connections, cpuUsPerRequest });
       }
-      if (server === 'service') apiRssAfter = child.rss();
+      if (server === 'service') {
+        apiRssAfter = child.rss();
+        split = await splitOf(child, { type: 'split', offset, calls: sizes.intakeSplitCalls });
+        ctx.log(
+          `intake split: accept ${split.acceptUs.toFixed(0)} µs, queue.add ${split.addUs.toFixed(0)} µs CPU per call`,
+        );
+      }
     } finally {
       await child.stop();
     }
   }
   return {
     runs,
+    ...(split ? { split } : {}),
     apiRssIdle,
     apiRssAfter,
     persons: plan.persons.length,
     addresses: plan.addresses.length,
   };
+}
+
+/** Asks the as-deployed API process to time its intake without HTTP (bench/servers/intake-split). */
+function splitOf(
+  child: Child,
+  request: SplitRequest,
+): Promise<{ acceptUs: number; addUs: number }> {
+  return new Promise((resolve) => {
+    const onMessage = (message: SplitResult) => {
+      if (message?.type !== 'split') return;
+      child.process.off('message', onMessage);
+      resolve({ acceptUs: message.acceptUs, addUs: message.addUs });
+    };
+    child.process.on('message', onMessage);
+    child.process.send(request);
+  });
 }

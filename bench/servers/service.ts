@@ -4,6 +4,8 @@ import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
 import { reportReady } from '../lib/child';
 import { BenchNoopModule } from './bench-noop.action';
 import { wallNow } from '../lib/clock';
+import type { IntakePlan } from '../lib/deployment';
+import { measureSplit, type SplitRequest } from './intake-split';
 
 /**
  * For pick-up latency: when each 202 was handed to the socket, by job id, measured in this
@@ -49,6 +51,13 @@ async function main(): Promise<void> {
     );
   } else await app.listen(0, '127.0.0.1');
   if (process.env.BENCH_RECORD_ACCEPTS === '1') recordAccepts(server);
+  if (process.env.BENCH_PLAN) {
+    const plan = JSON.parse(process.env.BENCH_PLAN) as IntakePlan;
+    process.on('message', (message: SplitRequest) => {
+      if (message?.type !== 'split') return;
+      void measureSplit(app, plan, message).then((result) => process.send?.(result));
+    });
+  }
   const address = server.address() as { port: number };
   reportReady(address.port);
 }
