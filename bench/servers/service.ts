@@ -14,11 +14,12 @@ import { measureSplit, type SplitRequest } from './intake-split';
 function recordAccepts(server: Server): void {
   const acceptedAt: Record<string, number> = {};
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    const location = locationOf(res);
     res.once('finish', () => {
-      const location = res.getHeader('location');
-      if (res.statusCode === 202 && typeof location === 'string') {
+      const value = location();
+      if (res.statusCode === 202 && value) {
         // `/jobs/<id>?view=<token>`: the id is the last path segment, without the query.
-        const path = location.split('?')[0];
+        const path = value.split('?')[0];
         acceptedAt[path.slice(path.lastIndexOf('/') + 1)] = wallNow();
       }
     });
@@ -26,6 +27,27 @@ function recordAccepts(server: Server): void {
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'accepted-times') process.send?.({ type: 'accepted-times', acceptedAt });
   });
+}
+
+/**
+ * The answer's Location, set with setHeader (Express) or given to writeHead as a header list (the
+ * intake fast lane's 202, which Node does not keep for getHeader).
+ */
+function locationOf(res: ServerResponse): () => string | undefined {
+  let listed: string | undefined;
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    const headers = args[args.length - 1];
+    if (Array.isArray(headers)) {
+      const at = headers.findIndex((item) => String(item).toLowerCase() === 'location');
+      if (at >= 0) listed = String(headers[at + 1]);
+    }
+    return writeHead(...args);
+  });
+  return () => {
+    const set = res.getHeader('location');
+    return typeof set === 'string' ? set : listed;
+  };
 }
 
 /**
