@@ -36,14 +36,14 @@ function recordAccepts(server: Server): void {
 function locationOf(res: ServerResponse): () => string | undefined {
   let listed: string | undefined;
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.writeHead = ((...args: unknown[]) => {
+  res.writeHead = (...args: unknown[]) => {
     const headers = args[args.length - 1];
     if (Array.isArray(headers)) {
       const at = headers.findIndex((item) => String(item).toLowerCase() === 'location');
       if (at >= 0) listed = String(headers[at + 1]);
     }
     return writeHead(...args);
-  });
+  };
   return () => {
     const set = res.getHeader('location');
     return typeof set === 'string' ? set : listed;
