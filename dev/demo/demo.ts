@@ -14,6 +14,7 @@ import {
   type FlamencoSimulator,
 } from '../simulator/farms/flamenco.simulator';
 import { startZouSimulator, type ZouSimulator } from '../simulator/zou';
+import { startDemoKitsu, type DemoKitsu } from './demo-kitsu';
 import { startDemoReceiver } from './demo-receiver';
 
 /** The sample launchers shipped in config/ (RV, Blender, Kabaret, a web page). */
@@ -89,6 +90,12 @@ async function main(): Promise<void> {
   const farm: FlamencoSimulator | null = process.env.RENDER_FARM
     ? null
     : await startFlamencoSimulator({ autoRun: { everyMs: 1500, progressPerTick: 25 } });
+  // Kitsu's pages (thumbnails, links) answered by a stand-in unless KITSU_URL names a real Kitsu.
+  const kitsu: DemoKitsu | null = process.env.KITSU_URL
+    ? null
+    : await startDemoKitsu({ zouApiUrl: zou.url, token: zou.tokens.supervisor });
+  const kitsuUrl = process.env.KITSU_URL ?? kitsu!.url;
+  const kitsuHost = new URL(kitsuUrl).host;
   const forwardSecret = randomBytes(18).toString('base64url');
   const receiver = await startDemoReceiver({
     secret: forwardSecret,
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
     QUEUE_PREFIX: process.env.QUEUE_PREFIX ?? 'kitsu-actions-demo',
     ZOU_URL: zou.url,
     ZOU_TOKEN: zou.tokens.bot,
-    KITSU_URL: process.env.KITSU_URL ?? 'http://localhost:8081',
+    KITSU_URL: kitsuUrl,
     BOARD_USER: process.env.BOARD_USER ?? 'admin',
     BOARD_PASSWORD: process.env.BOARD_PASSWORD ?? 'demo-password',
     ...(farm
@@ -166,7 +173,7 @@ async function main(): Promise<void> {
       useremail: person.email,
       productionid: projectId,
       originurl: originPath,
-      originserver: 'localhost:8081',
+      originserver: kitsuHost,
       selection: ids,
       entitytype: 'shot',
     }),
@@ -178,7 +185,7 @@ async function main(): Promise<void> {
       personemail: person.email,
       projectid: projectId,
       currentpath: originPath,
-      currentserver: 'localhost:8081',
+      currentserver: kitsuHost,
       selection: ids.join(','),
       entitytype: 'shot',
     }).toString(),
@@ -198,6 +205,14 @@ async function main(): Promise<void> {
     [`${publicUrl}/health/ready`, 'Redis, Zou and the farm answer'],
     [`${publicUrl}/metrics`, 'Prometheus metrics'],
     [`${receiver.url}/deliveries`, 'what the sample forwarder received'],
+    ...(kitsu
+      ? [
+          [kitsu.url, "Kitsu's stand-in: preview pictures, and where Kitsu's links would go"] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
   ];
   const width = Math.max(...worthOpening.map(([url]) => url.length));
   console.log(
@@ -232,6 +247,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     await app.close();
     await receiver.close();
+    await kitsu?.close();
     await farm?.close();
     await zou.close();
     if (ownRedis) await ownRedis.stop();

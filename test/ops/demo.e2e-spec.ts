@@ -119,6 +119,15 @@ describe('npm run demo: every printed curl works when pasted', () => {
     );
     const playlist = results.find((job) => job.action === 'playlist')!.result;
     expect(playlist.summary).toMatch(/created with 3 shots/);
+    // Its page shows each shot's thumbnail from KITSU_URL: the demo's Kitsu stand-in serves it.
+    const kitsuUrl = /^ {2}(http:\/\/\S+) +Kitsu's stand-in/m.exec(output)![1];
+    const [first] = (playlist.playlists as Array<{ entries: Array<{ previewFileId: string }> }>)[0]
+      .entries;
+    const picture = await fetch(
+      `${kitsuUrl}/api/pictures/thumbnails/preview-files/${first.previewFileId}.png`,
+    );
+    expect(picture.status).toBe(200);
+    expect(picture.headers.get('content-type')).toMatch(/^image\//);
     const forward = results.find((job) => job.action.startsWith('forward'))!.result;
     const delivery = (await (await fetch(String(forward.url))).json()) as {
       signature: string;
