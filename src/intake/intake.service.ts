@@ -50,7 +50,10 @@ export class IntakeService {
     private readonly config: AppConfig,
     private readonly queues: JobQueues,
     readonly registry: ActionRegistry,
-  ) {}
+  ) {
+    // Clicks counted with their insert go on a connection of their own (see ProducerConnection).
+    queues.prepareGuardedInserts();
+  }
 
   /**
    * Stores the job and resolves only once Redis has it. The same person asking for the same

@@ -10,6 +10,7 @@ import { formatJobId } from './job-id';
 import { QUEUE_NAMES, isQueueName, type QueueName } from './queues';
 import { logNonOutageErrors } from './redis-outage';
 import { ProducerConnection } from './producer-connection';
+import type { RedisClient } from './redis-connection';
 import { RedisConfig } from './redis.config';
 
 /** What a caller may choose about a job; everything else comes from the action's declaration. */
@@ -78,10 +79,14 @@ export class JobQueues implements OnModuleInit {
       ...(action.options.attempts ? { attempts: action.options.attempts } : {}),
       ...options,
     };
+    // Guarded inserts go on their own connection once it is up (it fails fast while it connects,
+    // say on a Cluster still reading its slots); until then on the queues' connection.
+    const inserts = this.producer.inserts;
+    const writer = guard && inserts.status === 'ready' ? inserts : this.producer.client;
     const job = guard
-      ? await GuardedJob.addGuarded(queue, this.producer.client, name, data, opts, guard)
+      ? await GuardedJob.addGuarded(queue, writer, name, data, opts, guard)
       : await queue.add(name, data, opts);
-    await this.confirmReplicated();
+    await this.confirmReplicated(writer);
     const storedId = job.id ?? bullId;
     return { jobId: formatJobId(queue.name, storedId), duplicate: storedId !== bullId };
   }
@@ -89,17 +94,23 @@ export class JobQueues implements OnModuleInit {
   /**
    * Redis replicates asynchronously: a job is acknowledged only once REDIS_REPLICA_ACKS replicas
    * hold it, so a failover cannot drop an accepted click. WAIT runs on the connection that wrote
-   * the job: every queue shares the producer connection (BullMQ wraps the instance, no copy).
+   * the job: the queues' shared producer connection (BullMQ wraps the instance, no copy), or the
+   * one that carries guarded inserts.
    */
-  private async confirmReplicated(): Promise<void> {
+  private async confirmReplicated(connection: RedisClient): Promise<void> {
     const wanted = this.redis.replicaAcks;
     if (wanted === 0) return;
-    const acked = await this.producer.client.wait(wanted, this.redis.REDIS_REPLICA_ACK_TIMEOUT_MS);
+    const acked = await connection.wait(wanted, this.redis.REDIS_REPLICA_ACK_TIMEOUT_MS);
     if (acked < wanted) {
       throw new ReplicationUnconfirmedError(
         `${acked} of ${wanted} Redis replica(s) confirmed the job within ${this.redis.REDIS_REPLICA_ACK_TIMEOUT_MS} ms`,
       );
     }
+  }
+
+  /** Opens the connection guarded inserts go on now, so it is up before the first click. */
+  prepareGuardedInserts(): void {
+    void this.producer.inserts;
   }
 
   /** BullMQ prints a queue's connection errors to stderr when nobody listens: listen. */

@@ -35,14 +35,19 @@ describe('rate limits counted in the job’s insert', () => {
       .filter((task) => task.project_id === zou.data.projectIds.tvShow)
       .slice(0, 8)
       .map((task) => task.id);
-    // Every command the intake sends on its Redis connection, by name.
-    const client = stack.app.get(ProducerConnection).client;
-    const send = client.sendCommand.bind(client);
+    // Every command the intake sends on its Redis connections, by connection and name.
+    const producer = stack.app.get(ProducerConnection);
     commands = [];
-    client.sendCommand = ((command: Command, ...rest: unknown[]) => {
-      commands.push(command.name);
-      return (send as (...args: unknown[]) => unknown)(command, ...rest);
-    }) as typeof client.sendCommand;
+    for (const [which, client] of [
+      ['queues', producer.client],
+      ['inserts', producer.inserts],
+    ] as const) {
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = ((command: Command, ...rest: unknown[]) => {
+        commands.push(`${which}:${command.name}`);
+        return (send as (...args: unknown[]) => unknown)(command, ...rest);
+      }) as typeof client.sendCommand;
+    }
     queue = new Queue('inspect', {
       connection: { url: testRedisUrl() },
       prefix: stack.env.QUEUE_PREFIX,
@@ -68,10 +73,11 @@ describe('rate limits counted in the job’s insert', () => {
     // The first click asks Zou (session, person, tasks, team): address first, alone, then the
     // person, then the insert.
     await click('supervisor', tasks).expect(202);
-    expect(commands.filter((name) => name === 'evalsha')).toHaveLength(3);
+    expect(commands.filter((name) => name.endsWith(':evalsha'))).toHaveLength(3);
     commands.length = 0;
     const second = await click('supervisor', [tasks[1]]).expect(202);
-    expect(commands).toEqual(['evalsha']);
+    // One call, on the connection that carries only guarded inserts.
+    expect(commands).toEqual(['inserts:evalsha']);
     const counts = await queue.getJobCounts('wait');
     expect(counts.wait).toBe(2);
 
@@ -80,7 +86,7 @@ describe('rate limits counted in the job’s insert', () => {
     await click('supervisor', [tasks[3]]).expect(202);
     commands.length = 0;
     const refused = await click('supervisor', [tasks[4]]).expect(429);
-    expect(commands).toEqual(['evalsha']);
+    expect(commands).toEqual(['inserts:evalsha']);
     expect(refused.body).toMatchObject({ statusCode: 429, limit: 'person' });
     expect(refused.headers['retry-after']).toMatch(/^\d+$/);
     expect((await queue.getJobCounts('wait')).wait).toBe(4);
