@@ -2,6 +2,7 @@ import request from 'supertest';
 import { startDeadlineSimulator, type DeadlineSimulator } from '../../dev/simulator/farms';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
+import { kitsuShotFormFields } from '../support/kitsu-page';
 import { startStack, type TestStack } from '../support/stack';
 
 const KEY = 'options-live-shared-key-0123456789';
@@ -67,15 +68,7 @@ describe('option forms listed live, in steps', () => {
       .post(`/actions/${action}?key=${KEY}`)
       .set({ accept: 'text/html', origin: origin() })
       .type('form')
-      .send({
-        personid: person().id,
-        personemail: person().email,
-        projectid: selected[0].project_id,
-        currentpath: '/productions/x/shots',
-        currentserver: 'kitsu.test',
-        selection: selected.map((t) => t.id).join(','),
-        entitytype: 'shot',
-      })
+      .send(kitsuShotFormFields(person(), selected))
       .redirects(0)
       .expect(303);
     const cookie = ([] as string[])

@@ -7,7 +7,12 @@ import type { ForwardPayload } from '../../src/actions/forward/forward-payload';
 import { verifySignature } from '../../src/auth/signature';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { launchChromium } from '../support/chromium';
-import { kitsuFormPage, serveKitsuPage, type KitsuPageServer } from '../support/kitsu-page';
+import {
+  kitsuFormPage,
+  kitsuShotFormFields,
+  serveKitsuPage,
+  type KitsuPageServer,
+} from '../support/kitsu-page';
 import { startStack, type TestStack } from '../support/stack';
 
 const KEY = 'forward-options-browser-key-0123456789';
@@ -68,15 +73,10 @@ describe('forwarder options in a browser', () => {
     await once(receiver, 'listening');
     const person = zou.data.people.supervisor;
     kitsu = await serveKitsuPage(() =>
-      kitsuFormPage(`${stack.url}/actions/forward/review?key=${KEY}`, {
-        personid: person.id,
-        personemail: person.email,
-        projectid: tasks[0].project_id,
-        currentpath: '/productions/x/shots',
-        currentserver: 'kitsu.test',
-        selection: tasks.map((t) => t.id).join(','),
-        entitytype: 'shot',
-      }),
+      kitsuFormPage(
+        `${stack.url}/actions/forward/review?key=${KEY}`,
+        kitsuShotFormFields(person, tasks),
+      ),
     );
     stack = await startStack({
       env: {

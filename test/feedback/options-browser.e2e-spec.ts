@@ -5,7 +5,12 @@ import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import { ProducerConnection } from '../../src/queues/producer-connection';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { launchChromium } from '../support/chromium';
-import { kitsuFormPage, serveKitsuPage, type KitsuPageServer } from '../support/kitsu-page';
+import {
+  kitsuFormPage,
+  kitsuShotFormFields,
+  serveKitsuPage,
+  type KitsuPageServer,
+} from '../support/kitsu-page';
 import { startStack, type TestStack } from '../support/stack';
 
 const KEY = 'options-page-shared-key-0123456789';
@@ -45,15 +50,7 @@ describe('render options in a browser', () => {
       .slice(0, 2);
     const person = zou.data.people.supervisor;
     kitsu = await serveKitsuPage(() =>
-      kitsuFormPage(`${stack.url}/actions/render?key=${KEY}`, {
-        personid: person.id,
-        personemail: person.email,
-        projectid: tasks[0].project_id,
-        currentpath: '/productions/x/shots',
-        currentserver: 'kitsu.test',
-        selection: tasks.map((t) => t.id).join(','),
-        entitytype: 'shot',
-      }),
+      kitsuFormPage(`${stack.url}/actions/render?key=${KEY}`, kitsuShotFormFields(person, tasks)),
     );
     stack = await startStack({
       env: {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
-import { hiddenInputs } from '../support/kitsu-page';
+import { hiddenInputs, kitsuShotFormFields } from '../support/kitsu-page';
 import request from 'supertest';
 import { QUEUE_NAMES } from '../../src/queues/queues';
 import { JobQueues } from '../../src/queues/job-queues.service';
@@ -75,15 +75,7 @@ describe('cross-site requests', () => {
   const person = () => zou.data.people.supervisor;
   const task = () =>
     [...zou.data.tasks.values()].find((t) => t.project_id === zou.data.projectIds.tvShow)!;
-  const formFields = () => ({
-    personid: person().id,
-    personemail: person().email ?? '',
-    projectid: task().project_id,
-    currentpath: '/productions/x/shots',
-    currentserver: 'kitsu.test',
-    selection: task().id,
-    entitytype: 'shot',
-  });
+  const formFields = () => kitsuShotFormFields(person(), [task()]);
   const ajaxBody = () => ({
     userid: person().id,
     useremail: person().email,

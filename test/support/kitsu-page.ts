@@ -13,6 +13,25 @@ export function kitsuFormPage(actionUrl: string, fields: Record<string, string>)
   return `<!doctype html><html><body><form id="action" method="POST" target="_blank" action="${actionUrl}">${hiddenInputs(fields)}<button type="submit">Run</button></form></body></html>`;
 }
 
+/**
+ * The fields Kitsu's form posts for a person's selection of shot tasks on a shots page (the form
+ * mode of a custom action; see the recorded Kitsu 1.0.54 requests).
+ */
+export function kitsuShotFormFields(
+  person: { id: string; email?: string | null },
+  tasks: Array<{ id: string; project_id: string }>,
+): Record<string, string> {
+  return {
+    personid: person.id,
+    personemail: person.email ?? '',
+    projectid: tasks[0].project_id,
+    currentpath: '/productions/x/shots',
+    currentserver: 'kitsu.test',
+    selection: tasks.map((task) => task.id).join(','),
+    entitytype: 'shot',
+  };
+}
+
 /** A local page server standing in for Kitsu; `url` is its origin, e.g. `http://127.0.0.1:PORT`. */
 export interface KitsuPageServer {
   url: string;
