@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Job, type JobsOptions, type Queue, type RedisClient as BullRedisClient } from 'bullmq';
+import { CommandBatch } from './encoded-command';
 import type { RedisClient } from './redis-connection';
 
 /**
@@ -93,8 +94,9 @@ export class GuardedJob<T = unknown> extends Job<T> {
  * from BullMQ's script as defined on `scripts` and sent on `connection`. It is sent as a plain
  * EVALSHA (EVAL once after a Redis restart, NOSCRIPT meaning nothing ran), not as an
  * ioredis-defined command: ioredis copies every defined command into each auto-pipeline when it
- * creates one, so one defined after start-up would be missing from a pipeline already open, and a
- * connection with none defined builds its pipelines ten times faster (see ProducerConnection).
+ * creates one, so one defined after start-up would be missing from a pipeline already open. On a
+ * single Redis it is encoded at once and sent with the turn's other inserts in one write
+ * (CommandBatch); a Cluster routes it by its keys through ioredis.
  */
 function guardedClient(
   scripts: RedisClient,
@@ -133,6 +135,8 @@ function guardedScript(bull: DefinedScript, guard: AddGuard, bullArgCount: numbe
 
 async function evalScript(connection: RedisClient, script: GuardedScript, args: Arg[]) {
   try {
+    const batch = CommandBatch.of(connection);
+    if (batch) return await batch.send('evalsha', [script.sha, script.numberOfKeys, ...args]);
     return await connection.evalsha(script.sha, script.numberOfKeys, ...args);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;

@@ -12,10 +12,9 @@ import { RedisConfig } from './redis.config';
 /**
  * The fail-fast Redis connections of the API role: `client`, which BullMQ's queues use (it carries
  * their ~64 Lua scripts as defined commands), and `inserts`, which carries only the intake's
- * guarded job inserts (plain EVALSHA, see guarded-add.ts). ioredis copies every defined command
- * into each auto-pipeline it builds, once per event-loop turn: ~25 µs with BullMQ's scripts
- * against ~2.5 µs without, a visible share of a click, so the hot insert has a connection of its
- * own.
+ * guarded job inserts (plain EVALSHA, see guarded-add.ts), written a turn at a time by
+ * CommandBatch (encoded-command.ts) rather than through ioredis's auto-pipelines, which copy every
+ * command defined on their connection (~25 µs per pipeline with BullMQ's scripts).
  */
 @Injectable()
 export class ProducerConnection implements OnApplicationBootstrap, OnApplicationShutdown {

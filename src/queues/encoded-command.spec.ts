@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import Redis, { Command } from 'ioredis';
+import { testRedisUrl } from '../../test/support/test-env';
+import { CommandBatch, encodeCommand, type WireArg } from './encoded-command';
+
+describe('encodeCommand', () => {
+  it('writes exactly what ioredis writes for the same command', () => {
+    const cases: WireArg[][] = [
+      ['key'],
+      ['sha', 3, 'bull:q:wait', 'ünïcode ✓', Buffer.from([0, 1, 0xff]), '{"a":1}', -7],
+      [Buffer.alloc(0), '', 0, Buffer.from('x'), Buffer.from([0x93, 0xc0])],
+      [Buffer.from('only a buffer')],
+    ];
+    for (const args of cases) {
+      const ours = encodeCommand('evalsha', args);
+      const theirs = new Command('evalsha', args).toWritable({});
+      expect(ours.equals(Buffer.from(theirs))).toBe(true);
+    }
+  });
+});
+
+describe('CommandBatch', () => {
+  let connection: Redis;
+  const key = `encoded-command-spec:${randomUUID()}`;
+
+  beforeAll(() => {
+    connection = new Redis(testRedisUrl(), { enableAutoPipelining: true });
+  });
+
+  afterAll(async () => {
+    await connection.del(key, `${key}:string`);
+    await connection.quit();
+  });
+
+  it('sends one turn of commands in one socket write, each with its own reply or error', async () => {
+    await connection.set(`${key}:string`, 'not a list');
+    const batch = CommandBatch.of(connection)!;
+    const stream = connection.stream as unknown as {
+      _writev: (chunks: unknown[], callback: () => void) => void;
+    };
+    const writes: number[] = [];
+    const original = stream._writev.bind(stream);
+    stream._writev = (chunks, callback) => {
+      writes.push(chunks.length);
+      original(chunks, callback);
+    };
+    try {
+      const replies = await Promise.allSettled([
+        ...Array.from({ length: 20 }, (_, i) => batch.send('rpush', [key, `item ${i}`])),
+        batch.send('lpush', [`${key}:string`, 'x']),
+        batch.send('eval', ['return {ARGV[1], 2}', 0, Buffer.from('ü')]),
+      ]);
+      expect(replies.slice(0, 20).map((reply) => reply.status)).toEqual(
+        Array(20).fill('fulfilled'),
+      );
+      expect(replies[19]).toEqual({ status: 'fulfilled', value: 20 });
+      expect(replies[20]).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ message: expect.stringMatching(/^WRONGTYPE/) }),
+      });
+      // Text replies, as ioredis's own command methods give.
+      expect(replies[21]).toEqual({ status: 'fulfilled', value: ['ü', 2] });
+      expect(writes).toEqual([22]);
+      expect(await connection.lrange(key, 0, -1)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `item ${i}`),
+      );
+    } finally {
+      stream._writev = original;
+    }
+  });
+
+  it('is only for a single Redis: a Cluster routes commands by their keys', () => {
+    expect(CommandBatch.of({} as never)).toBeNull();
+  });
+});

@@ -1,0 +1,101 @@
+import Redis, { Command } from 'ioredis';
+import type { RedisClient } from './redis-connection';
+
+export type WireArg = string | number | Buffer;
+
+/**
+ * One command in Redis's wire format (RESP), built with one buffer and one text write per run of
+ * text between binary arguments. ioredis writes each piece on its own (two byte-length counts and
+ * a write per argument): for a guarded job insert, ~30 arguments of which two are msgpack
+ * buffers, that was the largest single cost of sending it.
+ */
+export function encodeCommand(name: string, args: readonly WireArg[]): Buffer {
+  const pieces: Array<string | Buffer> = [];
+  let size = 0;
+  let text = `*${args.length + 1}\r\n$${Buffer.byteLength(name)}\r\n${name}\r\n`;
+  for (const arg of args) {
+    if (Buffer.isBuffer(arg)) {
+      text += `$${arg.length}\r\n`;
+      size += Buffer.byteLength(text) + arg.length;
+      pieces.push(text, arg);
+      text = '\r\n';
+    } else {
+      const value = typeof arg === 'string' ? arg : String(arg);
+      text += `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
+    }
+  }
+  size += Buffer.byteLength(text);
+  pieces.push(text);
+  const wire = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const piece of pieces) {
+    offset += typeof piece === 'string' ? wire.write(piece, offset) : piece.copy(wire, offset);
+  }
+  return wire;
+}
+
+/**
+ * An ioredis command whose wire form was built beforehand (encodeCommand). Its arguments are not
+ * kept as a list, so it suits only a single Redis (a Cluster routes by its keys) and tells
+ * ioredis's debug log only its name.
+ */
+class EncodedCommand extends Command {
+  constructor(
+    name: string,
+    private readonly wire: Buffer,
+  ) {
+    // As ioredis's own command methods ask: text replies, not buffers.
+    super(name, [], { replyEncoding: 'utf8' });
+  }
+
+  override toWritable(): Buffer {
+    return this.wire;
+  }
+}
+
+/**
+ * Sends commands on one connection, those of one event-loop turn in a single socket write, as
+ * ioredis's auto-pipelining does but without a pipeline object per turn (which copies every
+ * command defined on the connection) and without waiting for the previous batch's replies.
+ * Each command keeps its own reply and error.
+ */
+export class CommandBatch {
+  private pending: EncodedCommand[] = [];
+
+  private constructor(private readonly connection: Redis) {}
+
+  private static readonly batches = new WeakMap<Redis, CommandBatch>();
+
+  /** The batch of a single Redis (standalone or Sentinel); null for a Cluster. */
+  static of(connection: RedisClient): CommandBatch | null {
+    if (!(connection instanceof Redis)) return null;
+    let batch = CommandBatch.batches.get(connection);
+    if (!batch) CommandBatch.batches.set(connection, (batch = new CommandBatch(connection)));
+    return batch;
+  }
+
+  send(name: string, args: readonly WireArg[]): Promise<unknown> {
+    const command = new EncodedCommand(name, encodeCommand(name, args));
+    if (this.pending.push(command) === 1) setImmediate(() => this.flush());
+    return command.promise;
+  }
+
+  private flush(): void {
+    const commands = this.pending;
+    this.pending = [];
+    const stream = this.connection.stream as { cork?(): void; uncork?(): void } | undefined;
+    // Corked, the socket gathers the turn's commands and sends them in one write on uncork.
+    stream?.cork?.();
+    try {
+      for (const command of commands) {
+        try {
+          void this.connection.sendCommand(command);
+        } catch (error) {
+          command.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    } finally {
+      stream?.uncork?.();
+    }
+  }
+}
