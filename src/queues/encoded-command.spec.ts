@@ -32,18 +32,35 @@ describe('CommandBatch', () => {
     await connection.quit();
   });
 
+  /** Counts the socket writes on the connection, each as the number of commands it carried. */
+  function recordWrites(): { writes: number[]; stop(): void } {
+    type Callback = (error?: Error | null) => void;
+    const stream = connection.stream as unknown as {
+      _write: (chunk: unknown, encoding: string, callback: Callback) => void;
+      _writev: (chunks: unknown[], callback: Callback) => void;
+    };
+    const writes: number[] = [];
+    const { _write, _writev } = stream;
+    stream._write = (chunk, encoding, callback) => {
+      writes.push(1);
+      _write.call(stream, chunk, encoding, callback);
+    };
+    stream._writev = (chunks, callback) => {
+      writes.push(chunks.length);
+      _writev.call(stream, chunks, callback);
+    };
+    return {
+      writes,
+      stop: () => Object.assign(stream, { _write, _writev }),
+    };
+  }
+
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
   it('sends one turn of commands in one socket write, each with its own reply or error', async () => {
     await connection.set(`${key}:string`, 'not a list');
     const batch = CommandBatch.of(connection)!;
-    const stream = connection.stream as unknown as {
-      _writev: (chunks: unknown[], callback: () => void) => void;
-    };
-    const writes: number[] = [];
-    const original = stream._writev.bind(stream);
-    stream._writev = (chunks, callback) => {
-      writes.push(chunks.length);
-      original(chunks, callback);
-    };
+    const recorder = recordWrites();
     try {
       const replies = await Promise.allSettled([
         ...Array.from({ length: 20 }, (_, i) => batch.send('rpush', [key, `item ${i}`])),
@@ -60,12 +77,38 @@ describe('CommandBatch', () => {
       });
       // Text replies, as ioredis's own command methods give.
       expect(replies[21]).toEqual({ status: 'fulfilled', value: ['ü', 2] });
-      expect(writes).toEqual([22]);
+      expect(recorder.writes).toEqual([22]);
       expect(await connection.lrange(key, 0, -1)).toEqual(
         Array.from({ length: 20 }, (_, i) => `item ${i}`),
       );
     } finally {
-      stream._writev = original;
+      recorder.stop();
+    }
+  });
+
+  it('holds what comes while a batch awaits its replies, and sends it in one write once they are in', async () => {
+    const batch = CommandBatch.of(connection)!;
+    const waitingOn = `${key}:wake`;
+    const recorder = recordWrites();
+    try {
+      // A reply that comes only when another connection pushes: the batch stays in flight.
+      const blocked = batch.send('blpop', [waitingOn, 0]);
+      await nextTurn();
+      const held = [];
+      for (let turn = 0; turn < 5; turn++) {
+        held.push(batch.send('incr', [`${key}:count`]), batch.send('incr', [`${key}:count`]));
+        await nextTurn();
+      }
+      expect(recorder.writes).toEqual([1]);
+      const other = new Redis(testRedisUrl());
+      await other.rpush(waitingOn, 'go');
+      await other.quit();
+      expect(await blocked).toEqual([waitingOn, 'go']);
+      expect(await Promise.all(held)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(recorder.writes).toEqual([1, 10]);
+    } finally {
+      recorder.stop();
+      await connection.del(`${key}:count`);
     }
   });
 
