@@ -97,6 +97,13 @@ export function resolveAuthModes(
   return problems;
 }
 
+/**
+ * Session verdicts, persons and teams read in the second half of their AUTH_CACHE_SECONDS are
+ * read again from Zou in the background (see TtlCache), so someone clicking on never waits for
+ * Zou, while no verdict or fact is ever used past AUTH_CACHE_SECONDS.
+ */
+export const AUTH_RENEW_AHEAD_SHARE = 0.5;
+
 /** The auth area as the container provides it: validated, modes resolved, or a ConfigError. */
 export function loadAuthConfig(env: Record<string, string | undefined>): AuthConfig {
   const config = validateEnv(AuthConfig, env);

@@ -9,6 +9,7 @@ import {
 import { ActionRegistry } from '../actions/action-registry.service';
 import type { KitsuActionRequest, RegisteredAction } from '../actions/action.types';
 import { ENV, type Env } from '../config/config.module';
+import { AUTH_RENEW_AHEAD_SHARE } from './auth.config';
 import { ConfigError } from '../config/validate-env';
 import { TtlCache } from '../zou/ttl-cache';
 import { zouOutage } from './zou-outage';
@@ -127,8 +128,10 @@ export class ActionAuthorizer {
     this.entityTypes = parseActionMap('ACTION_ENTITY_TYPES', env.ACTION_ENTITY_TYPES);
     const seconds = Number.parseInt(env.AUTH_CACHE_SECONDS ?? '10', 10);
     const ttlMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 10_000;
-    this.persons = new TtlCache<ZouPerson>(ttlMs, 5000);
-    this.teams = new TtlCache<ZouTeamMember[]>(ttlMs, 1000);
+    // Renewed ahead while in use, so a person clicking on never waits for these reads.
+    const renewAheadShare = AUTH_RENEW_AHEAD_SHARE;
+    this.persons = new TtlCache<ZouPerson>(ttlMs, { maxEntries: 5000, renewAheadShare });
+    this.teams = new TtlCache<ZouTeamMember[]>(ttlMs, { maxEntries: 1000, renewAheadShare });
   }
 
   /** Roles allowed to run an action; null means any member of the project. */

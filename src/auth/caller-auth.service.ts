@@ -16,17 +16,13 @@ import { ProducerConnection } from '../queues/producer-connection';
 import { ZouClient } from '../zou/zou.client';
 import { ZouError } from '../zou/zou.errors';
 import type { ZouPerson } from '../zou/zou.types';
-import { AuthConfig } from './auth.config';
+import { TtlCache } from '../zou/ttl-cache';
+import { AUTH_RENEW_AHEAD_SHARE, AuthConfig } from './auth.config';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './signature';
 import { zouOutage } from './zou-outage';
 
 const SESSION_COOKIE = 'access_token_cookie';
 const MAX_CACHED_VERDICTS = 5000;
-
-interface Verdict {
-  user: ZouPerson | null;
-  expiresAt: number;
-}
 
 /** One-shot: no Hash object per call (a session's hash is taken on every click). */
 function sha256(value: string): Buffer {
@@ -93,7 +89,8 @@ function decodeCookieValue(value: string): string {
 @Injectable()
 export class CallerAuth implements OnModuleInit {
   private readonly logger = new Logger('Auth');
-  private readonly verdicts = new Map<string, Verdict>();
+  /** Zou's verdict on each session (the person, or null), by a hash of its token. */
+  private readonly verdicts: TtlCache<ZouPerson | null>;
   /** Redis keys of the signatures already used, shared by every API replica. */
   private readonly usedSignaturePrefix: string;
 
@@ -104,6 +101,10 @@ export class CallerAuth implements OnModuleInit {
     readonly config: AuthConfig,
   ) {
     this.usedSignaturePrefix = `${app.QUEUE_PREFIX}:signed-used`;
+    this.verdicts = new TtlCache(config.AUTH_CACHE_SECONDS * 1000, {
+      maxEntries: MAX_CACHED_VERDICTS,
+      renewAheadShare: AUTH_RENEW_AHEAD_SHARE,
+    });
   }
 
   onModuleInit(): void {
@@ -218,14 +219,14 @@ export class CallerAuth implements OnModuleInit {
     return token ? this.sessionUser(token) : null;
   }
 
-  private async sessionUser(token: string): Promise<ZouPerson | null> {
-    const key = hash('sha256', token, 'hex');
-    const now = Date.now();
-    const cached = this.verdicts.get(key);
-    if (cached && cached.expiresAt > now) return cached.user;
-    let user: ZouPerson | null;
+  /** Concurrent checks of one session share one Zou call; see TtlCache for renewal. */
+  private sessionUser(token: string): Promise<ZouPerson | null> {
+    return this.verdicts.get(hash('sha256', token, 'hex'), () => this.askZouAbout(token));
+  }
+
+  private async askZouAbout(token: string): Promise<ZouPerson | null> {
     try {
-      user = (await this.zou.authenticatedAs(token))?.user ?? null;
+      return (await this.zou.authenticatedAs(token))?.user ?? null;
     } catch (error) {
       const reason = error instanceof ZouError ? error.message : 'Kitsu did not answer';
       this.logger.warn(`Session check failed: ${reason}`);
@@ -236,11 +237,5 @@ export class CallerAuth implements OnModuleInit {
         retryAfter: 5,
       });
     }
-    if (this.verdicts.size >= MAX_CACHED_VERDICTS) {
-      // Oldest first: Map keeps insertion order.
-      this.verdicts.delete(this.verdicts.keys().next().value!);
-    }
-    this.verdicts.set(key, { user, expiresAt: now + this.config.AUTH_CACHE_SECONDS * 1000 });
-    return user;
   }
 }

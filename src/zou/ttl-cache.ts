@@ -1,36 +1,61 @@
+/** An entry: the promise of its value, when it lapses, and when a read starts renewing it. */
+interface Entry<V> {
+  value: Promise<V>;
+  expiresAt: number;
+  renewFrom: number;
+  renewing: boolean;
+}
+
+export interface TtlCacheOptions {
+  /** At most this many entries; past it the lapsed ones go, then the oldest. */
+  maxEntries?: number;
+  /**
+   * Renew ahead: a read in the last `renewAheadShare` of an entry's life is answered from the
+   * entry while its value is read again in the background, so an entry in use is renewed before
+   * it lapses and nobody waits for Zou. A value is never served past its time to live: a failed
+   * renewal leaves the entry to lapse as usual. 0 (the default) renews nothing ahead.
+   */
+  renewAheadShare?: number;
+}
+
 /**
  * Remembers the promise of a value for a while, so concurrent misses share one Zou call and a
  * failed call is not remembered.
  */
 export class TtlCache<V> {
-  private readonly entries = new Map<string, { value: Promise<V>; expiresAt: number }>();
+  private readonly entries = new Map<string, Entry<V>>();
+  private readonly maxEntries: number;
+  private readonly renewAfterMs: number;
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxEntries = 1000,
-  ) {}
+    options: number | TtlCacheOptions = {},
+  ) {
+    const { maxEntries = 1000, renewAheadShare = 0 } =
+      typeof options === 'number' ? { maxEntries: options } : options;
+    this.maxEntries = maxEntries;
+    this.renewAfterMs = renewAheadShare > 0 ? ttlMs * (1 - renewAheadShare) : Infinity;
+  }
 
   get(key: string, load: () => Promise<V>): Promise<V> {
+    if (this.ttlMs <= 0) return load();
     const now = Date.now();
     const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > now) return hit.value;
+    if (hit && hit.expiresAt > now) {
+      if (now >= hit.renewFrom && !hit.renewing) this.renew(key, hit, load);
+      return hit.value;
+    }
     if (this.entries.size >= this.maxEntries) this.evictExpired(now);
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    const value = load();
-    const entry = { value, expiresAt: now + this.ttlMs };
-    this.entries.set(key, entry);
-    value.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
-    return value;
+    return this.store(key, load(), now).value;
   }
 
   /** Stores a value read another way (e.g. by a bulk read). */
   set(key: string, value: V): void {
-    this.entries.set(key, { value: Promise.resolve(value), expiresAt: Date.now() + this.ttlMs });
+    this.store(key, Promise.resolve(value), Date.now());
   }
 
   /** The value when it is cached and already known, without calling anything. */
@@ -45,6 +70,34 @@ export class TtlCache<V> {
 
   clear(): void {
     this.entries.clear();
+  }
+
+  private store(key: string, value: Promise<V>, now: number): Entry<V> {
+    const entry: Entry<V> = {
+      value,
+      expiresAt: now + this.ttlMs,
+      renewFrom: now + this.renewAfterMs,
+      renewing: false,
+    };
+    this.entries.set(key, entry);
+    value.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    return entry;
+  }
+
+  /** Reads the value again; it replaces the entry only once known, and only if still current. */
+  private renew(key: string, entry: Entry<V>, load: () => Promise<V>): void {
+    entry.renewing = true;
+    const started = Date.now();
+    load().then(
+      (value) => {
+        if (this.entries.get(key) === entry) this.store(key, Promise.resolve(value), started);
+      },
+      () => {
+        entry.renewing = false; // the next read in the window tries again
+      },
+    );
   }
 
   private evictExpired(now: number): void {
