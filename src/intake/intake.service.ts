@@ -11,7 +11,7 @@ import type {
 } from '../actions/action.types';
 import type { AuthzDecision } from '../auth/authz.service';
 import { AppConfig } from '../config/app.config';
-import { AddRefusedError, type AddGuard } from '../queues/guarded-add';
+import { AddRefusedError, NO_GUARD, type AddGuard } from '../queues/guarded-add';
 import { JobQueues } from '../queues/job-queues.service';
 
 export interface EnqueueInput {
@@ -85,7 +85,8 @@ export class IntakeService {
       return await this.queues.enqueue(name, data, {
         ...(attempts ? { attempts } : {}),
         ...(windowMs > 0 ? { deduplication: { id: dedupeKey(input), ttl: windowMs } } : {}),
-        ...(guard ? { guard } : {}),
+        // Unguarded (counted before, or no rate limits), the insert still takes the cheaper way.
+        guard: guard ?? NO_GUARD,
       });
     } catch (error) {
       if (error instanceof AddRefusedError) throw error; // refused by its guard, Redis is fine

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
+import Redis, { type Command } from 'ioredis';
 import { testRedisUrl, uniquePrefix } from '../../test/support/test-env';
-import { AddRefusedError, GuardedJob, type AddGuard } from './guarded-add';
+import { AddRefusedError, GuardedJob, NO_GUARD, type AddGuard } from './guarded-add';
 
 /** A guard that counts a key and refuses past `max`, as the rate limits do. */
 function countingGuard(key: string, max: number): AddGuard {
@@ -56,6 +56,40 @@ describe('GuardedJob.addGuarded (a check in the same script as BullMQ’s insert
     expect(comparable(guarded)).toEqual(comparable(plain));
     expect(await redis.get(`${prefix}:count`)).toBe('1');
     expect(await queue.getWaiting()).toHaveLength(2);
+  });
+
+  it('without a guard (NO_GUARD) runs BullMQ’s own script as Redis holds it, and stores the same job', async () => {
+    await queue.add('inspect', data, { ...opts, jobId: 'plain-2' });
+    const sent: string[] = [];
+    const send = connection.sendCommand.bind(connection);
+    connection.sendCommand = (command: Command, ...rest: unknown[]) => {
+      const wire = command.toWritable({}).toString();
+      // RESP: *N, $7, evalsha, $40, <sha>, ...
+      sent.push(`${command.name} ${wire.split('\r\n')[4]}`);
+      return (send as (...args: unknown[]) => unknown)(command, ...rest);
+    };
+    try {
+      await GuardedJob.addGuarded(
+        queue,
+        connection,
+        'inspect',
+        data,
+        { ...opts, jobId: 'unguarded-2' },
+        NO_GUARD,
+      );
+    } finally {
+      connection.sendCommand = send;
+    }
+    // One command, no EVAL: the script is the very one BullMQ loaded.
+    const bullScripts = (connection as unknown as { scriptsSet: Record<string, { sha: string }> })
+      .scriptsSet;
+    const addStandardJob = Object.entries(bullScripts).find(([name]) =>
+      name.startsWith('addStandardJob'),
+    )![1];
+    expect(sent).toEqual([`evalsha ${addStandardJob.sha}`]);
+    const plain = await redis.hgetall(`${prefix}:guarded:plain-2`);
+    const unguarded = await redis.hgetall(`${prefix}:guarded:unguarded-2`);
+    expect(comparable(unguarded)).toEqual(comparable(plain));
   });
 
   it('stores nothing when the guard refuses, and hands back what it returned', async () => {
