@@ -209,12 +209,18 @@ export class IntakeFastLane {
 
 function noop(): void {}
 
+const JSON_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+
 /** express.json({ strict: true }): an empty body is {}, and only an object or array is JSON here. */
 function parseStrictJson(raw: Buffer): unknown {
   if (raw.length === 0) return {};
-  const text = raw.toString('utf8');
-  // The first character after JSON's own whitespace (space, tab, line feed, carriage return).
-  const first = /^[ \t\n\r]*(.)/s.exec(text)?.[1];
-  if (first !== '{' && first !== '[') throw new SyntaxError('not an object or array');
-  return JSON.parse(text) as unknown;
+  // The first byte after JSON's own whitespace (space, tab, line feed, carriage return).
+  let at = 0;
+  while (at < raw.length && JSON_SPACE.has(raw[at])) at++;
+  if (raw[at] !== OPEN_BRACE && raw[at] !== OPEN_BRACKET) {
+    throw new SyntaxError('not an object or array');
+  }
+  return JSON.parse(raw.toString('utf8')) as unknown;
 }

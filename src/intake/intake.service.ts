@@ -12,7 +12,7 @@ import type {
 import type { AuthzDecision } from '../auth/authz.service';
 import { AppConfig } from '../config/app.config';
 import { AddRefusedError, NO_GUARD, type AddGuard } from '../queues/guarded-add';
-import { JobQueues } from '../queues/job-queues.service';
+import { JobQueues, type EnqueueOptions } from '../queues/job-queues.service';
 
 export interface EnqueueInput {
   action: RegisteredAction;
@@ -66,28 +66,30 @@ export class IntakeService {
     // A click's action is known at run time only (the registry vouched for it); its job carries
     // the base fields, since every action's own fields are optional until its worker records them.
     const name = action.options.name as ActionName;
-    const data = {
+    const data: JobDataOf<ActionName> = {
       action: name,
       variant,
       request,
       params,
       requestId,
       requestedAt: new Date().toISOString(),
-      ...(authz && authz.entityTypes ? { authz } : {}),
-      ...(options ? { options } : {}),
-      ...(options && optionDefaults ? { optionDefaults } : {}),
-      ...(options && optionLabels ? { optionLabels } : {}),
-    } as JobDataOf<ActionName>;
+    };
+    // Set one by one rather than spread from throwaway objects: this runs for every click.
+    if (authz && authz.entityTypes) data.authz = authz;
+    if (options) {
+      data.options = options;
+      if (optionDefaults) data.optionDefaults = optionDefaults;
+      if (optionLabels) data.optionLabels = optionLabels;
+    }
     const windowMs = this.config.DEDUPE_WINDOW * 1000;
     // A variant may have its own limit (a forwarder's `attempts`): BullMQ and the page then agree.
     const attempts = action.handler.attemptsFor?.(variant) ?? action.options.attempts;
+    // Unguarded (counted before, or no rate limits), the insert still takes the cheaper way.
+    const enqueueOptions: EnqueueOptions = { guard: guard ?? NO_GUARD };
+    if (attempts) enqueueOptions.attempts = attempts;
+    if (windowMs > 0) enqueueOptions.deduplication = { id: dedupeKey(input), ttl: windowMs };
     try {
-      return await this.queues.enqueue(name, data, {
-        ...(attempts ? { attempts } : {}),
-        ...(windowMs > 0 ? { deduplication: { id: dedupeKey(input), ttl: windowMs } } : {}),
-        // Unguarded (counted before, or no rate limits), the insert still takes the cheaper way.
-        guard: guard ?? NO_GUARD,
-      });
+      return await this.queues.enqueue(name, data, enqueueOptions);
     } catch (error) {
       if (error instanceof AddRefusedError) throw error; // refused by its guard, Redis is fine
       this.logger.warn(`Could not enqueue ${action.options.name}: ${(error as Error).message}`);

@@ -322,27 +322,28 @@ function normalizeValue(property: Property, value: unknown): unknown {
 
 /** A list, or one comma-joined string (form mode), to a list of unique ids in order. */
 function normalizeSelection(value: unknown): unknown {
-  let items: unknown[];
-  if (typeof value === 'string') items = value.split(',');
-  else if (Array.isArray(value)) {
-    // A form with repeated `selection` fields, or a list of comma-joined strings.
-    items = (value as unknown[]).flatMap((item) =>
-      typeof item === 'string' ? item.split(',') : [item],
-    );
-  } else return value;
-  const seen = new Set<string>();
   const out: unknown[] = [];
-  for (const item of items) {
-    if (typeof item !== 'string') {
-      out.push(item);
-      continue;
+  const seen = new Set<string>();
+  if (typeof value === 'string') {
+    for (const part of value.split(',')) addId(part, out, seen);
+  } else if (Array.isArray(value)) {
+    // A form with repeated `selection` fields, or a list of comma-joined strings.
+    for (const item of value as unknown[]) {
+      if (typeof item !== 'string') out.push(item);
+      // Kitsu's AJAX list holds one id per item: split only what holds a comma.
+      else if (!item.includes(',')) addId(item, out, seen);
+      else for (const part of item.split(',')) addId(part, out, seen);
     }
-    const id = item.trim().toLowerCase();
-    if (id === '' || seen.has(id)) continue;
-    seen.add(id);
-    out.push(id);
-  }
+  } else return value;
   return out;
+}
+
+/** Adds one id, trimmed and lower-cased, unless it is empty or already there. */
+function addId(raw: string, out: unknown[], seen: Set<string>): void {
+  const id = raw.trim().toLowerCase();
+  if (id === '' || seen.has(id)) return;
+  seen.add(id);
+  out.push(id);
 }
 
 function describe(

@@ -14,6 +14,7 @@ import type { RedisClient } from './redis-connection';
 import { RedisConfig } from './redis.config';
 
 /** What a caller may choose about a job; everything else comes from the action's declaration. */
+/** What enqueue passes on to BullMQ; it copies each field by name, so a new one goes there too. */
 export type EnqueueOptions = Pick<
   JobsOptions,
   'delay' | 'attempts' | 'backoff' | 'deduplication'
@@ -69,16 +70,18 @@ export class JobQueues implements OnModuleInit {
   async enqueue<N extends ActionName>(
     name: N,
     data: JobDataOf<N>,
-    { bullId = randomJobId(), guard, ...options }: EnqueueOptions = {},
+    { bullId = randomJobId(), guard, delay, attempts, backoff, deduplication }: EnqueueOptions = {},
   ): Promise<EnqueuedJob> {
     const action = this.registry.get(name);
     if (!action) throw new UnknownActionError(`No action "${name}" is registered`);
     const queue = this.get(action.options.queue);
-    const opts = {
-      jobId: bullId,
-      ...(action.options.attempts ? { attempts: action.options.attempts } : {}),
-      ...options,
-    };
+    // Only what was given, as a spread would copy it (BullMQ tells undefined from absent).
+    const opts: JobsOptions & { jobId: string } = { jobId: bullId };
+    if (delay !== undefined) opts.delay = delay;
+    const jobAttempts = attempts ?? action.options.attempts;
+    if (jobAttempts) opts.attempts = jobAttempts;
+    if (backoff !== undefined) opts.backoff = backoff;
+    if (deduplication !== undefined) opts.deduplication = deduplication;
     // Guarded inserts go on their own connection once it is up (it fails fast while it connects,
     // say on a Cluster still reading its slots); until then on the queues' connection.
     const inserts = this.producer.inserts;
