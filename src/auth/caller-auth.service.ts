@@ -67,6 +67,26 @@ export function sessionToken(req: Pick<CallerCredentials, 'headers'>): string | 
   return null;
 }
 
+/** A request's session token and its SHA-256 (the key its verdict is cached under). */
+export interface SessionOfRequest {
+  token: string;
+  key: string;
+}
+
+/** Read once per request (by its headers object): the intake asks twice, the hash costs. */
+const sessionsByHeaders = new WeakMap<IncomingHttpHeaders, SessionOfRequest | null>();
+
+/** The request's Kitsu session, or null; a malformed cookie throws sessionToken's 400. */
+export function sessionOf(req: Pick<CallerCredentials, 'headers'>): SessionOfRequest | null {
+  let session = sessionsByHeaders.get(req.headers);
+  if (session === undefined) {
+    const token = sessionToken(req);
+    session = token ? { token, key: hash('sha256', token, 'hex') } : null;
+    sessionsByHeaders.set(req.headers, session);
+  }
+  return session;
+}
+
 /** A cookie value's percent-escapes decoded; a malformed one is the caller's 400, not a URIError. */
 function decodeCookieValue(value: string): string {
   // Without a percent sign there is nothing to decode (and nothing to fail on): the JWT case.
@@ -195,13 +215,13 @@ export class CallerAuth implements OnModuleInit {
   }
 
   private async checkSession(req: CallerCredentials, request: KitsuActionRequest): Promise<void> {
-    const token = sessionToken(req);
-    if (!token) {
+    const session = sessionOf(req);
+    if (!session) {
       throw new UnauthorizedException(
         'A Kitsu session is required (the access_token_cookie cookie or an Authorization: Bearer token)',
       );
     }
-    const user = await this.sessionUser(token);
+    const user = await this.sessionUser(session);
     if (!user) throw new UnauthorizedException('The Kitsu session is expired or invalid');
     if (user.id.toLowerCase() !== request.personId) {
       throw new ForbiddenException(
@@ -215,13 +235,13 @@ export class CallerAuth implements OnModuleInit {
 
   /** The person whose Kitsu session the request carries (cookie or Bearer), or null. */
   async sessionPerson(req: Pick<CallerCredentials, 'headers'>): Promise<ZouPerson | null> {
-    const token = sessionToken(req);
-    return token ? this.sessionUser(token) : null;
+    const session = sessionOf(req);
+    return session ? this.sessionUser(session) : null;
   }
 
   /** Concurrent checks of one session share one Zou call; see TtlCache for renewal. */
-  private sessionUser(token: string): Promise<ZouPerson | null> {
-    return this.verdicts.get(hash('sha256', token, 'hex'), () => this.askZouAbout(token));
+  private sessionUser({ token, key }: SessionOfRequest): Promise<ZouPerson | null> {
+    return this.verdicts.get(key, () => this.askZouAbout(token));
   }
 
   private async askZouAbout(token: string): Promise<ZouPerson | null> {

@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto';
-import type { CallerCredentials } from '../auth/caller-auth.service';
+import { sessionOf, type CallerCredentials } from '../auth/caller-auth.service';
 
 const MAX_REMEMBERED = 5000;
 
@@ -14,7 +13,7 @@ interface KnownSession {
  * count the address and the person in one Redis call before authentication confirms it again
  * (from its own cache). Only a session Zou confirmed for that very person and email moments ago
  * makes the person known early; anything else takes the path with the address counted first.
- * Tokens are not kept: entries are keyed by a hash of the headers that carry them.
+ * Tokens are not kept: entries are keyed by the hash of the session token.
  */
 export class KnownSessions {
   private readonly sessions = new Map<string, KnownSession>();
@@ -52,12 +51,13 @@ export class KnownSessions {
 }
 
 /**
- * A hash of the headers the session token is read from (Authorization, Cookie): the same headers
- * carry the same token, so they need not be parsed and decoded here; a request whose other
- * cookies changed merely takes the longer path once.
+ * The hash of the request's session token, shared with authentication (sessionOf reads it once
+ * per request); null without one, or with a malformed cookie, which authentication refuses.
  */
 function credentialsKey(call: Pick<CallerCredentials, 'headers'>): string | null {
-  const { authorization, cookie } = call.headers;
-  if (!authorization && !cookie) return null;
-  return hash('sha256', `${authorization ?? ''}\n${cookie ?? ''}`, 'base64');
+  try {
+    return sessionOf(call)?.key ?? null;
+  } catch {
+    return null;
+  }
 }
