@@ -48,7 +48,7 @@ export interface IntakeResults {
   apiRssIdle: number;
   apiRssAfter: number;
   /** Where the as-deployed API's CPU per click goes, measured in its process (see intake-split). */
-  split?: { acceptUs: number; addUs: number };
+  split?: { acceptUs: number; insertUs: number; addUs: number };
   /** Persons, addresses and tasks the load is spread over. */
   persons: number;
   addresses: number;
@@ -122,7 +122,7 @@ async function measure(
         apiRssAfter = child.rss();
         split = await splitOf(child, { type: 'split', offset, calls: sizes.intakeSplitCalls });
         ctx.log(
-          `intake split: accept ${split.acceptUs.toFixed(0)} µs, queue.add ${split.addUs.toFixed(0)} µs CPU per call`,
+          `intake split: accept ${split.acceptUs.toFixed(0)} µs, its insert ${split.insertUs.toFixed(0)} µs, queue.add ${split.addUs.toFixed(0)} µs CPU per call`,
         );
       }
     } finally {
@@ -143,12 +143,12 @@ async function measure(
 function splitOf(
   child: Child,
   request: SplitRequest,
-): Promise<{ acceptUs: number; addUs: number }> {
+): Promise<{ acceptUs: number; insertUs: number; addUs: number }> {
   return new Promise((resolve) => {
     const onMessage = (message: SplitResult) => {
       if (message?.type !== 'split') return;
       child.process.off('message', onMessage);
-      resolve({ acceptUs: message.acceptUs, addUs: message.addUs });
+      resolve({ acceptUs: message.acceptUs, insertUs: message.insertUs, addUs: message.addUs });
     };
     child.process.on('message', onMessage);
     child.process.send(request);

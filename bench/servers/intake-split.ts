@@ -1,6 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { ActionIntake, type IntakeCall } from '../../src/intake/action-intake.service';
+import type { ActionName, JobDataOf } from '../../src/actions/action.types';
+import { ActionRateLimiter } from '../../src/edge/rate-limiter';
+import { NO_GUARD } from '../../src/queues/guarded-add';
+import { JobQueues } from '../../src/queues/job-queues.service';
 import { ProducerConnection } from '../../src/queues/producer-connection';
 import { planRequest, type IntakePlan } from '../lib/deployment';
 
@@ -15,7 +19,12 @@ export interface SplitResult {
   type: 'split';
   /** CPU µs per ActionIntake.accept (every check and the enqueue, no HTTP), 32 in flight. */
   acceptUs: number;
-  /** CPU µs per bare queue.add of the same body on the same connection, 32 in flight. */
+  /**
+   * CPU µs per job insert as the intake makes it (JobQueues.enqueue with the click's rate-limit
+   * guard: BullMQ's script behind the guard, encoded and batched), of the same job data.
+   */
+  insertUs: number;
+  /** CPU µs per bare queue.add of the same body on the queues' connection, 32 in flight. */
   addUs: number;
 }
 
@@ -23,8 +32,9 @@ const IN_FLIGHT = 32;
 
 /**
  * Where a click's CPU goes, measured inside the as-deployed API process after its HTTP runs
- * (warm caches): the intake's checks and enqueue without HTTP, then a bare queue.add of the same
- * bodies. The HTTP layer's share is the HTTP run's CPU per request minus the first.
+ * (warm caches): the intake's checks and enqueue without HTTP, then its job insert alone, then a
+ * bare queue.add of the same bodies. The HTTP layer's share is the HTTP run's CPU per request
+ * minus the first; the checks' share is the first minus the second.
  */
 export async function measureSplit(
   app: INestApplication,
@@ -34,6 +44,15 @@ export async function measureSplit(
   const intake = app.get(ActionIntake);
   const requests = Array.from({ length: calls }, (_, i) => intakeCall(plan, offset + i));
   const acceptUs = await cpuPerCall(calls, (i) => intake.accept(requests[i]));
+  const queues = app.get(JobQueues);
+  const limiter = app.get(ActionRateLimiter);
+  const jobs = requests.map((call) => jobOf(call));
+  const insertUs = await cpuPerCall(calls, (i) =>
+    queues.enqueue('bench-noop', jobs[i].data, {
+      guard: limiter.guardFor(requests[i].ip, jobs[i].personId)?.guard ?? NO_GUARD,
+      deduplication: { id: `split-insert-${offset + i}`, ttl: 10_000 },
+    }),
+  );
   const queue = new Queue('bench-split', {
     connection: app.get(ProducerConnection).client,
     prefix: process.env.QUEUE_PREFIX,
@@ -42,10 +61,26 @@ export async function measureSplit(
     const addUs = await cpuPerCall(calls, (i) =>
       queue.add('bench-noop', requests[i].body, { jobId: `split-${offset + i}` }),
     );
-    return { type: 'split', acceptUs, addUs };
+    return { type: 'split', acceptUs, insertUs, addUs };
   } finally {
     await queue.close();
   }
+}
+
+/** Job data of the intake's shape for a call, with the person whose budget it counts. */
+function jobOf(call: IntakeCall): { data: JobDataOf<ActionName>; personId: string } {
+  const body = call.body as { userid: string };
+  return {
+    personId: body.userid,
+    data: {
+      action: 'bench-noop' as ActionName,
+      variant: '',
+      request: call.body as never,
+      params: {},
+      requestId: call.requestId,
+      requestedAt: new Date().toISOString(),
+    },
+  };
 }
 
 /** Request n of the plan as the fast lane hands it to ActionIntake. */

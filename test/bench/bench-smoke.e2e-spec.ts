@@ -59,6 +59,14 @@ describe('npm run bench (smoke sizes)', () => {
     }
   });
 
+  it('splits an as-deployed click’s CPU: the HTTP layer, the checks, the job insert', () => {
+    const split = results.intake!.split!;
+    for (const value of [split.acceptUs, split.insertUs, split.addUs]) {
+      expect(isFigure(value) && value > 0).toBe(true);
+    }
+    expect(markdown).toContain('the job insert (BullMQ');
+  });
+
   it('measures pick-up latency at light and heavy load', () => {
     expect(results.pickup!.map((p) => p.label)).toEqual(['light', 'heavy']);
     for (const load of results.pickup!) {
