@@ -5,27 +5,9 @@ import { ActionRegistry } from '../actions/action-registry.service';
 import { MetricsService } from './metrics.service';
 
 /**
- * Times one intake request and counts it by action and status once its answer is sent. Unknown
- * names share one label so callers cannot grow the series without bound. Used by the Nest route
- * (through the middleware below) and by the intake fast lane.
- */
-export function observeIntake(
-  metrics: MetricsService,
-  registry: ActionRegistry,
-  actionName: string,
-  res: ServerResponse,
-): void {
-  const action = registry.get(actionName) ? actionName : 'unknown';
-  const stop = metrics.intakeLatency.startTimer({ action });
-  res.once('finish', () => {
-    stop();
-    metrics.intakeRequests.inc({ action, status: String(res.statusCode) });
-  });
-}
-
-/**
- * observeIntake for the intake fast lane, which times the request itself and calls this once its
- * answer is sent: no timer closure and no second `finish` listener per click.
+ * Records one intake request once its answer is sent: its time, and a count by action and status.
+ * Unknown names share one label so callers cannot grow the series without bound. The caller times
+ * the request: the intake fast lane from its own clock reading, the Nest route below.
  */
 export function intakeRecorder(
   metrics: MetricsService,
@@ -41,14 +23,20 @@ export function intakeRecorder(
 /** Counts and times every POST /actions/... that reaches the Nest route, whatever the outcome. */
 @Injectable()
 export class IntakeMetricsMiddleware implements NestMiddleware {
-  constructor(
-    private readonly metrics: MetricsService,
-    private readonly registry: ActionRegistry,
-  ) {}
+  private readonly record: ReturnType<typeof intakeRecorder>;
+
+  constructor(metrics: MetricsService, registry: ActionRegistry) {
+    this.record = intakeRecorder(metrics, registry);
+  }
 
   use(req: Request, res: Response, next: NextFunction): void {
     const match = /^\/actions\/([^/?]+)/.exec(req.originalUrl);
-    if (req.method === 'POST' && match) observeIntake(this.metrics, this.registry, match[1], res);
+    if (req.method === 'POST' && match) {
+      const startedAt = process.hrtime.bigint();
+      res.once('finish', () =>
+        this.record(match[1], res, Number(process.hrtime.bigint() - startedAt) / 1e9),
+      );
+    }
     next();
   }
 }

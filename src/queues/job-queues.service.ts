@@ -13,8 +13,10 @@ import { ProducerConnection } from './producer-connection';
 import type { RedisClient } from './redis-connection';
 import { RedisConfig } from './redis.config';
 
-/** What a caller may choose about a job; everything else comes from the action's declaration. */
-/** What enqueue passes on to BullMQ; it copies each field by name, so a new one goes there too. */
+/**
+ * What a caller may choose about a job; everything else comes from the action's declaration.
+ * enqueue copies each field by name, so a field added here must be added there too.
+ */
 export type EnqueueOptions = Pick<
   JobsOptions,
   'delay' | 'attempts' | 'backoff' | 'deduplication'

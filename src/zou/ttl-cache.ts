@@ -29,10 +29,8 @@ export class TtlCache<V> {
 
   constructor(
     private readonly ttlMs: number,
-    options: number | TtlCacheOptions = {},
+    { maxEntries = 1000, renewAheadShare = 0 }: TtlCacheOptions = {},
   ) {
-    const { maxEntries = 1000, renewAheadShare = 0 } =
-      typeof options === 'number' ? { maxEntries: options } : options;
     this.maxEntries = maxEntries;
     this.renewAfterMs = renewAheadShare > 0 ? ttlMs * (1 - renewAheadShare) : Infinity;
   }

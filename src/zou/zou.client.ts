@@ -76,8 +76,8 @@ export interface ZouClientHooks {
 export class ZouClient {
   private readonly http: ZouTransport;
   private readonly referenceCache = new TtlCache<ZouTaskType[] | ZouTaskStatus[]>(5 * 60_000);
-  private readonly projectCache = new TtlCache<ZouProject>(30_000, 500);
-  private readonly personCache = new TtlCache<ZouPerson>(60_000, 5000);
+  private readonly projectCache = new TtlCache<ZouProject>(30_000, { maxEntries: 500 });
+  private readonly personCache = new TtlCache<ZouPerson>(60_000, { maxEntries: 5000 });
   private playlistMode: PlaylistAddMode | null = null;
 
   constructor(

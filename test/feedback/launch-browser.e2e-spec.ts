@@ -1,6 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
-import { kitsuFormPage, serveKitsuPage, type KitsuPageServer } from '../support/kitsu-page';
+import {
+  kitsuFormPage,
+  kitsuShotFormFields,
+  serveKitsuPage,
+  type KitsuPageServer,
+} from '../support/kitsu-page';
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
 import type { ZouTask } from '../../src/zou/zou.types';
 import { startStack, type TestStack } from '../support/stack';
@@ -36,17 +41,10 @@ describe('launch in form mode, in a browser', () => {
       const person = zou.data.people.supervisor;
       // `?count=3` selects that many shots (of one project, each a different shot).
       const count = Number(url.searchParams.get('count') ?? '1');
-      const tasks = shotTasks(count);
-      const fields = {
-        personid: person.id,
-        personemail: person.email ?? '',
-        projectid: tasks[0].project_id,
-        currentpath: '/',
-        currentserver: 'kitsu.test',
-        selection: tasks.map((t) => t.id).join(','),
-        entitytype: 'shot',
-      };
-      return kitsuFormPage(`${stack.url}/actions/launch/review`, fields);
+      return kitsuFormPage(
+        `${stack.url}/actions/launch/review`,
+        kitsuShotFormFields(person, shotTasks(count)),
+      );
     });
     stack = await startStack({
       env: {
