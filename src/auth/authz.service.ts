@@ -186,18 +186,113 @@ export class ActionAuthorizer {
     { fresh = false }: { fresh?: boolean } = {},
   ): Promise<AuthzDecision> {
     if (!this.enabled) return { entityTypes: null, ownWorkOnly: [] };
+    if (fresh) {
+      // Fresh: the person and the teams read again, not from the AUTH_CACHE_SECONDS cache.
+      this.forget(request);
+    } else {
+      // Everything known already (a person clicking on): judged at once, without a wait.
+      const known = this.knownFacts(request, action);
+      if (known) return this.judgeKnown(request, action, known);
+    }
     const name = action.options.name;
-    // Fresh: the person and the teams read again, not from the AUTH_CACHE_SECONDS cache.
-    if (fresh) this.forget(request);
     const person = await this.zouCall(() => this.person(request.personId));
-    if (!person || !person.active)
-      refuse('known-person', `person ${request.personId} is unknown to Kitsu or inactive`);
+    checkPerson(request, person);
 
     const facts = await this.zouCall(() => this.taskFacts(request.taskIds));
     const unseen = request.taskIds.filter((id) => !facts.has(id.toLowerCase()));
     if (unseen.length) await this.refuseUnseen(unseen, request.projectId);
-    const selected = request.taskIds.map((id) => ({ id, ...facts.get(id.toLowerCase())! }));
-    const projectIds = [...new Set(selected.map((task) => task.projectId))];
+    const selected = request.taskIds.map((id) => facts.get(id.toLowerCase())!);
+    const projectIds = this.checkProjects(request, name, selected);
+    const taskTypes = selected.length ? await this.zouCall(() => this.zou.getTaskTypes()) : [];
+    const entityTypes = this.checkEntityTypes(name, action, selected, taskTypes);
+
+    const roles = this.allowedRoles(action);
+    const ownWorkOnly: string[] = [];
+    for (const projectId of projectIds) {
+      const tasks = request.taskIds.filter((_, i) => selected[i].projectId === projectId);
+      const role = await this.projectRole(person, projectId, tasks);
+      if (!roles || roles.includes(role.role)) continue;
+      if (action.options.rolesFrom && action.handler.launchersOf) {
+        // The person who launched the work may stop it, whatever their role.
+        await this.checkLaunchers(request.personId, tasks, action, role, roles);
+        ownWorkOnly.push(...tasks);
+        continue;
+      }
+      refuseRole(role, projectId, name, roles);
+    }
+    return { entityTypes, ownWorkOnly };
+  }
+
+  /**
+   * Whether authorize() would judge this click from what it holds, asking Zou nothing: the person,
+   * every task's project and team, and the task types read lately. The intake then counts the
+   * rate limits with the job's insert instead of before authorization, since no Zou call can
+   * come first (a fact that lapses in the moment between costs one read, as its refresh would).
+   */
+  answersFromCache(request: KitsuActionRequest, action: RegisteredAction): boolean {
+    return !this.enabled || this.knownFacts(request, action) !== undefined;
+  }
+
+  /**
+   * The facts authorize() needs when every one is cached and already read (renewing ahead those
+   * late in their life, as a read through the caches does); undefined when any is missing.
+   * Cancelling someone else's render reads who launched it, so it is never judged this way.
+   */
+  private knownFacts(
+    request: KitsuActionRequest,
+    action: RegisteredAction,
+  ): KnownFacts | undefined {
+    if (action.options.rolesFrom) return undefined;
+    const known = this.persons.now(request.personId, () => this.zou.readPerson(request.personId));
+    const taskTypes = this.zou.taskTypesNow();
+    if (!known || !taskTypes) return undefined;
+    const person = known.value;
+    const selected: TaskFacts[] = [];
+    const teams = new Map<string, ZouTeamMember[]>();
+    for (const id of request.taskIds) {
+      const facts = this.tasks.get(id.toLowerCase());
+      if (!facts) return undefined;
+      selected.push(facts);
+      // An admin's role needs no team, and authorize() reads none for them.
+      if (person.role === 'admin' || teams.has(facts.projectId)) continue;
+      const team = this.teams.now(facts.projectId, () => this.zou.readProjectTeam(facts.projectId));
+      if (!team) return undefined;
+      teams.set(facts.projectId, team.value);
+    }
+    return { person, selected, taskTypes, teams };
+  }
+
+  /** authorize() on facts all known: the same rules in the same order, nothing awaited. */
+  private judgeKnown(
+    request: KitsuActionRequest,
+    action: RegisteredAction,
+    { person, selected, taskTypes, teams }: KnownFacts,
+  ): AuthzDecision {
+    const name = action.options.name;
+    checkPerson(request, person);
+    const projectIds = this.checkProjects(request, name, selected);
+    const entityTypes = this.checkEntityTypes(name, action, selected, taskTypes);
+    const roles = this.allowedRoles(action);
+    for (const projectId of projectIds) {
+      const role =
+        person.role === 'admin' ? ADMIN : roleInTeam(person, projectId, teams.get(projectId)!);
+      if (roles && !roles.includes(role.role)) refuseRole(role, projectId, name, roles);
+    }
+    return { entityTypes, ownWorkOnly: [] };
+  }
+
+  /**
+   * The projects of the selected tasks, refusing a claimed project none of them is in and a
+   * project the action is not allowed on.
+   */
+  private checkProjects(
+    request: KitsuActionRequest,
+    name: string,
+    selected: TaskFacts[],
+  ): string[] {
+    const projectIds: string[] = [];
+    for (const task of selected)
+      if (!projectIds.includes(task.projectId)) projectIds.push(task.projectId);
     // Kitsu sends the page's project, or on "My tasks" the first selected task's: it names one
     // project of the selection, not a bound on it. A project no selected task is in is a lie.
     if (request.projectId && !projectIds.includes(request.projectId))
@@ -211,44 +306,7 @@ export class ActionAuthorizer {
       if (outside.length)
         refuse('action-project', `${name} is not allowed on project ${outside[0]}`);
     }
-    const entityTypes = await this.checkEntityTypes(name, action, selected);
-
-    const roles = this.allowedRoles(action);
-    const ownWorkOnly: string[] = [];
-    for (const projectId of projectIds) {
-      const tasks = selected.filter((task) => task.projectId === projectId).map((t) => t.id);
-      const role = await this.projectRole(person, projectId, tasks);
-      if (!roles || roles.includes(role.role)) continue;
-      if (action.options.rolesFrom && action.handler.launchersOf) {
-        // The person who launched the work may stop it, whatever their role.
-        await this.checkLaunchers(request.personId, tasks, action, role, roles);
-        ownWorkOnly.push(...tasks);
-        continue;
-      }
-      refuse(
-        'action-role',
-        `${describeRole(role, projectId)} may not run ${name} (allowed: ${roles.join(', ')})`,
-      );
-    }
-    return { entityTypes, ownWorkOnly };
-  }
-
-  /**
-   * Whether authorize() would judge this click from what it holds, asking Zou nothing: the person,
-   * every task's project and team, and the task types read lately. The intake then counts the
-   * rate limits with the job's insert instead of before authorization, since no Zou call can
-   * come first (a fact that lapses in the moment between costs one read, as its refresh would).
-   */
-  answersFromCache(request: KitsuActionRequest, action: RegisteredAction): boolean {
-    if (!this.enabled) return true;
-    // Cancelling someone else's render reads who launched it.
-    if (action.options.rolesFrom) return false;
-    if (!this.persons.peek(request.personId) || !this.zou.hasTaskTypes()) return false;
-    for (const id of request.taskIds) {
-      const facts = this.tasks.get(id.toLowerCase());
-      if (!facts || !this.teams.peek(facts.projectId)) return false;
-    }
-    return true;
+    return projectIds;
   }
 
   /** Drops what the caches hold on a person (and a project's team), so the next read asks Zou. */
@@ -267,17 +325,10 @@ export class ActionAuthorizer {
     projectId: string,
     taskIds: string[],
   ): Promise<EffectiveRole> {
-    if (person.role === 'admin') return { role: 'admin', global: 'admin', fromTeam: false };
+    if (person.role === 'admin') return ADMIN;
     const team = await this.zouCall(() => this.team(projectId));
     if (team === 'hidden') return this.refuseOutside(projectId, taskIds);
-    const member = team ? membersById(team).get(person.id.toLowerCase()) : undefined;
-    if (!member)
-      refuse(
-        'project-membership',
-        `person ${person.id} is not in the team of project ${projectId}`,
-      );
-    const fromTeam = Boolean(member.project_role);
-    return { role: member.project_role ?? person.role, global: person.role, fromTeam };
+    return roleInTeam(person, projectId, team);
   }
 
   private async checkLaunchers(
@@ -384,16 +435,17 @@ export class ActionAuthorizer {
     }
   }
 
-  private async checkEntityTypes(
+  private checkEntityTypes(
     name: string,
     action: RegisteredAction,
     facts: TaskFacts[],
-  ): Promise<string[] | null> {
+    taskTypes: ZouTaskType[],
+  ): string[] | null {
     const configured = this.entityTypes.get(name);
     const declared = action.options.entityTypes;
     const allowed = configured ?? (declared === 'all' ? null : [...declared]);
     if (facts.length === 0) return [];
-    const byId = entityTypeById(await this.zouCall(() => this.zou.getTaskTypes()));
+    const byId = entityTypeById(taskTypes);
     const seen = new Set<string>();
     for (const fact of facts) {
       const entityType = byId.get(fact.taskTypeId) ?? 'unknown';
@@ -493,6 +545,52 @@ function membersById(team: ZouTeamMember[]): Map<string, ZouTeamMember> {
     teamMaps.set(team, byId);
   }
   return byId;
+}
+
+/** An admin's role, wherever: no team is read for it. */
+const ADMIN: EffectiveRole = { role: 'admin', global: 'admin', fromTeam: false };
+
+/** What authorize() judges a click on when the caches hold all of it. */
+interface KnownFacts {
+  person: ZouPerson;
+  /** The facts of each selected task, in the request's order. */
+  selected: TaskFacts[];
+  taskTypes: ZouTaskType[];
+  /** The team of each selected task's project (none for an admin). */
+  teams: Map<string, ZouTeamMember[]>;
+}
+
+function checkPerson(
+  request: KitsuActionRequest,
+  person: ZouPerson | null,
+): asserts person is ZouPerson {
+  if (!person || !person.active)
+    refuse('known-person', `person ${request.personId} is unknown to Kitsu or inactive`);
+}
+
+/** A non-admin's role in a project from its team (null: the project is gone). */
+function roleInTeam(
+  person: ZouPerson,
+  projectId: string,
+  team: ZouTeamMember[] | null,
+): EffectiveRole {
+  const member = team ? membersById(team).get(person.id.toLowerCase()) : undefined;
+  if (!member)
+    refuse('project-membership', `person ${person.id} is not in the team of project ${projectId}`);
+  const fromTeam = Boolean(member.project_role);
+  return { role: member.project_role ?? person.role, global: person.role, fromTeam };
+}
+
+function refuseRole(
+  role: EffectiveRole,
+  projectId: string,
+  name: string,
+  roles: readonly string[],
+): never {
+  refuse(
+    'action-role',
+    `${describeRole(role, projectId)} may not run ${name} (allowed: ${roles.join(', ')})`,
+  );
 }
 
 function describeRole(role: EffectiveRole, projectId: string | null): string {

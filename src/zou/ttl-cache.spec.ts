@@ -108,6 +108,29 @@ describe('TtlCache', () => {
     expect(await cache.get('k', load)).toBe('v3');
   });
 
+  it('answers now() only with a value already read, renewing it ahead as get() does', async () => {
+    const cache = new TtlCache<string>(10_000, { renewAheadShare: 0.5 });
+    const { load, calls } = handLoader();
+    expect(cache.now('k', load)).toBeUndefined(); // nothing cached, nothing read
+    const first = cache.get('k', load);
+    expect(cache.now('k', load)).toBeUndefined(); // being read: only get() waits for it
+    calls[0].resolve('v1');
+    await first;
+    expect(cache.now('k', load)).toEqual({ value: 'v1' });
+
+    jest.advanceTimersByTime(6_000); // second half: served at once, renewal started
+    expect(cache.now('k', load)).toEqual({ value: 'v1' });
+    expect(calls).toHaveLength(2);
+    calls[1].resolve('v2');
+    await settle();
+    expect(cache.now('k', load)).toEqual({ value: 'v2' }); // renewed: known at once
+
+    jest.advanceTimersByTime(10_000); // lapsed, and never renewed since
+    expect(cache.now('k', load)).toBeUndefined();
+    cache.set('k', 'v3'); // stored another way: known at once too
+    expect(cache.now('k', load)).toEqual({ value: 'v3' });
+  });
+
   it('keeps nothing when its time to live is zero', async () => {
     const cache = new TtlCache<string>(0, { renewAheadShare: 0.5 });
     const { load, calls } = handLoader();

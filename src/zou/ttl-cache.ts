@@ -1,6 +1,8 @@
 /** An entry: the promise of its value, when it lapses, and when a read starts renewing it. */
 interface Entry<V> {
   value: Promise<V>;
+  /** The value once its promise has resolved, for synchronous reads (now). */
+  settled?: { value: V };
   expiresAt: number;
   renewFrom: number;
   renewing: boolean;
@@ -51,9 +53,23 @@ export class TtlCache<V> {
     return this.store(key, load(), now).value;
   }
 
+  /**
+   * The value when it is cached, already known and not lapsed, without waiting for a promise;
+   * undefined otherwise. Renews ahead as get() does, so a caller that reads only this way still
+   * keeps its entries fresh.
+   */
+  now(key: string, load: () => Promise<V>): { value: V } | undefined {
+    const hit = this.entries.get(key);
+    if (!hit?.settled) return undefined;
+    const now = Date.now();
+    if (hit.expiresAt <= now) return undefined;
+    if (now >= hit.renewFrom && !hit.renewing) this.renew(key, hit, load);
+    return hit.settled;
+  }
+
   /** Stores a value read another way (e.g. by a bulk read). */
   set(key: string, value: V): void {
-    this.store(key, Promise.resolve(value), Date.now());
+    this.storeKnown(key, value, Date.now());
   }
 
   /** The value when it is cached and already known, without calling anything. */
@@ -78,10 +94,21 @@ export class TtlCache<V> {
       renewing: false,
     };
     this.entries.set(key, entry);
-    value.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
+    value.then(
+      (known) => {
+        entry.settled = { value: known };
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
     return entry;
+  }
+
+  /** Stores a value already known: readable by now() at once, not a microtask later. */
+  private storeKnown(key: string, value: V, now: number): void {
+    if (this.ttlMs <= 0) return;
+    this.store(key, Promise.resolve(value), now).settled = { value };
   }
 
   /** Reads the value again; it replaces the entry only once known, and only if still current. */
@@ -90,7 +117,7 @@ export class TtlCache<V> {
     const started = Date.now();
     load().then(
       (value) => {
-        if (this.entries.get(key) === entry) this.store(key, Promise.resolve(value), started);
+        if (this.entries.get(key) === entry) this.storeKnown(key, value, started);
       },
       () => {
         entry.renewing = false; // the next read in the window tries again

@@ -352,15 +352,17 @@ export class ZouClient {
   // --- reference data (cached 5 min) -----------------------------------------------------------
 
   getTaskTypes(): Promise<ZouTaskType[]> {
-    return this.referenceCache.get('task-types', () =>
-      this.http.request<ZouTaskType[]>({ method: 'GET', route: '/data/task-types' }),
-    ) as Promise<ZouTaskType[]>;
+    return this.referenceCache.get('task-types', this.readTaskTypes) as Promise<ZouTaskType[]>;
   }
 
-  /** Whether getTaskTypes() would answer without asking Zou (read, or being read, lately). */
-  hasTaskTypes(): boolean {
-    return this.referenceCache.peek('task-types') !== undefined;
+  /** The task types when read lately, without waiting (undefined when getTaskTypes would ask Zou). */
+  taskTypesNow(): ZouTaskType[] | undefined {
+    return this.referenceCache.now('task-types', this.readTaskTypes)?.value as
+      ZouTaskType[] | undefined;
   }
+
+  private readonly readTaskTypes = () =>
+    this.http.request<ZouTaskType[]>({ method: 'GET', route: '/data/task-types' });
 
   getTaskStatuses(): Promise<ZouTaskStatus[]> {
     return this.referenceCache.get('task-status', () =>

@@ -51,6 +51,29 @@ describe('authorization: who may run what, and who may see a job', () => {
       .send({ userid: person.id, useremail: person.email, productionid: projectId, selection });
   }
 
+  it('refuses from its caches as it does from Zou, then asking Zou nothing', async () => {
+    const { tvShow, film } = zou.data.projectIds;
+    const clicks = [
+      () => post('inspect', 'outsider', [tvTask]), // project-membership
+      () => post('inspect', 'client', [tvTask, filmTask], tvShow), // membership, in the film
+      () => post('inspect', 'manager', [tvTask], film), // claimed-project
+      () => post('playlist', 'artist', [tvTask]), // action-role
+      () => post('playlist', 'supervisor', [filmTask], film), // action-role, by the project role
+    ];
+    const authzCallsSince = (at: number) =>
+      zou.log.slice(at).filter((entry) => entry.route !== 'GET /auth/authenticated');
+    for (const click of clicks) {
+      // First in this file: each person is new, so the first click reads its facts from Zou.
+      const cold = zou.log.length;
+      const first = await click().expect(403);
+      expect(authzCallsSince(cold).length).toBeGreaterThan(0);
+      const warm = zou.log.length;
+      const again = await click().expect(403);
+      expect(again.body).toEqual(first.body);
+      expect(authzCallsSince(warm)).toEqual([]);
+    }
+  });
+
   it('refuses a person outside the project, naming the rule', async () => {
     const res = await post('inspect', 'outsider', [tvTask]).expect(403);
     expect(res.body).toMatchObject({ statusCode: 403, rule: 'project-membership' });
