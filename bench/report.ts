@@ -251,6 +251,7 @@ export function renderMarkdown(results: BenchResults): string {
           ],
         ),
       ),
+      ...latencySection(intake, connections),
       ...splitSection(intake),
     );
   }
@@ -373,6 +374,50 @@ export function renderMarkdown(results: BenchResults): string {
 }
 
 /** Where the as-deployed API's CPU per click goes: HTTP layer, the intake's checks, the insert. */
+/**
+ * The same runs' latency as the load tool saw it and as the server saw it once Node had read
+ * the request: the rest is queueing before the event loop reads it, the kernel and the load tool.
+ */
+function latencySection(intake: IntakeResults, connections: number[]): string[] {
+  const servers = INTAKE_SERVERS.filter((server) => intake.runs.some((r) => r.server === server));
+  return [
+    '',
+    "Latency of the same runs at the load tool and inside the server process, from Node's parsed",
+    "request (its 'request' event) to the answer handed to the kernel ('finish'). The difference",
+    'is the time before Node reads a request and after it hands over the answer: waiting in the',
+    "socket's queue while the event loop serves other requests, in the kernel, in the load tool,",
+    'and waiting for a CPU on a machine whose 2 cores the server, Redis and the load tool share.',
+    '',
+    table(
+      [
+        'server',
+        ...connections.flatMap((c) => [
+          `c=${c} p50 at load tool`,
+          'in process',
+          'p99 at load tool',
+          'in process',
+          'max in process',
+        ]),
+      ],
+      servers.map((server) => [
+        LABELS[server],
+        ...connections.flatMap((c) => {
+          const run = find(intake.runs, server, c);
+          return run
+            ? [
+                ms(run.p50Ms),
+                ms(run.inProcess.p50Ms),
+                ms(run.p99Ms),
+                ms(run.inProcess.p99Ms),
+                ms(run.inProcess.maxMs),
+              ]
+            : ['n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+        }),
+      ]),
+    ),
+  ];
+}
+
 function splitSection(intake: IntakeResults): string[] {
   const { split } = intake;
   const c = Math.min(...intake.runs.map((r) => r.connections));

@@ -1,6 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 /** What a server script tells the bench once it listens (or, for workers, once it consumes). */
 export interface ReadyMessage {
@@ -92,6 +94,51 @@ export function cpuMsOf(pid: number): number {
   // Fields after the command name (which may hold spaces) start at state, field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Latency as the server itself saw it over one load run (see timeRequests). */
+export interface ServerLatency {
+  type: 'latency';
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * Called by an HTTP server script: times each request inside the process, from Node's parsed
+ * request (the 'request' event) to the answer handed to the kernel ('finish'), between the
+ * parent's `latency-start` and `latency`. Against the load tool's figures, it tells the time a
+ * request takes once read from the time it waits to be read (the event loop busy with others),
+ * in the kernel and in the load tool.
+ */
+export function timeRequests(server: Server): void {
+  let durations: number[] | null = null;
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    const into = durations;
+    if (!into) return;
+    const startedAt = performance.now();
+    res.once('finish', () => into.push(performance.now() - startedAt));
+  });
+  process.on('message', (message: { type?: string }) => {
+    if (message?.type === 'latency-start') {
+      durations = [];
+      process.send?.({ type: 'latency-start' });
+    } else if (message?.type === 'latency') {
+      const sorted = (durations ?? []).sort((a, b) => a - b);
+      durations = null;
+      const at = (share: number) =>
+        sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] : 0;
+      const report: ServerLatency = {
+        type: 'latency',
+        requests: sorted.length,
+        p50Ms: at(0.5),
+        p99Ms: at(0.99),
+        maxMs: sorted.length ? sorted[sorted.length - 1] : 0,
+      };
+      process.send?.(report);
+    }
+  });
 }
 
 /** Called by a server script: tell the parent it is ready, and leave when it says so. */

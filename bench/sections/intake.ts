@@ -1,4 +1,4 @@
-import { startChild, type Child } from '../lib/child';
+import { startChild, type Child, type ServerLatency } from '../lib/child';
 import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import {
   actionPath,
@@ -40,6 +40,8 @@ export interface IntakeRun extends LoadResult {
    * does not depend on how much CPU the load tool and Redis took from the server.
    */
   cpuUsPerRequest: number;
+  /** Latency inside the server process over the same run (parsed request to answer sent). */
+  inProcess: { p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 export interface IntakeResults {
@@ -110,13 +112,16 @@ async function measure(
         await load(sizes.intakeConnections[0], sizes.intakeWarmupSec);
       }
       for (const connections of sizes.intakeConnections) {
+        await child.ask('latency-start');
         const cpuBefore = child.cpuMs();
         const result = await load(connections, sizes.intakeDurationSec);
         const cpuUsPerRequest = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
+        const { p50Ms, p99Ms, maxMs } = await child.ask<ServerLatency>('latency');
         ctx.log(
-          `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}, ${cpuUsPerRequest.toFixed(0)} µs CPU/request`,
+          `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}, ${cpuUsPerRequest.toFixed(0)} µs CPU/request; in process p50 ${p50Ms.toFixed(2)} ms p99 ${p99Ms.toFixed(2)} ms`,
         );
-        runs.push({ ...result, server, connections, cpuUsPerRequest });
+        const inProcess = { p50Ms, p99Ms, maxMs };
+        runs.push({ ...result, server, connections, cpuUsPerRequest, inProcess });
       }
       if (server === 'service') {
         apiRssAfter = child.rss();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Queue } from 'bullmq';
-import { reportReady } from '../lib/child';
+import { reportReady, timeRequests } from '../lib/child';
 
 /**
  * The limit: node:http, JSON.parse of the same body and one queue.add per request. No
@@ -34,6 +34,7 @@ const server = createServer((req, res) => {
   });
 });
 
+timeRequests(server);
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   reportReady(typeof address === 'object' && address ? address.port : 0);

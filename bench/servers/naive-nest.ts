@@ -14,7 +14,7 @@ import {
   IsString,
   IsUUID,
 } from 'class-validator';
-import { reportReady } from '../lib/child';
+import { reportReady, timeRequests } from '../lib/child';
 
 /**
  * The peer: how a team would write the intake in an afternoon. A DTO with class-validator,
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true }));
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
+  timeRequests(app.getHttpServer());
   const address = app.getHttpServer().address() as { port: number };
   reportReady(address.port);
 }

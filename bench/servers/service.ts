@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
-import { reportReady } from '../lib/child';
+import { reportReady, timeRequests } from '../lib/child';
 import { BenchNoopModule } from './bench-noop.action';
 import { wallNow } from '../lib/clock';
 import type { IntakePlan } from '../lib/deployment';
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     );
   } else await app.listen(0, '127.0.0.1');
   if (process.env.BENCH_RECORD_ACCEPTS === '1') recordAccepts(server);
+  timeRequests(server);
   if (process.env.BENCH_PLAN) {
     const plan = JSON.parse(process.env.BENCH_PLAN) as IntakePlan;
     process.on('message', (message: SplitRequest) => {

@@ -39,11 +39,6 @@ import { KitsuRequestError, parseKitsuRequest } from './kitsu-request';
 import { PendingOptions } from './pending-options';
 import { RefusalNotices } from './refusal-notices';
 
-/**
- * One click as received, whichever HTTP layer read it: the Nest route (every format) or the
- * intake fast lane (Kitsu's AJAX JSON). Both hand the same facts to the same checks.
- */
-
 /** Options a click runs with: the values, the defaults it was offered, live choices' labels. */
 export interface ChosenOptions {
   values: OptionValues;
@@ -51,6 +46,10 @@ export interface ChosenOptions {
   liveLabels: Record<string, string>;
 }
 
+/**
+ * One click as received, whichever HTTP layer read it: the Nest route (every format) or the
+ * intake fast lane (Kitsu's AJAX JSON). Both hand the same facts to the same checks.
+ */
 export interface IntakeCall {
   action: string;
   variant: string;
@@ -515,7 +514,6 @@ export class ActionIntake {
   }
 }
 
-/** Action parameters from the query string: short plain names and values, never a credential. */
 /**
  * A script's options in the URL: `?options.priority=90&options.frameRange=1001-1020` (a
  * multi-select repeats its name). Checked as JSON options are, text turned into numbers and
@@ -528,6 +526,7 @@ function optionsInQuery(query: Record<string, unknown>): Record<string, unknown>
   return Object.fromEntries(found.map(([key, value]) => [key.slice(prefix.length), value]));
 }
 
+/** Action parameters from the query string: short plain names and values, never a credential. */
 function publicParams(query: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {

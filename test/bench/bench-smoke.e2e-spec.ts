@@ -59,6 +59,15 @@ describe('npm run bench (smoke sizes)', () => {
     }
   });
 
+  it('times the same runs inside each server process, next to the load tool’s figures', () => {
+    for (const { inProcess } of results.intake!.runs) {
+      expect(isFigure(inProcess.p50Ms) && inProcess.p50Ms > 0).toBe(true);
+      expect(inProcess.p99Ms).toBeGreaterThanOrEqual(inProcess.p50Ms);
+      expect(inProcess.maxMs).toBeGreaterThanOrEqual(inProcess.p99Ms);
+    }
+    expect(markdown).toContain('c=2 p50 at load tool');
+  });
+
   it('splits an as-deployed click’s CPU: the HTTP layer, the checks, the job insert', () => {
     const split = results.intake!.split!;
     for (const value of [split.acceptUs, split.insertUs, split.addUs]) {
