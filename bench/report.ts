@@ -432,13 +432,15 @@ function splitSection(intake: IntakeResults): string[] {
     `per request, then, in the same API process with its caches warm and ${c} calls in flight,`,
     'ActionIntake.accept timed without HTTP (every check and the job insert), the job insert alone',
     "as the intake makes it (BullMQ's script behind the rate-limit guard, encoded and sent in",
-    'batches), and a bare queue.add of the same bodies. The rest is the HTTP layer.',
+    'batches), and a bare queue.add of the same bodies. The rest is the HTTP layer, plus what the',
+    'checks and the insert cost more under HTTP load than in those ideal runs: Redis batches are',
+    'smaller when clicks arrive spread over time, and caches are colder between requests.',
     '',
     table(
       ['part', 'CPU per click', 'share'],
       [
         [
-          'HTTP and the fast lane (parsing, headers, request id, log line, metrics, the answer)',
+          'HTTP and the fast lane (parsing, headers, request id, log line, metrics, the answer), and the rest',
           ...part(total - split.acceptUs),
         ],
         [
