@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app.config';
 import { parseHostPort, type RedisConfig } from './redis.config';
@@ -43,26 +44,43 @@ export function createRedisConnection(
   // Errors surface through the commands that fail; an outage is logged once when it starts and
   // once when it ends (without a listener ioredis would print every reconnection attempt).
   redisOutageLog.watch(client);
-  openClients.add(client);
-  client.once('end', () => openClients.delete(client));
+  const start = startScopes.getStore();
+  if (start?.failed) {
+    // A provider Nest was still building when its start-up failed: nothing will close it later.
+    client.disconnect();
+  } else if (start) {
+    start.clients.add(client);
+    client.once('end', () => start.clients.delete(client));
+  }
   return client;
 }
 
-/** Clients not yet ended, so a start-up that fails half-way can close what it opened. */
-const openClients = new Set<RedisClient>();
+/** The Redis clients one start-up opened, and whether that start-up has failed. */
+interface StartScope {
+  clients: Set<RedisClient>;
+  failed: boolean;
+}
 
-/** Runs `start`; if it throws, every Redis client it created is disconnected before rethrowing. */
+/**
+ * Which start-up a client is opened for. Nest builds providers concurrently: when one throws,
+ * create() rejects while others are still being built, and they open their connections after
+ * the failure (the intake's inserts connection did, keeping Jest's worker alive). Scoping by
+ * async context also leaves another app starting in the same process alone.
+ */
+const startScopes = new AsyncLocalStorage<StartScope>();
+
+/**
+ * Runs `start`; if it throws, every Redis client it opened is disconnected before rethrowing,
+ * and so is any it opens afterwards.
+ */
 export async function closingRedisOnFailure<T>(start: () => Promise<T>): Promise<T> {
-  const before = new Set(openClients);
+  const scope: StartScope = { clients: new Set(), failed: false };
   try {
-    return await start();
+    return await startScopes.run(scope, start);
   } catch (error) {
-    for (const client of openClients) {
-      if (!before.has(client)) {
-        client.disconnect();
-        openClients.delete(client);
-      }
-    }
+    scope.failed = true;
+    for (const client of scope.clients) client.disconnect();
+    scope.clients.clear();
     throw error;
   }
 }

@@ -686,8 +686,9 @@ describe('forward configuration at start-up', () => {
       },
       logger: false,
     });
-    // Jest exiting after this suite is the other half: the Redis connections opened before the
-    // failure are closed by the bootstrap.
+    // Leaving nothing open is the other half: the bootstrap closes the Redis connections this
+    // start-up opened, those of providers Nest builds after the failure too
+    // (src/queues/redis-connection.spec.ts); Jest's process exits after this suite.
     await expect(start).rejects.toThrow(
       /FORWARDERS\[0\]: forwarder "publish" needs a signing secret/,
     );
