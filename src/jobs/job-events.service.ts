@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { QueueEvents } from 'bullmq';
+import { QueueEvents, QueueKeys } from 'bullmq';
 import { AppConfig } from '../config/app.config';
 import type { QueueName } from '../queues/queues';
 import { createRedisConnection, type RedisClient } from '../queues/redis-connection';
@@ -96,10 +96,23 @@ export class JobEventsHub implements OnModuleDestroy {
     return connection;
   }
 
+  /**
+   * Reads the queue's events from the last one stored when it starts. QueueEvents' default ('$')
+   * reads only what comes after its first blocking read, which it issues some round trips after
+   * it is ready: a job that ran in between (the first page opened in a process, its job resumed
+   * at once) was never seen, and its page stayed on "waiting".
+   */
   private async startReader(queue: QueueName): Promise<QueueEvents> {
     const connection = createRedisConnection(this.config, 'worker', this.redis);
     this.connections.push(connection);
-    const events = new QueueEvents(queue, { connection, prefix: this.config.QUEUE_PREFIX });
+    const prefix = this.config.QUEUE_PREFIX;
+    const stream = new QueueKeys(prefix).toKey(queue, 'events');
+    const [last] = await connection.xrevrange(stream, '+', '-', 'COUNT', 1);
+    const events = new QueueEvents(queue, {
+      connection,
+      prefix,
+      lastEventId: last ? last[0] : '0-0',
+    });
     const emit = (jobId: string, change: JobChange) => this.emit(`${queue}:${jobId}`, change);
     events.on('active', ({ jobId }) => emit(jobId, { type: 'active' }));
     events.on('progress', ({ jobId, data }) => emit(jobId, { type: 'progress', data }));

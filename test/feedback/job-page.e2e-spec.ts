@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
+import { QueueKeys } from 'bullmq';
 import request from 'supertest';
 import { createWorkerContext } from '../../src/bootstrap';
-import { JobEventsHub } from '../../src/jobs/job-events.service';
+import { JobEventsHub, type JobChange } from '../../src/jobs/job-events.service';
+import { ProducerConnection } from '../../src/queues/producer-connection';
 import { EchoModule } from '../support/echo.action';
 import { readSse } from '../support/sse';
 import { startStack, type TestStack } from '../support/stack';
@@ -73,6 +75,37 @@ describe('job page, events, list and retry', () => {
     const hub = stack.app.get(JobEventsHub);
     expect(hub.readerCount()).toBe(1);
     expect(hub.listenerCount()).toBe(0);
+  });
+
+  it('hears a job event stored right after the first page subscribed, before its reader reads', async () => {
+    // A process whose hub has no reader yet, as after a start: the first page starts it.
+    const fresh = await startStack({ extra: [EchoModule], workers: false });
+    try {
+      const hub = fresh.app.get(JobEventsHub);
+      let heard!: (change: JobChange) => void;
+      const progress = new Promise<JobChange>((resolve) => (heard = resolve));
+      const stop = await hub.subscribe('custom', 'first-page-job', (change) => {
+        if (change.type === 'progress') heard(change);
+      });
+      // Its reader has not issued its first blocking read yet (it names its connection first):
+      // the event BullMQ would store as the job runs at once, stored now.
+      const events = new QueueKeys(fresh.env.QUEUE_PREFIX).toKey('custom', 'events');
+      await fresh.app
+        .get(ProducerConnection)
+        .client.xadd(events, '*', 'event', 'progress', 'jobId', 'first-page-job', 'data', '50');
+      let timer: NodeJS.Timeout | undefined;
+      const missed = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the event was never heard')), 10_000);
+      });
+      try {
+        expect(await Promise.race([progress, missed])).toEqual({ type: 'progress', data: 50 });
+      } finally {
+        clearTimeout(timer);
+        stop();
+      }
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('ends the stream at once for a finished job', async () => {
