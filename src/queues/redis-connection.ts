@@ -16,9 +16,9 @@ export function redisOptionsFor(role: RedisRole): RedisOptions {
   return role === 'producer'
     ? {
         enableOfflineQueue: false,
-        // Concurrent requests' job inserts (one addStandardJob script each) go out in one socket
-        // write per event-loop turn instead of one write each: the profile showed that write as
-        // the largest single cost of intake. Per-command replies and errors stay separate.
+        // Concurrent requests' commands (rate counts, queue adds; a Cluster's job inserts) go out
+        // in one socket write per event-loop turn instead of one write each, each keeping its own
+        // reply. On a single Redis the intake's inserts are batched by CommandBatch instead.
         enableAutoPipelining: true,
         maxRetriesPerRequest: 1,
         connectTimeout: 2000,
