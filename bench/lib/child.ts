@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { percentile } from './stats';
 
 /** What a server script tells the bench once it listens (or, for workers, once it consumes). */
 export interface ReadyMessage {
@@ -99,7 +100,6 @@ export function cpuMsOf(pid: number): number {
 /** Latency as the server itself saw it over one load run (see timeRequests). */
 export interface ServerLatency {
   type: 'latency';
-  requests: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -125,16 +125,13 @@ export function timeRequests(server: Server): void {
       durations = [];
       process.send?.({ type: 'latency-start' });
     } else if (message?.type === 'latency') {
-      const sorted = (durations ?? []).sort((a, b) => a - b);
+      const samples = durations ?? [];
       durations = null;
-      const at = (share: number) =>
-        sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] : 0;
       const report: ServerLatency = {
         type: 'latency',
-        requests: sorted.length,
-        p50Ms: at(0.5),
-        p99Ms: at(0.99),
-        maxMs: sorted.length ? sorted[sorted.length - 1] : 0,
+        p50Ms: percentile(samples, 50),
+        p99Ms: percentile(samples, 99),
+        maxMs: percentile(samples, 100),
       };
       process.send?.(report);
     }

@@ -10,6 +10,16 @@ function handLoader() {
   return { load, calls };
 }
 
+/** A cache renewing in the second half of a 10 s life, holding 'v1' for 'k' (read at 0 s). */
+async function holdingV1() {
+  const cache = new TtlCache<string>(10_000, { renewAheadShare: 0.5 });
+  const { load, calls } = handLoader();
+  const first = cache.get('k', load);
+  calls[0].resolve('v1');
+  await first;
+  return { cache, load, calls };
+}
+
 /** Lets settled promises' callbacks run. */
 const settle = () =>
   new Promise<void>((resolve) => jest.requireActual('timers').setImmediate(resolve));
@@ -54,11 +64,7 @@ describe('TtlCache', () => {
   });
 
   it('renews an entry read late in its life in the background, so nobody waits', async () => {
-    const cache = new TtlCache<string>(10_000, { renewAheadShare: 0.5 });
-    const { load, calls } = handLoader();
-    const first = cache.get('k', load);
-    calls[0].resolve('v1');
-    await first;
+    const { cache, load, calls } = await holdingV1();
 
     jest.advanceTimersByTime(4_999);
     expect(await cache.get('k', load)).toBe('v1');
@@ -82,11 +88,7 @@ describe('TtlCache', () => {
   });
 
   it('never serves a value past its time to live, however the renewal goes', async () => {
-    const cache = new TtlCache<string>(10_000, { renewAheadShare: 0.5 });
-    const { load, calls } = handLoader();
-    const first = cache.get('k', load);
-    calls[0].resolve('v1');
-    await first;
+    const { cache, load, calls } = await holdingV1();
 
     jest.advanceTimersByTime(6_000);
     expect(await cache.get('k', load)).toBe('v1');

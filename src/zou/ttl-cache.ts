@@ -42,7 +42,7 @@ export class TtlCache<V> {
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > now) {
-      if (now >= hit.renewFrom && !hit.renewing) this.renew(key, hit, load);
+      this.renewIfDue(key, hit, now, load);
       return hit.value;
     }
     if (this.entries.size >= this.maxEntries) this.evictExpired(now);
@@ -63,7 +63,7 @@ export class TtlCache<V> {
     if (!hit?.settled) return undefined;
     const now = Date.now();
     if (hit.expiresAt <= now) return undefined;
-    if (now >= hit.renewFrom && !hit.renewing) this.renew(key, hit, load);
+    this.renewIfDue(key, hit, now, load);
     return hit.settled;
   }
 
@@ -96,7 +96,7 @@ export class TtlCache<V> {
     this.entries.set(key, entry);
     value.then(
       (known) => {
-        entry.settled = { value: known };
+        entry.settled ??= { value: known }; // storeKnown set it already
       },
       () => {
         if (this.entries.get(key) === entry) this.entries.delete(key);
@@ -111,13 +111,17 @@ export class TtlCache<V> {
     this.store(key, Promise.resolve(value), now).settled = { value };
   }
 
-  /** Reads the value again; it replaces the entry only once known, and only if still current. */
-  private renew(key: string, entry: Entry<V>, load: () => Promise<V>): void {
+  /**
+   * In the entry's renewal window, reads the value again (one read at a time); it replaces the
+   * entry only once known, and only if still current.
+   */
+  private renewIfDue(key: string, entry: Entry<V>, now: number, load: () => Promise<V>): void {
+    if (now < entry.renewFrom || entry.renewing) return;
     entry.renewing = true;
-    const started = Date.now();
     load().then(
       (value) => {
-        if (this.entries.get(key) === entry) this.storeKnown(key, value, started);
+        // The renewed value lives from when its read began.
+        if (this.entries.get(key) === entry) this.storeKnown(key, value, now);
       },
       () => {
         entry.renewing = false; // the next read in the window tries again
