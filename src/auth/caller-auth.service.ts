@@ -73,16 +73,30 @@ export interface SessionOfRequest {
   key: string;
 }
 
-/** Read once per request (by its headers object): the intake asks twice, the hash costs. */
-const sessionsByHeaders = new WeakMap<IncomingHttpHeaders, SessionOfRequest | null>();
+/**
+ * Where sessionOf keeps a request's session once read: on the object the request came as (the
+ * intake's call, or Express's request), which dies with the request. Not in a WeakMap keyed by
+ * each request's headers: V8's minor GCs left that long-lived map's entries alone, so every
+ * request's session and headers outlived it, were copied to the old generation and waited for a
+ * full GC; under load, scavenges took twice as long (docs/benchmarks.md).
+ */
+const SESSION = Symbol('kitsu-session');
 
-/** The request's Kitsu session, or null; a malformed cookie throws sessionToken's 400. */
+type SessionHolder = Pick<CallerCredentials, 'headers'> & {
+  [SESSION]?: SessionOfRequest | null;
+};
+
+/**
+ * The request's Kitsu session, or null; a malformed cookie throws sessionToken's 400. Read once
+ * per request object: the intake asks twice, and the hash costs.
+ */
 export function sessionOf(req: Pick<CallerCredentials, 'headers'>): SessionOfRequest | null {
-  let session = sessionsByHeaders.get(req.headers);
+  const holder = req as SessionHolder;
+  let session = holder[SESSION];
   if (session === undefined) {
     const token = sessionToken(req);
     session = token ? { token, key: hash('sha256', token, 'hex') } : null;
-    sessionsByHeaders.set(req.headers, session);
+    holder[SESSION] = session;
   }
   return session;
 }
