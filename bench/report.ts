@@ -415,6 +415,37 @@ function latencySection(intake: IntakeResults, connections: number[]): string[] 
         }),
       ]),
     ),
+    '',
+    "V8's collections in the server process over the same runs. Each stops the event loop, so its",
+    'pause is added to every request in flight: scavenges (minor GCs) come every few hundred',
+    'requests and take longer the more young objects outlive them; objects that outlive two are',
+    'moved to the old generation, whose full GCs are rare but long.',
+    '',
+    table(
+      [
+        'server',
+        ...connections.flatMap((c) => [
+          `c=${c} scavenges`,
+          'median pause',
+          'full GCs',
+          'longest full GC',
+        ]),
+      ],
+      servers.map((server) => [
+        LABELS[server],
+        ...connections.flatMap((c) => {
+          const gc = find(intake.runs, server, c)?.inProcess.gc;
+          return gc
+            ? [
+                String(gc.minor),
+                gc.minor ? ms(gc.minorMedianMs) : '-',
+                String(gc.major),
+                gc.major ? ms(gc.majorMaxMs) : '-',
+              ]
+            : ['n/a', 'n/a', 'n/a', 'n/a'];
+        }),
+      ]),
+    ),
   ];
 }
 

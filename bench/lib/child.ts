@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { percentile } from './stats';
 
 /** What a server script tells the bench once it listens (or, for workers, once it consumes). */
@@ -103,6 +103,19 @@ export interface ServerLatency {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  gc: GcFigures;
+}
+
+/**
+ * V8's collections in the server process over one load run. A collection stops the event loop,
+ * so its pause is added to every request in flight: scavenges (minor GCs) come every few hundred
+ * requests, and their pause grows with what outlives them; full GCs are rare and long.
+ */
+export interface GcFigures {
+  minor: number;
+  minorMedianMs: number;
+  major: number;
+  majorMaxMs: number;
 }
 
 /**
@@ -114,6 +127,15 @@ export interface ServerLatency {
  */
 export function timeRequests(server: Server): void {
   let durations: number[] | null = null;
+  let collections: Array<{ kind: number; ms: number }> | null = null;
+  new PerformanceObserver((list) => {
+    if (!collections) return;
+    for (const entry of list.getEntries()) {
+      const { detail } = entry as unknown as { detail?: { kind?: number } };
+      const kind = detail?.kind ?? 0;
+      collections.push({ kind, ms: entry.duration });
+    }
+  }).observe({ entryTypes: ['gc'] });
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     const into = durations;
     if (!into) return;
@@ -123,19 +145,38 @@ export function timeRequests(server: Server): void {
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'latency-start') {
       durations = [];
+      collections = [];
       process.send?.({ type: 'latency-start' });
     } else if (message?.type === 'latency') {
       const samples = durations ?? [];
+      const seen = collections ?? [];
       durations = null;
+      collections = null;
       const report: ServerLatency = {
         type: 'latency',
         p50Ms: percentile(samples, 50),
         p99Ms: percentile(samples, 99),
         maxMs: percentile(samples, 100),
+        gc: gcFigures(seen),
       };
       process.send?.(report);
     }
   });
+}
+
+function gcFigures(collections: Array<{ kind: number; ms: number }>): GcFigures {
+  const minor = collections
+    .filter((c) => c.kind === constants.NODE_PERFORMANCE_GC_MINOR)
+    .map((c) => c.ms);
+  const major = collections
+    .filter((c) => c.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+    .map((c) => c.ms);
+  return {
+    minor: minor.length,
+    minorMedianMs: minor.length ? percentile(minor, 50) : 0,
+    major: major.length,
+    majorMaxMs: major.length ? Math.max(...major) : 0,
+  };
 }
 
 /** Called by a server script: tell the parent it is ready, and leave when it says so. */

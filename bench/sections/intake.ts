@@ -1,4 +1,4 @@
-import { startChild, type Child, type ServerLatency } from '../lib/child';
+import { startChild, type Child, type GcFigures, type ServerLatency } from '../lib/child';
 import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import {
   actionPath,
@@ -41,7 +41,7 @@ export interface IntakeRun extends LoadResult {
    */
   cpuUsPerRequest: number;
   /** Latency inside the server process over the same run (parsed request to answer sent). */
-  inProcess: { p50Ms: number; p99Ms: number; maxMs: number };
+  inProcess: { p50Ms: number; p99Ms: number; maxMs: number; gc: GcFigures };
 }
 
 export interface IntakeResults {
@@ -116,11 +116,11 @@ async function measure(
         const cpuBefore = child.cpuMs();
         const result = await load(connections, sizes.intakeDurationSec);
         const cpuUsPerRequest = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
-        const { p50Ms, p99Ms, maxMs } = await child.ask<ServerLatency>('latency');
+        const { p50Ms, p99Ms, maxMs, gc } = await child.ask<ServerLatency>('latency');
         ctx.log(
-          `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}, ${cpuUsPerRequest.toFixed(0)} µs CPU/request; in process p50 ${p50Ms.toFixed(2)} ms p99 ${p99Ms.toFixed(2)} ms`,
+          `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}, ${cpuUsPerRequest.toFixed(0)} µs CPU/request; in process p50 ${p50Ms.toFixed(2)} ms p99 ${p99Ms.toFixed(2)} ms; ${gc.minor} scavenges (median ${gc.minorMedianMs.toFixed(1)} ms), ${gc.major} full GCs`,
         );
-        const inProcess = { p50Ms, p99Ms, maxMs };
+        const inProcess = { p50Ms, p99Ms, maxMs, gc };
         runs.push({ ...result, server, connections, cpuUsPerRequest, inProcess });
       }
       if (server === 'service') {

@@ -59,13 +59,22 @@ describe('npm run bench (smoke sizes)', () => {
     }
   });
 
-  it('times the same runs inside each server process, next to the load tool’s figures', () => {
+  it('times the same runs inside each server process, next to the load tool’s figures, with its GCs', () => {
     for (const { inProcess } of results.intake!.runs) {
       expect(isFigure(inProcess.p50Ms) && inProcess.p50Ms > 0).toBe(true);
       expect(inProcess.p99Ms).toBeGreaterThanOrEqual(inProcess.p50Ms);
       expect(inProcess.maxMs).toBeGreaterThanOrEqual(inProcess.p99Ms);
+      const { gc } = inProcess;
+      expect(Number.isInteger(gc.minor) && gc.minor >= 0).toBe(true);
+      expect(Number.isInteger(gc.major) && gc.major >= 0).toBe(true);
+      expect(gc.minorMedianMs >= 0 && gc.majorMaxMs >= 0).toBe(true);
+      if (gc.minor === 0) expect(gc.minorMedianMs).toBe(0);
     }
     expect(markdown).toContain('c=2 p50 at load tool');
+    // Each server allocates megabytes over its runs: its observer saw collections, or is broken.
+    const scavenges = results.intake!.runs.reduce((sum, r) => sum + r.inProcess.gc.minor, 0);
+    expect(scavenges).toBeGreaterThan(0);
+    expect(markdown).toContain('c=2 scavenges');
   });
 
   it('splits an as-deployed click’s CPU: the HTTP layer, the checks, the job insert', () => {
