@@ -10,21 +10,39 @@ export type WireArg = string | number | Buffer;
  * buffers, that was the largest single cost of sending it.
  */
 export function encodeCommand(name: string, args: readonly WireArg[]): Buffer {
+  // Each argument's length counted in characters first, without a byte count apiece: right when
+  // the text is ASCII (a byte per character), as ids, keys and most job data are, which one byte
+  // count per run of text confirms. Anything else is encoded again with exact byte counts.
+  return encodeWith(name, args, characters) ?? encodeWith(name, args, Buffer.byteLength)!;
+}
+
+const characters = (text: string): number => text.length;
+
+/** The command with each text argument's length from `lengthOf`; null when that was not exact. */
+function encodeWith(
+  name: string,
+  args: readonly WireArg[],
+  lengthOf: (text: string) => number,
+): Buffer | null {
   const pieces: Array<string | Buffer> = [];
   let size = 0;
-  let text = `*${args.length + 1}\r\n$${Buffer.byteLength(name)}\r\n${name}\r\n`;
+  let text = `*${args.length + 1}\r\n$${lengthOf(name)}\r\n${name}\r\n`;
   for (const arg of args) {
     if (Buffer.isBuffer(arg)) {
       text += `$${arg.length}\r\n`;
-      size += Buffer.byteLength(text) + arg.length;
+      const bytes = Buffer.byteLength(text);
+      if (bytes !== lengthOf(text)) return null;
+      size += bytes + arg.length;
       pieces.push(text, arg);
       text = '\r\n';
     } else {
       const value = typeof arg === 'string' ? arg : String(arg);
-      text += `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
+      text += `$${lengthOf(value)}\r\n${value}\r\n`;
     }
   }
-  size += Buffer.byteLength(text);
+  const bytes = Buffer.byteLength(text);
+  if (bytes !== lengthOf(text)) return null;
+  size += bytes;
   pieces.push(text);
   const wire = Buffer.allocUnsafe(size);
   let offset = 0;
