@@ -19,7 +19,7 @@ export interface KitsuActionRequest {
   originPath: string;
   /** Host (and port) of Kitsu as the browser saw it. */
   originServer: string;
-  /** Selected task ids, duplicates folded, in selection order. */
+  /** Selected task ids, lower-cased, duplicates folded, in selection order. */
   taskIds: string[];
   /** Kitsu's guess from the page route; the tasks themselves are the truth. */
   entityType: EntityType | null;

@@ -250,7 +250,9 @@ export class ActionAuthorizer {
     const selected: TaskFacts[] = [];
     const teams = new Map<string, ZouTeamMember[]>();
     for (const id of request.taskIds) {
-      const facts = this.tasks.get(id.toLowerCase());
+      // The intake's ids are lower-case already; one in another case misses here and goes the
+      // Zou way, which lower-cases it.
+      const facts = this.tasks.get(id);
       if (!facts) return undefined;
       selected.push(facts);
       // An admin's role needs no team, and authorize() reads none for them.

@@ -199,7 +199,7 @@ export function parseKitsuRequest(body: unknown, options: ParseOptions): KitsuAc
     projectId: dto.projectId ? dto.projectId.toLowerCase() : null,
     originPath: dto.originPath,
     originServer: dto.originServer,
-    taskIds: dto.taskIds.map((id) => id.toLowerCase()),
+    taskIds: dto.taskIds, // lower-cased and folded already (normalizeSelection)
     entityType: dto.entityType,
     format: options.format,
   };
