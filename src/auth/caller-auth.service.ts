@@ -101,6 +101,14 @@ export function sessionOf(req: Pick<CallerCredentials, 'headers'>): SessionOfReq
   return session;
 }
 
+/**
+ * Equal once lower-cased, without lower-casing when they are equal as they are (the usual case:
+ * Zou's ids and emails as the page sends them): toLowerCase copies even an unchanged string.
+ */
+function sameIgnoringCase(a: string, b: string): boolean {
+  return a === b || a.toLowerCase() === b.toLowerCase();
+}
+
 /** A cookie value's percent-escapes decoded; a malformed one is the caller's 400, not a URIError. */
 function decodeCookieValue(value: string): string {
   // Without a percent sign there is nothing to decode (and nothing to fail on): the JWT case.
@@ -237,12 +245,12 @@ export class CallerAuth implements OnModuleInit {
     }
     const user = await this.sessionUser(session);
     if (!user) throw new UnauthorizedException('The Kitsu session is expired or invalid');
-    if (user.id.toLowerCase() !== request.personId) {
+    if (!sameIgnoringCase(user.id, request.personId)) {
       throw new ForbiddenException(
         'The Kitsu session belongs to another person than the request names',
       );
     }
-    if ((user.email ?? '').toLowerCase() !== request.personEmail.toLowerCase()) {
+    if (!sameIgnoringCase(user.email ?? '', request.personEmail)) {
       throw new ForbiddenException('The email in the request is not the session’s');
     }
   }

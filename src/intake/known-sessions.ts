@@ -31,7 +31,10 @@ export class KnownSessions {
       this.sessions.delete(key);
       return false;
     }
-    return entry.personId === personId && entry.email === email.toLowerCase();
+    // The email is kept lower-cased; the page's is most often the same already.
+    return (
+      entry.personId === personId && (entry.email === email || entry.email === email.toLowerCase())
+    );
   }
 
   /** Called once authentication accepted this session for this person. */

@@ -65,6 +65,26 @@ describe('caller authentication', () => {
     expect(res.body.message).toMatch(/another person/);
   });
 
+  it('takes the claimed id and email in any case, and refuses an email not the session’s (403)', async () => {
+    const person = zou.data.people.supervisor;
+    const shouted = {
+      ...body(person),
+      userid: person.id.toUpperCase(),
+      useremail: person.email.toUpperCase(),
+    };
+    await request(session.url)
+      .post('/actions/inspect?case=upper')
+      .set('Authorization', `Bearer ${zou.tokens.supervisor}`)
+      .send(shouted)
+      .expect(202);
+    const res = await request(session.url)
+      .post('/actions/inspect?case=other-email')
+      .set('Authorization', `Bearer ${zou.tokens.supervisor}`)
+      .send({ ...body(person), useremail: `not-${person.email}` })
+      .expect(403);
+    expect(res.body.message).toMatch(/email in the request is not the session/);
+  });
+
   it('refuses a missing or expired session (401) and says what is missing', async () => {
     const missing = await request(session.url).post('/actions/inspect').send(body()).expect(401);
     expect(missing.body.message).toMatch(/Kitsu session is required/);
