@@ -36,10 +36,16 @@ export async function startChild(
   script: string,
   env: Record<string, string>,
   timeoutMs = 30000,
+  /** Another program to run node through (valgrind), and node options of its own. */
+  { execPath, execArgv = [] }: { execPath?: string; execArgv?: string[] } = {},
 ): Promise<Child> {
   const child = fork(join(SERVERS_DIR, `${script}.js`), [], {
     // BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every measured process.
-    execArgv: process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    execArgv: [
+      ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...execArgv,
+    ],
+    ...(execPath ? { execPath } : {}),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

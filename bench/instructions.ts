@@ -1,0 +1,156 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startRedisServer } from '../test/support/redis-server';
+import { countByKind, namedJitCode, parseAnnotate, parsePerfMap } from './lib/callgrind';
+import { startChild } from './lib/child';
+import {
+  actionPath,
+  planRequest,
+  serviceEnv,
+  startStudio,
+  type IntakePlan,
+} from './lib/deployment';
+
+/**
+ * npm run bench:instructions: the instructions one intake server spends per click, counted by
+ * valgrind's callgrind over a fixed number of clicks after a warm-up, and the JavaScript
+ * functions whose JIT code spends the most. On a shared VM the CPU time of one build varies by
+ * ±30% from run to run; this count repeats within ~1.5%, so it can tell two builds of one part
+ * apart. It leaves out the kernel's work (socket writes), and under valgrind V8 compiles and
+ * collects differently, so it does not rank whole servers the way time does (BENCHMARKS.md).
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      server: { type: 'string', default: 'service' },
+      warm: { type: 'string', default: '8000' },
+      clicks: { type: 'string', default: '3000' },
+      connections: { type: 'string', default: '8' },
+      top: { type: 'string', default: '25' },
+    },
+  });
+  const server = values.server;
+  if (!['service', 'bare-http', 'naive-nest'].includes(server)) {
+    throw new Error(`--server: one of service, bare-http, naive-nest (got "${server}")`);
+  }
+  for (const tool of ['valgrind', 'callgrind_control', 'callgrind_annotate']) {
+    if (spawnSync(tool, ['--help'], { stdio: 'ignore' }).error) {
+      throw new Error(`${tool} is missing: install valgrind (apt-get install valgrind)`);
+    }
+  }
+  const warm = Number(values.warm);
+  const clicks = Number(values.clicks);
+  const connections = Number(values.connections);
+
+  const dir = mkdtempSync(join(tmpdir(), 'kitsu-bench-callgrind-'));
+  // Node under callgrind, counting nothing until told; JIT code is rewritten as it runs.
+  const wrapper = join(dir, 'node-under-callgrind.sh');
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nexec valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file ` +
+      `--callgrind-out-file=${dir}/callgrind.%p -q "${process.execPath}" "$@"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+
+  const redis = await startRedisServer();
+  const studio = await startStudio();
+  try {
+    const env =
+      server === 'service'
+        ? serviceEnv(redis.url, 'kitsu-bench-instructions', studio.zou)
+        : { REDIS_URL: redis.url, QUEUE_PREFIX: 'kitsu-bench-instructions' };
+    if (server === 'service') env.BENCH_PLAN = JSON.stringify(studio.plan);
+    // Named JIT code: node writes /tmp/perf-<pid>.map as it compiles.
+    const child = await startChild(server, env, 600_000, {
+      execPath: wrapper,
+      execArgv: ['--perf-basic-prof'],
+    });
+    try {
+      const pid = String(child.process.pid);
+      const url = `${child.url}${server === 'service' ? actionPath('as-deployed') : '/actions/bench-noop'}`;
+      const agent = new Agent({ keepAlive: true, maxSockets: connections });
+      console.error(`[instructions] ${server}: ${warm} clicks to warm up (slow under valgrind)`);
+      await send(agent, url, studio.plan, 0, warm, connections);
+      execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' });
+      execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' });
+      const answered = await send(agent, url, studio.plan, warm, clicks, connections);
+      execFileSync('callgrind_control', ['--instr=off', pid], { stdio: 'ignore' });
+      execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
+      agent.destroy();
+      if (answered !== clicks) throw new Error(`${clicks - answered} of ${clicks} clicks failed`);
+
+      const dump = `${dir}/callgrind.${pid}.1`;
+      const annotated = execFileSync('callgrind_annotate', ['--threshold=100', dump], {
+        maxBuffer: 1 << 28,
+      }).toString();
+      const counted = parseAnnotate(annotated);
+      const byKind = countByKind(counted);
+      const perClick = (n: number) => Math.round(n / clicks);
+      console.log(
+        `${server}: ${perClick(byKind.program).toLocaleString('en')} instructions per click ` +
+          `(not counted: V8's compiler ${perClick(byKind.compiler).toLocaleString('en')}, ` +
+          `GC ${perClick(byKind.gc).toLocaleString('en')}, hashing ${perClick(byKind.crypto).toLocaleString('en')})`,
+      );
+      const perfMap = `/tmp/perf-${pid}.map`;
+      if (existsSync(perfMap)) {
+        const named = namedJitCode(counted, parsePerfMap(readFileSync(perfMap, 'utf8')));
+        console.log('JIT code per click, by function:');
+        for (const { name, instructions } of named.slice(0, Number(values.top))) {
+          console.log(`${String(perClick(instructions)).padStart(8)}  ${name}`);
+        }
+        rmSync(perfMap, { force: true });
+      }
+    } finally {
+      await child.stop();
+    }
+  } finally {
+    await studio.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Clicks number `from` to `from + count - 1` of the plan over `connections` connections. */
+async function send(
+  agent: Agent,
+  url: string,
+  plan: IntakePlan,
+  from: number,
+  count: number,
+  connections: number,
+): Promise<number> {
+  let next = from;
+  let answered = 0;
+  const one = (n: number) =>
+    new Promise<number>((resolve) => {
+      const { headers, body } = planRequest(plan, n);
+      const req = request(
+        url,
+        { method: 'POST', agent, headers: { ...headers, 'Content-Type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', () => resolve(0));
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (next < from + count) {
+        const status = await one(next++);
+        if (status >= 200 && status < 300) answered++;
+      }
+    }),
+  );
+  return answered;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
