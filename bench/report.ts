@@ -379,7 +379,6 @@ export function renderMarkdown(results: BenchResults): string {
  * the request: the rest is queueing before the event loop reads it, the kernel and the load tool.
  */
 function latencySection(intake: IntakeResults, connections: number[]): string[] {
-  const servers = INTAKE_SERVERS.filter((server) => intake.runs.some((r) => r.server === server));
   return [
     '',
     "Latency of the same runs at the load tool and inside the server process, from Node's parsed",
@@ -388,32 +387,23 @@ function latencySection(intake: IntakeResults, connections: number[]): string[] 
     "socket's queue while the event loop serves other requests, in the kernel, in the load tool,",
     'and waiting for a CPU on a machine whose 2 cores the server, Redis and the load tool share.',
     '',
-    table(
-      [
-        'server',
-        ...connections.flatMap((c) => [
-          `c=${c} p50 at load tool`,
-          'in process',
-          'p99 at load tool',
-          'in process',
-          'max in process',
-        ]),
+    perRunTable(
+      intake,
+      connections,
+      (c) => [
+        `c=${c} p50 at load tool`,
+        'in process',
+        'p99 at load tool',
+        'in process',
+        'max in process',
       ],
-      servers.map((server) => [
-        LABELS[server],
-        ...connections.flatMap((c) => {
-          const run = find(intake.runs, server, c);
-          return run
-            ? [
-                ms(run.p50Ms),
-                ms(run.inProcess.p50Ms),
-                ms(run.p99Ms),
-                ms(run.inProcess.p99Ms),
-                ms(run.inProcess.maxMs),
-              ]
-            : ['n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
-        }),
-      ]),
+      (run) => [
+        ms(run.p50Ms),
+        ms(run.inProcess.p50Ms),
+        ms(run.p99Ms),
+        ms(run.inProcess.p99Ms),
+        ms(run.inProcess.maxMs),
+      ],
     ),
     '',
     "V8's collections in the server process over the same runs. Each stops the event loop, so its",
@@ -421,32 +411,38 @@ function latencySection(intake: IntakeResults, connections: number[]): string[] 
     'requests and take longer the more young objects outlive them; objects that outlive two are',
     'moved to the old generation, whose full GCs are rare but long.',
     '',
-    table(
-      [
-        'server',
-        ...connections.flatMap((c) => [
-          `c=${c} scavenges`,
-          'median pause',
-          'full GCs',
-          'longest full GC',
-        ]),
+    perRunTable(
+      intake,
+      connections,
+      (c) => [`c=${c} scavenges`, 'median pause', 'full GCs', 'longest full GC'],
+      ({ inProcess: { gc } }) => [
+        String(gc.minor),
+        gc.minor ? ms(gc.minorMedianMs) : '-',
+        String(gc.major),
+        gc.major ? ms(gc.majorMaxMs) : '-',
       ],
-      servers.map((server) => [
-        LABELS[server],
-        ...connections.flatMap((c) => {
-          const gc = find(intake.runs, server, c)?.inProcess.gc;
-          return gc
-            ? [
-                String(gc.minor),
-                gc.minor ? ms(gc.minorMedianMs) : '-',
-                String(gc.major),
-                gc.major ? ms(gc.majorMaxMs) : '-',
-              ]
-            : ['n/a', 'n/a', 'n/a', 'n/a'];
-        }),
-      ]),
     ),
   ];
+}
+
+/** A row per intake server measured, a group of columns per connection count (n/a if not run). */
+function perRunTable(
+  intake: IntakeResults,
+  connections: number[],
+  headings: (connections: number) => string[],
+  cells: (run: IntakeRun) => string[],
+): string {
+  const servers = INTAKE_SERVERS.filter((server) => intake.runs.some((r) => r.server === server));
+  return table(
+    ['server', ...connections.flatMap(headings)],
+    servers.map((server) => [
+      LABELS[server],
+      ...connections.flatMap((c) => {
+        const run = find(intake.runs, server, c);
+        return run ? cells(run) : headings(c).map(() => 'n/a');
+      }),
+    ]),
+  );
 }
 
 function splitSection(intake: IntakeResults): string[] {
