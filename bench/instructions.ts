@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRedisServer } from '../test/support/redis-server';
 import { countByKind, namedJitCode, parseAnnotate, parsePerfMap } from './lib/callgrind';
 import { startChild } from './lib/child';
+import { JsonPoster } from './lib/http-client';
 import {
   actionPath,
   planRequest,
@@ -72,15 +72,15 @@ async function main(): Promise<void> {
     try {
       const pid = String(child.process.pid);
       const url = `${child.url}${server === 'service' ? actionPath('as-deployed') : '/actions/bench-noop'}`;
-      const agent = new Agent({ keepAlive: true, maxSockets: connections });
+      const poster = new JsonPoster(connections);
       console.error(`[instructions] ${server}: ${warm} clicks to warm up (slow under valgrind)`);
-      await send(agent, url, studio.plan, 0, warm, connections);
+      await send(poster, url, studio.plan, 0, warm, connections);
       execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' });
       execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' });
-      const answered = await send(agent, url, studio.plan, warm, clicks, connections);
+      const answered = await send(poster, url, studio.plan, warm, clicks, connections);
       execFileSync('callgrind_control', ['--instr=off', pid], { stdio: 'ignore' });
       execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
-      agent.destroy();
+      poster.close();
       if (answered !== clicks) throw new Error(`${clicks - answered} of ${clicks} clicks failed`);
 
       const dump = `${dir}/callgrind.${pid}.1`;
@@ -114,9 +114,9 @@ async function main(): Promise<void> {
   }
 }
 
-/** Clicks number `from` to `from + count - 1` of the plan over `connections` connections. */
+/** Clicks number `from` to `from + count - 1` of the plan, `connections` at a time. */
 async function send(
-  agent: Agent,
+  poster: JsonPoster,
   url: string,
   plan: IntakePlan,
   from: number,
@@ -125,24 +125,11 @@ async function send(
 ): Promise<number> {
   let next = from;
   let answered = 0;
-  const one = (n: number) =>
-    new Promise<number>((resolve) => {
-      const { headers, body } = planRequest(plan, n);
-      const req = request(
-        url,
-        { method: 'POST', agent, headers: { ...headers, 'Content-Type': 'application/json' } },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', () => resolve(0));
-      req.end(body);
-    });
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (next < from + count) {
-        const status = await one(next++);
+        const { headers, body } = planRequest(plan, next++);
+        const { status } = await poster.post(url, body, headers).catch(() => ({ status: 0 }));
         if (status >= 200 && status < 300) answered++;
       }
     }),

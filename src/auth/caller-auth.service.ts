@@ -105,7 +105,7 @@ export function sessionOf(req: Pick<CallerCredentials, 'headers'>): SessionOfReq
  * Equal once lower-cased, without lower-casing when they are equal as they are (the usual case:
  * Zou's ids and emails as the page sends them): toLowerCase copies even an unchanged string.
  */
-function sameIgnoringCase(a: string, b: string): boolean {
+export function sameIgnoringCase(a: string, b: string): boolean {
   return a === b || a.toLowerCase() === b.toLowerCase();
 }
 

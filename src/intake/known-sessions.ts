@@ -1,4 +1,4 @@
-import { sessionOf, type CallerCredentials } from '../auth/caller-auth.service';
+import { sameIgnoringCase, sessionOf, type CallerCredentials } from '../auth/caller-auth.service';
 
 const MAX_REMEMBERED = 5000;
 
@@ -31,10 +31,7 @@ export class KnownSessions {
       this.sessions.delete(key);
       return false;
     }
-    // The email is kept lower-cased; the page's is most often the same already.
-    return (
-      entry.personId === personId && (entry.email === email || entry.email === email.toLowerCase())
-    );
+    return entry.personId === personId && sameIgnoringCase(entry.email, email);
   }
 
   /** Called once authentication accepted this session for this person. */

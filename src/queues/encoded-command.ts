@@ -18,7 +18,7 @@ export function encodeCommand(name: string, args: readonly WireArg[]): Buffer {
 
 const characters = (text: string): number => text.length;
 
-/** The command with each text argument's length from `lengthOf`; null when that was not exact. */
+/** The command with each text argument's length from `lengthOf`; null when characters were not bytes. */
 function encodeWith(
   name: string,
   args: readonly WireArg[],
@@ -31,7 +31,7 @@ function encodeWith(
     if (Buffer.isBuffer(arg)) {
       text += `$${arg.length}\r\n`;
       const bytes = Buffer.byteLength(text);
-      if (bytes !== lengthOf(text)) return null;
+      if (lengthOf === characters && bytes !== text.length) return null; // not ASCII
       size += bytes + arg.length;
       pieces.push(text, arg);
       text = '\r\n';
@@ -41,7 +41,7 @@ function encodeWith(
     }
   }
   const bytes = Buffer.byteLength(text);
-  if (bytes !== lengthOf(text)) return null;
+  if (lengthOf === characters && bytes !== text.length) return null; // not ASCII
   size += bytes;
   pieces.push(text);
   const wire = Buffer.allocUnsafe(size);
