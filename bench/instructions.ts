@@ -10,9 +10,11 @@ import { JsonPoster } from './lib/http-client';
 import {
   actionPath,
   planRequest,
+  SERVICE_VARIANTS,
   serviceEnv,
   startStudio,
   type IntakePlan,
+  type ServiceVariant,
 } from './lib/deployment';
 
 /**
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       server: { type: 'string', default: 'service' },
+      variant: { type: 'string', default: 'as-deployed' },
       warm: { type: 'string', default: '8000' },
       clicks: { type: 'string', default: '3000' },
       connections: { type: 'string', default: '8' },
@@ -41,6 +44,10 @@ async function main(): Promise<void> {
     if (spawnSync(tool, ['--help'], { stdio: 'ignore' }).error) {
       throw new Error(`${tool} is missing: install valgrind (apt-get install valgrind)`);
     }
+  }
+  const variant = values.variant as ServiceVariant;
+  if (!SERVICE_VARIANTS.includes(variant)) {
+    throw new Error(`--variant: one of ${SERVICE_VARIANTS.join(', ')} (got "${variant}")`);
   }
   const warm = Number(values.warm);
   const clicks = Number(values.clicks);
@@ -61,7 +68,7 @@ async function main(): Promise<void> {
   try {
     const env =
       server === 'service'
-        ? serviceEnv(redis.url, 'kitsu-bench-instructions', studio.zou)
+        ? serviceEnv(redis.url, 'kitsu-bench-instructions', studio.zou, variant)
         : { REDIS_URL: redis.url, QUEUE_PREFIX: 'kitsu-bench-instructions' };
     if (server === 'service') env.BENCH_PLAN = JSON.stringify(studio.plan);
     // Named JIT code: node writes /tmp/perf-<pid>.map as it compiles.
@@ -71,7 +78,7 @@ async function main(): Promise<void> {
     });
     try {
       const pid = String(child.process.pid);
-      const url = `${child.url}${server === 'service' ? actionPath('as-deployed') : '/actions/bench-noop'}`;
+      const url = `${child.url}${server === 'service' ? actionPath(variant) : '/actions/bench-noop'}`;
       const poster = new JsonPoster(connections);
       console.error(`[instructions] ${server}: ${warm} clicks to warm up (slow under valgrind)`);
       await send(poster, url, studio.plan, 0, warm, connections);
@@ -91,7 +98,7 @@ async function main(): Promise<void> {
       const byKind = countByKind(counted);
       const perClick = (n: number) => Math.round(n / clicks);
       console.log(
-        `${server}: ${perClick(byKind.program).toLocaleString('en')} instructions per click ` +
+        `${server === 'service' ? `service (${variant})` : server}: ${perClick(byKind.program).toLocaleString('en')} instructions per click ` +
           `(not counted: V8's compiler ${perClick(byKind.compiler).toLocaleString('en')}, ` +
           `GC ${perClick(byKind.gc).toLocaleString('en')}, hashing ${perClick(byKind.crypto).toLocaleString('en')})`,
       );

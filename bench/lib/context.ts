@@ -15,6 +15,8 @@ export interface BenchSizes {
   pickupLightIntervalMs: number;
   pickupHeavyRate: number;
   pickupHeavyDurationSec: number;
+  /** Clicks sent through the API and worker between the cold and the warm heavy stream. */
+  pickupWarmupClicks: number;
   zouSelections: number[];
   /** Largest selection for actions that write one comment per task (render). */
   zouWriteHeavyMax: number;
@@ -33,6 +35,7 @@ export const FULL: BenchSizes = {
   pickupLightIntervalMs: 10,
   pickupHeavyRate: 1000,
   pickupHeavyDurationSec: 4,
+  pickupWarmupClicks: 20000,
   zouSelections: [10, 100, 1000, 5000],
   zouWriteHeavyMax: 1000,
   zouProjectTasks: 20000,
@@ -50,6 +53,7 @@ export const SMOKE: BenchSizes = {
   pickupLightIntervalMs: 5,
   pickupHeavyRate: 100,
   pickupHeavyDurationSec: 1,
+  pickupWarmupClicks: 200,
   zouSelections: [10, 30],
   zouWriteHeavyMax: 30,
   zouProjectTasks: 60,

@@ -113,14 +113,16 @@ export function planRequest(
 }
 
 /** A switch of the deployed service turned off, to show what that switch costs. */
-export type ServiceVariant =
-  | 'as-deployed'
-  | 'no-rate-limits'
-  | 'no-authz'
-  | 'shared-secret'
-  | 'no-dedupe'
-  | 'quiet-logs'
-  | 'nest-route';
+export const SERVICE_VARIANTS = [
+  'as-deployed',
+  'no-rate-limits',
+  'no-authz',
+  'shared-secret',
+  'no-dedupe',
+  'quiet-logs',
+  'nest-route',
+] as const;
+export type ServiceVariant = (typeof SERVICE_VARIANTS)[number];
 
 /**
  * The service as a studio runs it: production mode, Kitsu session authentication checked with

@@ -85,12 +85,14 @@ describe('npm run bench (smoke sizes)', () => {
     expect(markdown).toContain('the job insert (BullMQ');
   });
 
-  it('measures pick-up latency at light and heavy load', () => {
-    expect(results.pickup!.map((p) => p.label)).toEqual(['light', 'heavy']);
+  it('measures pick-up latency at light and heavy load, heavy both just started and warmed up', () => {
+    expect(results.pickup!.map((p) => p.label)).toEqual(['light', 'heavy-cold', 'heavy']);
     for (const load of results.pickup!) {
       expect(load.samples).toBeGreaterThan(0);
       expect(isFigure(load.p50Ms) && isFigure(load.p99Ms)).toBe(true);
     }
+    expect(markdown).toContain('pick-up p99, heavy load, just started');
+    expect(markdown).toContain('after 200 clicks of warm-up');
   });
 
   it('measures worker throughput next to a bare BullMQ worker, and memory', () => {
