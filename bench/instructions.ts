@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRedisServer } from '../test/support/redis-server';
-import { countByKind, namedJitCode, parseAnnotate, parsePerfMap } from './lib/callgrind';
+import {
+  countByKind,
+  namedJitCode,
+  nativeCode,
+  parseAnnotate,
+  parsePerfMap,
+} from './lib/callgrind';
 import { startChild } from './lib/child';
 import { JsonPoster } from './lib/http-client';
 import {
@@ -110,6 +116,10 @@ async function main(): Promise<void> {
           console.log(`${String(perClick(instructions)).padStart(8)}  ${name}`);
         }
         rmSync(perfMap, { force: true });
+      }
+      console.log('Native code per click (V8 builtins and runtime, Node, libc), by function:');
+      for (const { name, instructions } of nativeCode(counted).slice(0, Number(values.top))) {
+        console.log(`${String(perClick(instructions)).padStart(8)}  ${name}`);
       }
     } finally {
       await child.stop();

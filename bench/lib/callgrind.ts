@@ -96,3 +96,21 @@ export function namedJitCode(
     .map(([name, instructions]) => ({ name, instructions }))
     .sort((a, b) => b.instructions - a.instructions);
 }
+
+/**
+ * The program's instructions outside JIT code, by function: V8's builtins (Map lookups, promise
+ * jobs, string and regexp work called from JIT code), its runtime, Node's C++, libuv and libc.
+ * A switch that costs more than its JavaScript shows up here.
+ */
+export function nativeCode(counted: CountedFunction[]): CountedFunction[] {
+  const byName = new Map<string, number>();
+  for (const { instructions, name } of counted) {
+    if (name.startsWith('???:0x') || kindOf(name) !== 'program') continue;
+    // `file:function [object]` as callgrind_annotate prints it: the function is what compares.
+    const fn = name.replace(/^[^:]*:/, '').replace(/ \[[^\]]*\]$/, '');
+    byName.set(fn, (byName.get(fn) ?? 0) + instructions);
+  }
+  return [...byName]
+    .map(([name, instructions]) => ({ name, instructions }))
+    .sort((a, b) => b.instructions - a.instructions);
+}

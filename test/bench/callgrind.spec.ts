@@ -2,6 +2,7 @@ import {
   countByKind,
   kindOf,
   namedJitCode,
+  nativeCode,
   parseAnnotate,
   parsePerfMap,
 } from '../../bench/lib/callgrind';
@@ -63,6 +64,17 @@ describe('callgrind reading', () => {
         instructions: 200_000,
       },
       { name: 'unnamed JIT code', instructions: 40_000 },
+    ]);
+  });
+
+  it('lists the program’s native code by function, leaving out JIT code, compiler, GC and hashing', () => {
+    const more = parseAnnotate(
+      `${ANNOTATED} 30,000 ( 3.00%)  ???:Builtins_StringAdd_CheckNone [/usr/lib/libnode.so]\n` +
+        ` 90,000 ( 9.00%)  ./string/../sysdeps/x86_64/multiarch/memmove-vec-unaligned-erms.S:__memmove_avx_unaligned_erms [/usr/lib/x86_64-linux-gnu/libc.so.6]\n`,
+    );
+    expect(nativeCode(more)).toEqual([
+      { name: 'Builtins_StringAdd_CheckNone', instructions: 90_000 },
+      { name: '__memmove_avx_unaligned_erms', instructions: 90_000 },
     ]);
   });
 });
