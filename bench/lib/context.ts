@@ -7,6 +7,9 @@ export interface BenchSizes {
   intakeConnections: number[];
   intakeWarmupSec: number;
   intakeDurationSec: number;
+  /** Rounds of the head-to-head comparison (0: none), and each run's length. */
+  headToHeadRounds: number;
+  headToHeadSec: number;
   /** Calls of the in-process split (ActionIntake.accept, then queue.add). */
   intakeSplitCalls: number;
   throughputJobs: number;
@@ -28,6 +31,8 @@ export const FULL: BenchSizes = {
   intakeConnections: [32, 128],
   intakeWarmupSec: 2,
   intakeDurationSec: 8,
+  headToHeadRounds: 7,
+  headToHeadSec: 3,
   intakeSplitCalls: 20000,
   throughputJobs: 20000,
   workerConcurrency: 16,
@@ -46,6 +51,8 @@ export const SMOKE: BenchSizes = {
   intakeConnections: [2, 4],
   intakeWarmupSec: 0,
   intakeDurationSec: 1,
+  headToHeadRounds: 2,
+  headToHeadSec: 1,
   intakeSplitCalls: 200,
   throughputJobs: 200,
   workerConcurrency: 4,

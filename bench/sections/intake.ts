@@ -51,9 +51,34 @@ export interface IntakeResults {
   apiRssAfter: number;
   /** Where the as-deployed API's CPU per click goes, measured in its process (see intake-split). */
   split?: { acceptUs: number; insertUs: number; addUs: number };
+  /** The as-deployed service against the peer and the bare limit, interleaved (headToHead). */
+  headToHead?: HeadToHead;
   /** Persons, addresses and tasks the load is spread over. */
   persons: number;
   addresses: number;
+}
+
+/** The servers the targets compare, measured side by side in rounds. */
+export const HEAD_TO_HEAD = ['bare-http', 'naive-nest', 'service'] as const;
+
+export interface HeadToHeadRun {
+  server: (typeof HEAD_TO_HEAD)[number];
+  rps: number;
+  p99Ms: number;
+  cpuUsPerRequest: number;
+  errors: number;
+}
+
+/**
+ * Short runs of the three servers one after another, round after round, the order rotating. A
+ * shared VM has slow phases that last from seconds to minutes: over one long run per server, one
+ * that falls in such a phase is compared with others that did not. Within a round the three share
+ * the phase, so each round's ratios hold, and their median is the figure the targets judge.
+ */
+export interface HeadToHead {
+  connections: number;
+  durationSec: number;
+  rounds: HeadToHeadRun[][];
 }
 
 export async function runIntake(
@@ -62,7 +87,10 @@ export async function runIntake(
 ): Promise<IntakeResults> {
   const studio = await startStudio();
   try {
-    return await measure(ctx, studio, servers);
+    const results = await measure(ctx, studio, servers);
+    if (HEAD_TO_HEAD.every((server) => servers.includes(server)) && ctx.sizes.headToHeadRounds > 0)
+      results.headToHead = await headToHead(ctx, studio);
+    return results;
   } finally {
     await studio.close();
   }
@@ -82,31 +110,10 @@ async function measure(
   for (const server of servers) {
     await clearBenchKeys(ctx.redis);
     const prefix = benchPrefix(server);
-    const variant = variantOf(server);
-    const env: Record<string, string> = variant
-      ? serviceEnv(ctx.redisUrl, prefix, studio.zou, variant)
-      : { REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix };
-    if (server === 'service') env.BENCH_PLAN = JSON.stringify(plan);
-    const child: Child = await startChild(variant ? 'service' : server, env);
+    const child = await startServer(ctx, studio, server, prefix);
     try {
       if (server === 'service') apiRssIdle = child.rss();
-      const url = `${child.url}${variant ? actionPath(variant) : '/actions/bench-noop'}`;
-      // Each run goes on where the last stopped, so no selection repeats within the dedupe window.
-      let offset = 0;
-      const load = async (connections: number, durationSec: number) => {
-        const result = await generateLoad(ctx.tool, {
-          url,
-          connections,
-          durationSec,
-          plan,
-          offset,
-        });
-        // A selection may come back once the dedupe window (10 s) has passed, never within it.
-        if ((result.sent / durationSec) * 10 >= planCycle(plan))
-          throw new Error('the intake plan is too small for this rate');
-        offset = (offset + result.sent + connections) % planCycle(plan);
-        return result;
-      };
+      const load = loader(ctx, studio, child, server);
       if (sizes.intakeWarmupSec > 0) {
         // Warm: sessions confirmed, tasks' projects known, as in a studio's working day.
         await load(sizes.intakeConnections[0], sizes.intakeWarmupSec);
@@ -125,7 +132,11 @@ async function measure(
       }
       if (server === 'service') {
         apiRssAfter = child.rss();
-        split = await splitOf(child, { type: 'split', offset, calls: sizes.intakeSplitCalls });
+        split = await splitOf(child, {
+          type: 'split',
+          offset: load.offset(),
+          calls: sizes.intakeSplitCalls,
+        });
         ctx.log(
           `intake split: accept ${split.acceptUs.toFixed(0)} µs, its insert ${split.insertUs.toFixed(0)} µs, queue.add ${split.addUs.toFixed(0)} µs CPU per call`,
         );
@@ -142,6 +153,96 @@ async function measure(
     persons: plan.persons.length,
     addresses: plan.addresses.length,
   };
+}
+
+/** One intake row's server, started: a baseline script, or the service with its variant's env. */
+async function startServer(
+  ctx: BenchContext,
+  studio: BenchStudio,
+  server: IntakeServer,
+  prefix: string,
+): Promise<Child> {
+  const variant = variantOf(server);
+  const env: Record<string, string> = variant
+    ? serviceEnv(ctx.redisUrl, prefix, studio.zou, variant)
+    : { REDIS_URL: ctx.redisUrl, QUEUE_PREFIX: prefix };
+  if (server === 'service') env.BENCH_PLAN = JSON.stringify(studio.plan);
+  return startChild(variant ? 'service' : server, env);
+}
+
+interface Loader {
+  (connections: number, durationSec: number): Promise<LoadResult>;
+  /** Where the next run starts in the plan. */
+  offset(): number;
+}
+
+/**
+ * Load runs against one server, each going on where the last stopped, so no selection repeats
+ * within the dedupe window.
+ */
+function loader(
+  ctx: BenchContext,
+  studio: BenchStudio,
+  child: Child,
+  server: IntakeServer,
+): Loader {
+  const { plan } = studio;
+  const variant = variantOf(server);
+  const url = `${child.url}${variant ? actionPath(variant) : '/actions/bench-noop'}`;
+  let offset = 0;
+  const load = async (connections: number, durationSec: number) => {
+    const result = await generateLoad(ctx.tool, { url, connections, durationSec, plan, offset });
+    // A selection may come back once the dedupe window (10 s) has passed, never within it.
+    if ((result.sent / durationSec) * 10 >= planCycle(plan))
+      throw new Error('the intake plan is too small for this rate');
+    offset = (offset + result.sent + connections) % planCycle(plan);
+    return result;
+  };
+  return Object.assign(load, { offset: () => offset });
+}
+
+/** See HeadToHead: the three servers up at once, each warmed, then short runs in rotating order. */
+async function headToHead(ctx: BenchContext, studio: BenchStudio): Promise<HeadToHead> {
+  const { sizes } = ctx;
+  const connections = sizes.intakeConnections[0];
+  const durationSec = sizes.headToHeadSec;
+  await clearBenchKeys(ctx.redis);
+  const started: Array<{ server: HeadToHeadRun['server']; child: Child; load: Loader }> = [];
+  try {
+    for (const server of HEAD_TO_HEAD) {
+      const child = await startServer(ctx, studio, server, benchPrefix(`h2h-${server}`));
+      started.push({ server, child, load: loader(ctx, studio, child, server) });
+    }
+    for (const { load } of started) {
+      if (sizes.intakeWarmupSec > 0) await load(connections, sizes.intakeWarmupSec);
+    }
+    const rounds: HeadToHeadRun[][] = [];
+    for (let round = 0; round < sizes.headToHeadRounds; round++) {
+      const order = started.map((_, i) => started[(i + round) % started.length]);
+      const runs: HeadToHeadRun[] = [];
+      for (const { server, child, load } of order) {
+        const cpuBefore = child.cpuMs();
+        const result = await load(connections, durationSec);
+        const cpuUsPerRequest = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
+        runs.push({
+          server,
+          rps: result.rps,
+          p99Ms: result.p99Ms,
+          cpuUsPerRequest,
+          errors: result.errors,
+        });
+      }
+      const of = (server: HeadToHeadRun['server']) => runs.find((r) => r.server === server)!;
+      ctx.log(
+        `head to head, round ${round + 1}: service ${of('service').rps.toFixed(0)}/s p99 ${of('service').p99Ms.toFixed(2)} ms, ` +
+          `${(of('service').rps / of('naive-nest').rps).toFixed(2)}x the peer, ${(of('service').rps / of('bare-http').rps).toFixed(2)}x the bare limit`,
+      );
+      rounds.push(runs);
+    }
+    return { connections, durationSec, rounds };
+  } finally {
+    for (const { child } of started) await child.stop();
+  }
 }
 
 /** Asks the as-deployed API process to time its intake without HTTP (bench/servers/intake-split). */

@@ -59,6 +59,26 @@ describe('npm run bench (smoke sizes)', () => {
     }
   });
 
+  it('measures the service, the peer and the bare limit head to head in rounds, and judges the rate on them', () => {
+    const { rounds, connections } = results.intake!.headToHead!;
+    expect(connections).toBe(2);
+    expect(rounds).toHaveLength(2);
+    for (const round of rounds) {
+      expect(round.map((r) => r.server).sort()).toEqual(['bare-http', 'naive-nest', 'service']);
+      for (const run of round) {
+        expect(run.errors).toBe(0);
+        expect(isFigure(run.rps) && run.rps > 0).toBe(true);
+        expect(isFigure(run.p99Ms) && isFigure(run.cpuUsPerRequest)).toBe(true);
+      }
+    }
+    // The order rotates: the same server does not always go first.
+    expect(rounds[0][0].server).not.toBe(rounds[1][0].server);
+    expect(markdown).toContain('### Head to head');
+    expect(markdown).toMatch(
+      /intake rate as deployed, 2 connections, head to head .* median of 2 rounds/,
+    );
+  });
+
   it('times the same runs inside each server process, next to the load tool’s figures, with its GCs', () => {
     for (const { inProcess } of results.intake!.runs) {
       expect(isFigure(inProcess.p50Ms) && inProcess.p50Ms > 0).toBe(true);
