@@ -75,7 +75,7 @@ describe('npm run bench (smoke sizes)', () => {
     expect(rounds[0][0].server).not.toBe(rounds[1][0].server);
     expect(markdown).toContain('### Head to head');
     expect(markdown).toMatch(
-      /intake rate as deployed, 2 connections, head to head .* median of 2 rounds/,
+      /intake rate as deployed, 2 connections, head to head .*median of 2 rounds/,
     );
   });
 
