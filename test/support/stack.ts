@@ -1,6 +1,6 @@
 import type { INestApplicationContext, ModuleMetadata } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import {
   startZouSimulator,
   type ZouSimulator,
@@ -9,7 +9,6 @@ import {
 import { createHttpApp, createWorkerContext } from '../../src/bootstrap';
 import type { Env } from '../../src/config/config.module';
 import { parseJobId } from '../../src/queues/job-id';
-import { JobQueues } from '../../src/queues/job-queues.service';
 import { testRedisUrl, uniquePrefix } from './test-env';
 
 export interface TestStack {
@@ -61,6 +60,22 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       ? null
       : await createWorkerContext({ env, extra: options.extra, logger });
   const events = new Map<string, QueueEvents>();
+  const waitQueues = new Map<string, Queue>();
+
+  /**
+   * A queue of the test's own to wait through: BullMQ's waitUntilFinished adds a 'closing'
+   * listener to the job's queue for each wait, and a test may await dozens of jobs at once
+   * (Node warns past 10). The app's queues keep Node's default, so a leak there still warns.
+   */
+  function waitQueue(queue: string): Queue {
+    let existing = waitQueues.get(queue);
+    if (!existing) {
+      existing = new Queue(queue, { connection: { url: env.REDIS_URL }, prefix: env.QUEUE_PREFIX });
+      existing.setMaxListeners(0);
+      waitQueues.set(queue, existing);
+    }
+    return existing;
+  }
 
   async function queueEvents(queue: string): Promise<QueueEvents> {
     let existing = events.get(queue);
@@ -85,12 +100,13 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       const parsed = parseJobId(publicId.split('?')[0]);
       if (!parsed) throw new Error(`not a job id: ${publicId}`);
       const qe = await queueEvents(parsed.queue);
-      const job = await app.get(JobQueues).get(parsed.queue).getJob(parsed.bullId);
+      const job = await waitQueue(parsed.queue).getJob(parsed.bullId);
       if (!job) throw new Error(`job ${publicId} not found`);
       await job.waitUntilFinished(qe).catch(() => undefined);
     },
     async close() {
       await Promise.all([...events.values()].map((qe) => qe.close()));
+      await Promise.all([...waitQueues.values()].map((queue) => queue.close()));
       if (worker) await worker.close();
       await app.close();
     },
