@@ -295,7 +295,7 @@ export function renderMarkdown(results: BenchResults): string {
       'figure would mean the worker started the job before the 202 left: it can, since the job is',
       'stored first. The heavy stream runs twice: to processes that have just started, then after a',
       'warm-up. For its first ~20,000 requests a fresh process has V8 promote most of what each',
-      'request allocates (3–6 MB and pauses of 17–47 ms per scavenge, against 5–20 KB and 1–4 ms once',
+      'request allocates (3–6 MB and pauses of 17–47 ms per scavenge, against mostly 5–20 KB and 1–4 ms once',
       'warm; docs/benchmarks.md), so the first row shows the seconds after a deploy, the second the',
       'steady state the target is for.',
       '',
