@@ -72,8 +72,9 @@ export interface HeadToHeadRun {
 /**
  * Short runs of the three servers one after another, round after round, the order rotating. A
  * shared VM has slow phases that last from seconds to minutes: over one long run per server, one
- * that falls in such a phase is compared with others that did not. Within a round the three share
- * the phase, so each round's ratios hold, and their median is the figure the targets judge.
+ * that falls in such a phase is compared with others that did not. Turns of a few seconds, side by
+ * side, mostly share a phase, and the median of the rounds' ratios keeps the turns that did not
+ * from deciding: it is the figure the targets judge.
  */
 export interface HeadToHead {
   connections: number;

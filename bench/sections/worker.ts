@@ -241,9 +241,9 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
     };
     await heavyLoad('heavy-cold', 'to an API and a worker that have just started');
 
-    // A process's first ~20,000 requests run before V8 has settled its code: in that phase the
-    // scavenges promote most of what each request allocated (BENCHMARKS.md, section 2), which a
-    // service that has been up for a while no longer does. Closed loop, as fast as it answers.
+    // A process's first ~20,000 requests are V8's warm-up: in that phase the scavenges promote
+    // most of what each request allocated (docs/benchmarks.md), which a service that has been up
+    // for a while no longer does. Closed loop, as fast as it answers.
     const warmed = counter + sizes.pickupWarmupClicks;
     await Promise.all(
       Array.from({ length: 32 }, async () => {
