@@ -27,7 +27,7 @@ import {
  * npm run bench:instructions: the instructions one intake server spends per click, counted by
  * valgrind's callgrind over a fixed number of clicks after a warm-up, and the JavaScript
  * functions whose JIT code spends the most. On a shared VM the CPU time of one build varies by
- * ±30% from run to run; this count repeats within ~1.5%, so it can tell two builds of one part
+ * ±30% from run to run; this count repeats within ~1.5–3%, so it can tell two builds of one part
  * apart. It leaves out the kernel's work (socket writes), and under valgrind V8 compiles and
  * collects differently, so it does not rank whole servers the way time does (BENCHMARKS.md).
  */
