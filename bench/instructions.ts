@@ -10,16 +10,16 @@ import {
   nativeCode,
   parseAnnotate,
   parsePerfMap,
+  type CountedFunction,
 } from './lib/callgrind';
 import { startChild } from './lib/child';
 import { JsonPoster } from './lib/http-client';
 import {
   actionPath,
-  planRequest,
+  sendClicks,
   SERVICE_VARIANTS,
   serviceEnv,
   startStudio,
-  type IntakePlan,
   type ServiceVariant,
 } from './lib/deployment';
 
@@ -94,11 +94,11 @@ async function main(): Promise<void> {
       const url = `${child.url}${server === 'service' ? actionPath(variant) : '/actions/bench-noop'}`;
       const poster = new JsonPoster(connections);
       console.error(`[instructions] ${server}: ${warm} clicks to warm up (slow under valgrind)`);
-      await send(poster, url, studio.plan, 0, warm, connections);
+      await sendClicks(poster, url, studio.plan, 0, warm, connections);
       const zouCallsBefore = studio.zou.log.length;
       execFileSync('callgrind_control', ['--zero', pid], { stdio: 'ignore' });
       execFileSync('callgrind_control', ['--instr=on', pid], { stdio: 'ignore' });
-      const answered = await send(poster, url, studio.plan, warm, clicks, connections);
+      const answered = await sendClicks(poster, url, studio.plan, warm, clicks, connections);
       execFileSync('callgrind_control', ['--instr=off', pid], { stdio: 'ignore' });
       const zouCalls = studio.zou.log.length - zouCallsBefore;
       execFileSync('callgrind_control', ['--dump', pid], { stdio: 'ignore' });
@@ -122,18 +122,21 @@ async function main(): Promise<void> {
           (zouCalls > 0 ? ' (their cost is in the figures above: cache renewals, not clicks)' : ''),
       );
       const perfMap = `/tmp/perf-${pid}.map`;
-      if (existsSync(perfMap)) {
-        const named = namedJitCode(counted, parsePerfMap(readFileSync(perfMap, 'utf8')));
-        console.log('JIT code per click, by function:');
-        for (const { name, instructions } of named.slice(0, Number(values.top))) {
+      const printTop = (title: string, functions: CountedFunction[]) => {
+        console.log(title);
+        for (const { name, instructions } of functions.slice(0, Number(values.top))) {
           console.log(`${String(perClick(instructions)).padStart(8)}  ${name}`);
         }
+      };
+      if (existsSync(perfMap)) {
+        const map = parsePerfMap(readFileSync(perfMap, 'utf8'));
+        printTop('JIT code per click, by function:', namedJitCode(counted, map));
         rmSync(perfMap, { force: true });
       }
-      console.log('Native code per click (V8 builtins and runtime, Node, libc), by function:');
-      for (const { name, instructions } of nativeCode(counted).slice(0, Number(values.top))) {
-        console.log(`${String(perClick(instructions)).padStart(8)}  ${name}`);
-      }
+      printTop(
+        'Native code per click (V8 builtins and runtime, Node, libc), by function:',
+        nativeCode(counted),
+      );
     } finally {
       await child.stop();
     }
@@ -142,29 +145,6 @@ async function main(): Promise<void> {
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Clicks number `from` to `from + count - 1` of the plan, `connections` at a time. */
-async function send(
-  poster: JsonPoster,
-  url: string,
-  plan: IntakePlan,
-  from: number,
-  count: number,
-  connections: number,
-): Promise<number> {
-  let next = from;
-  let answered = 0;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (next < from + count) {
-        const { headers, body } = planRequest(plan, next++);
-        const { status } = await poster.post(url, body, headers).catch(() => ({ status: 0 }));
-        if (status >= 200 && status < 300) answered++;
-      }
-    }),
-  );
-  return answered;
 }
 
 main().catch((error: unknown) => {

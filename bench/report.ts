@@ -1,5 +1,7 @@
 import {
   INTAKE_SERVERS,
+  HEAD_TO_HEAD,
+  runOf,
   type HeadToHead,
   type HeadToHeadRun,
   type IntakeResults,
@@ -533,8 +535,6 @@ function splitSection(intake: IntakeResults): string[] {
 /** The medians of a head-to-head comparison: each server's, and the per-round ratios'. */
 export function headToHeadFigures(h2h: HeadToHead) {
   const median = (values: number[]) => percentile(values, 50);
-  const runOf = (round: HeadToHeadRun[], server: HeadToHeadRun['server']) =>
-    round.find((run) => run.server === server)!;
   const serverFigures = (server: HeadToHeadRun['server']) => ({
     rps: median(h2h.rounds.map((round) => runOf(round, server).rps)),
     p99Ms: median(h2h.rounds.map((round) => runOf(round, server).p99Ms)),
@@ -561,8 +561,6 @@ export function headToHeadFigures(h2h: HeadToHead) {
 function headToHeadSection(h2h: HeadToHead | undefined): string[] {
   if (!h2h) return [];
   const figures = headToHeadFigures(h2h);
-  const runOf = (round: HeadToHeadRun[], server: HeadToHeadRun['server']) =>
-    round.find((run) => run.server === server)!;
   const cells = (rps: number, cpu: number) => `${rate(rps)}, ${cpu.toFixed(0)} µs`;
   return [
     '',
@@ -588,9 +586,7 @@ function headToHeadSection(h2h: HeadToHead | undefined): string[] {
       ],
       [
         ...h2h.rounds.map((round, i) => {
-          const [bare, peer, ours] = (['bare-http', 'naive-nest', 'service'] as const).map(
-            (server) => runOf(round, server),
-          );
+          const [bare, peer, ours] = HEAD_TO_HEAD.map((server) => runOf(round, server));
           return [
             String(i + 1),
             cells(bare.rps, bare.cpuUsPerRequest),

@@ -81,10 +81,7 @@ export function parsePerfMap(text: string): PerfMap {
 }
 
 /** JIT code's own instructions by the JavaScript function (or regular expression) it runs. */
-export function namedJitCode(
-  counted: CountedFunction[],
-  map: PerfMap,
-): Array<{ name: string; instructions: number }> {
+export function namedJitCode(counted: CountedFunction[], map: PerfMap): CountedFunction[] {
   const byName = new Map<string, number>();
   for (const { instructions, name } of counted) {
     const address = /^\?\?\?:0x([0-9a-f]+)/.exec(name);
@@ -92,9 +89,7 @@ export function namedJitCode(
     const named = map.nameAt(parseInt(address[1], 16)) ?? 'unnamed JIT code';
     byName.set(named, (byName.get(named) ?? 0) + instructions);
   }
-  return [...byName]
-    .map(([name, instructions]) => ({ name, instructions }))
-    .sort((a, b) => b.instructions - a.instructions);
+  return largestFirst(byName);
 }
 
 /**
@@ -110,6 +105,10 @@ export function nativeCode(counted: CountedFunction[]): CountedFunction[] {
     const fn = name.replace(/^[^:]*:/, '').replace(/ \[[^\]]*\]$/, '');
     byName.set(fn, (byName.get(fn) ?? 0) + instructions);
   }
+  return largestFirst(byName);
+}
+
+function largestFirst(byName: Map<string, number>): CountedFunction[] {
   return [...byName]
     .map(([name, instructions]) => ({ name, instructions }))
     .sort((a, b) => b.instructions - a.instructions);

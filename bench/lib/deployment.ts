@@ -1,4 +1,5 @@
 import { startZouSimulator, type ZouSimulator } from '../../dev/simulator/zou';
+import type { JsonPoster } from './http-client';
 
 /**
  * The studio the bench plays: a Zou (the project's simulator), Kitsu on its own host name, and
@@ -110,6 +111,32 @@ export function planRequest(
       entitytype: 'shot',
     }),
   };
+}
+
+/**
+ * Clicks number `from` to `from + count - 1` of the plan, `connections` at a time, each sent as
+ * the last is answered (closed loop); resolves with how many were accepted (2xx).
+ */
+export async function sendClicks(
+  poster: JsonPoster,
+  url: string,
+  plan: IntakePlan,
+  from: number,
+  count: number,
+  connections: number,
+): Promise<number> {
+  let next = from;
+  let answered = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (next < from + count) {
+        const { headers, body } = planRequest(plan, next++);
+        const { status } = await poster.post(url, body, headers).catch(() => ({ status: 0 }));
+        if (status >= 200 && status < 300) answered++;
+      }
+    }),
+  );
+  return answered;
 }
 
 /** A switch of the deployed service turned off, to show what that switch costs. */

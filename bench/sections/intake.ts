@@ -69,6 +69,11 @@ export interface HeadToHeadRun {
   errors: number;
 }
 
+/** One server's run in a head-to-head round (each round holds one per server). */
+export function runOf(round: HeadToHeadRun[], server: HeadToHeadRun['server']): HeadToHeadRun {
+  return round.find((run) => run.server === server)!;
+}
+
 /**
  * Short runs of the three servers one after another, round after round, the order rotating. A
  * shared VM has slow phases that last from seconds to minutes: over one long run per server, one
@@ -121,9 +126,8 @@ async function measure(
       }
       for (const connections of sizes.intakeConnections) {
         await child.ask('latency-start');
-        const cpuBefore = child.cpuMs();
         const result = await load(connections, sizes.intakeDurationSec);
-        const cpuUsPerRequest = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
+        const { cpuUsPerRequest } = result;
         const { p50Ms, p99Ms, maxMs, gc } = await child.ask<ServerLatency>('latency');
         ctx.log(
           `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}, ${cpuUsPerRequest.toFixed(0)} µs CPU/request; in process p50 ${p50Ms.toFixed(2)} ms p99 ${p99Ms.toFixed(2)} ms; ${gc.minor} scavenges (median ${gc.minorMedianMs.toFixed(1)} ms), ${gc.major} full GCs`,
@@ -171,15 +175,18 @@ async function startServer(
   return startChild(variant ? 'service' : server, env);
 }
 
+/** A load run, with the server's CPU time per accepted request over it. */
+type MeasuredLoad = LoadResult & { cpuUsPerRequest: number };
+
 interface Loader {
-  (connections: number, durationSec: number): Promise<LoadResult>;
+  (connections: number, durationSec: number): Promise<MeasuredLoad>;
   /** Where the next run starts in the plan. */
   offset(): number;
 }
 
 /**
  * Load runs against one server, each going on where the last stopped, so no selection repeats
- * within the dedupe window.
+ * within the dedupe window, and each with the server's CPU time per request (from /proc).
  */
 function loader(
   ctx: BenchContext,
@@ -191,13 +198,15 @@ function loader(
   const variant = variantOf(server);
   const url = `${child.url}${variant ? actionPath(variant) : '/actions/bench-noop'}`;
   let offset = 0;
-  const load = async (connections: number, durationSec: number) => {
+  const load = async (connections: number, durationSec: number): Promise<MeasuredLoad> => {
+    const cpuBefore = child.cpuMs();
     const result = await generateLoad(ctx.tool, { url, connections, durationSec, plan, offset });
+    const cpuUsPerRequest = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
     // A selection may come back once the dedupe window (10 s) has passed, never within it.
     if ((result.sent / durationSec) * 10 >= planCycle(plan))
       throw new Error('the intake plan is too small for this rate');
     offset = (offset + result.sent + connections) % planCycle(plan);
-    return result;
+    return { ...result, cpuUsPerRequest };
   };
   return Object.assign(load, { offset: () => offset });
 }
@@ -221,22 +230,14 @@ async function headToHead(ctx: BenchContext, studio: BenchStudio): Promise<HeadT
     for (let round = 0; round < sizes.headToHeadRounds; round++) {
       const order = started.map((_, i) => started[(i + round) % started.length]);
       const runs: HeadToHeadRun[] = [];
-      for (const { server, child, load } of order) {
-        const cpuBefore = child.cpuMs();
-        const result = await load(connections, durationSec);
-        const cpuUsPerRequest = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
-        runs.push({
-          server,
-          rps: result.rps,
-          p99Ms: result.p99Ms,
-          cpuUsPerRequest,
-          errors: result.errors,
-        });
+      for (const { server, load } of order) {
+        const { rps, p99Ms, cpuUsPerRequest, errors } = await load(connections, durationSec);
+        runs.push({ server, rps, p99Ms, cpuUsPerRequest, errors });
       }
-      const of = (server: HeadToHeadRun['server']) => runs.find((r) => r.server === server)!;
+      const [bare, peer, ours] = HEAD_TO_HEAD.map((server) => runOf(runs, server));
       ctx.log(
-        `head to head, round ${round + 1}: service ${of('service').rps.toFixed(0)}/s p99 ${of('service').p99Ms.toFixed(2)} ms, ` +
-          `${(of('service').rps / of('naive-nest').rps).toFixed(2)}x the peer, ${(of('service').rps / of('bare-http').rps).toFixed(2)}x the bare limit`,
+        `head to head, round ${round + 1}: service ${ours.rps.toFixed(0)}/s p99 ${ours.p99Ms.toFixed(2)} ms, ` +
+          `${(ours.rps / peer.rps).toFixed(2)}x the peer, ${(ours.rps / bare.rps).toFixed(2)}x the bare limit`,
       );
       rounds.push(runs);
     }

@@ -7,7 +7,7 @@ import { wallNow } from '../lib/clock';
 import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import { JsonPoster } from '../lib/http-client';
 import { PERSON_ID, PROJECT_ID } from '../lib/kitsu-body';
-import { actionPath, planRequest, serviceEnv, startStudio } from '../lib/deployment';
+import { actionPath, planRequest, sendClicks, serviceEnv, startStudio } from '../lib/deployment';
 import { percentile, waitFor } from '../lib/stats';
 
 export interface ThroughputResults {
@@ -244,12 +244,10 @@ export async function runPickup(ctx: BenchContext): Promise<PickupLoad[]> {
     // A process's first ~20,000 requests are V8's warm-up: in that phase the scavenges promote
     // most of what each request allocated (docs/benchmarks.md), which a service that has been up
     // for a while no longer does. Closed loop, as fast as it answers.
-    const warmed = counter + sizes.pickupWarmupClicks;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (counter < warmed) await accept();
-      }),
-    );
+    const warmup = sizes.pickupWarmupClicks;
+    const accepted = await sendClicks(poster, url, studio.plan, counter, warmup, 32);
+    counter += warmup;
+    if (accepted !== warmup) throw new Error(`${warmup - accepted} warm-up clicks were refused`);
     await drained();
     await heavyLoad(
       'heavy',

@@ -59,33 +59,23 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
     options.workers === false
       ? null
       : await createWorkerContext({ env, extra: options.extra, logger });
-  const events = new Map<string, QueueEvents>();
-  const waitQueues = new Map<string, Queue>();
+  const watchers = new Map<string, Promise<{ queue: Queue; events: QueueEvents }>>();
 
   /**
-   * A queue of the test's own to wait through: BullMQ's waitUntilFinished adds a 'closing'
-   * listener to the job's queue for each wait, and a test may await dozens of jobs at once
-   * (Node warns past 10). The app's queues keep Node's default, so a leak there still warns.
+   * What waitForJob reads a queue's jobs through: its events, and a queue of the test's own.
+   * BullMQ's waitUntilFinished adds a 'closing' listener to the job's queue for each wait, and a
+   * test may await dozens of jobs at once (Node warns past 10); the app's queues keep Node's
+   * default, so a leak there still warns.
    */
-  function waitQueue(queue: string): Queue {
-    let existing = waitQueues.get(queue);
+  function watcher(name: string): Promise<{ queue: Queue; events: QueueEvents }> {
+    let existing = watchers.get(name);
     if (!existing) {
-      existing = new Queue(queue, { connection: { url: env.REDIS_URL }, prefix: env.QUEUE_PREFIX });
-      existing.setMaxListeners(0);
-      waitQueues.set(queue, existing);
-    }
-    return existing;
-  }
-
-  async function queueEvents(queue: string): Promise<QueueEvents> {
-    let existing = events.get(queue);
-    if (!existing) {
-      existing = new QueueEvents(queue, {
-        connection: { url: env.REDIS_URL },
-        prefix: env.QUEUE_PREFIX,
-      });
-      events.set(queue, existing);
-      await existing.waitUntilReady();
+      const options = { connection: { url: env.REDIS_URL }, prefix: env.QUEUE_PREFIX };
+      const queue = new Queue(name, options);
+      queue.setMaxListeners(0);
+      const events = new QueueEvents(name, options);
+      existing = events.waitUntilReady().then(() => ({ queue, events }));
+      watchers.set(name, existing);
     }
     return existing;
   }
@@ -99,14 +89,15 @@ export async function startStack(options: StackOptions = {}): Promise<TestStack>
       // Links from the intake carry ?view=; the id is what comes before.
       const parsed = parseJobId(publicId.split('?')[0]);
       if (!parsed) throw new Error(`not a job id: ${publicId}`);
-      const qe = await queueEvents(parsed.queue);
-      const job = await waitQueue(parsed.queue).getJob(parsed.bullId);
+      const { queue, events } = await watcher(parsed.queue);
+      const job = await queue.getJob(parsed.bullId);
       if (!job) throw new Error(`job ${publicId} not found`);
-      await job.waitUntilFinished(qe).catch(() => undefined);
+      await job.waitUntilFinished(events).catch(() => undefined);
     },
     async close() {
-      await Promise.all([...events.values()].map((qe) => qe.close()));
-      await Promise.all([...waitQueues.values()].map((queue) => queue.close()));
+      for (const { queue, events } of await Promise.all(watchers.values())) {
+        await Promise.all([events.close(), queue.close()]);
+      }
       if (worker) await worker.close();
       await app.close();
     },
