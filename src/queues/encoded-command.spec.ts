@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis, { Command } from 'ioredis';
 import { testRedisUrl } from '../../test/support/test-env';
-import { CommandBatch, encodeCommand, type WireArg } from './encoded-command';
+import { CommandBatch, EAGER_BATCH_SIZE, encodeCommand, type WireArg } from './encoded-command';
 
 describe('encodeCommand', () => {
   it('writes exactly what ioredis writes for the same command', () => {
@@ -63,7 +63,7 @@ describe('CommandBatch', () => {
 
   const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-  it('sends one turn of commands in one socket write, each with its own reply or error', async () => {
+  it('sends a turn of commands in writes of EAGER_BATCH_SIZE, each with its own reply or error', async () => {
     await connection.set(`${key}:string`, 'not a list');
     const batch = CommandBatch.of(connection)!;
     const recorder = recordWrites();
@@ -83,7 +83,9 @@ describe('CommandBatch', () => {
       });
       // Text replies, as ioredis's own command methods give.
       expect(replies[21]).toEqual({ status: 'fulfilled', value: ['ü', 2] });
-      expect(recorder.writes).toEqual([22]);
+      // Two full batches while the turn was still sending, the rest at its end.
+      expect(EAGER_BATCH_SIZE).toBe(8);
+      expect(recorder.writes).toEqual([8, 8, 6]);
       expect(await connection.lrange(key, 0, -1)).toEqual(
         Array.from({ length: 20 }, (_, i) => `item ${i}`),
       );
@@ -92,7 +94,7 @@ describe('CommandBatch', () => {
     }
   });
 
-  it('holds what comes while a batch awaits its replies, and sends it in one write once they are in', async () => {
+  it('sends the commands of each turn at its end, without waiting for a batch still awaiting its replies', async () => {
     const batch = CommandBatch.of(connection)!;
     const waitingOn = `${key}:wake`;
     const recorder = recordWrites();
@@ -100,18 +102,18 @@ describe('CommandBatch', () => {
       // A reply that comes only when another connection pushes: the batch stays in flight.
       const blocked = batch.send('blpop', [waitingOn, 0]);
       await nextTurn();
-      const held = [];
+      const sent = [];
       for (let turn = 0; turn < 5; turn++) {
-        held.push(batch.send('incr', [`${key}:count`]), batch.send('incr', [`${key}:count`]));
+        sent.push(batch.send('incr', [`${key}:count`]), batch.send('incr', [`${key}:count`]));
         await nextTurn();
       }
-      expect(recorder.writes).toEqual([1]);
+      expect(recorder.writes).toEqual([1, 2, 2, 2, 2, 2]);
       const other = new Redis(testRedisUrl());
       await other.rpush(waitingOn, 'go');
       await other.quit();
+      // Redis answers one connection in order: the counts come after the pop they queued behind.
       expect(await blocked).toEqual([waitingOn, 'go']);
-      expect(await Promise.all(held)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      expect(recorder.writes).toEqual([1, 10]);
+      expect(await Promise.all(sent)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     } finally {
       recorder.stop();
       await connection.del(`${key}:count`);
