@@ -57,6 +57,7 @@ const LABELS: Record<IntakeServer, string> = {
 
 const ms = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)} ms` : 'n/a');
 const rate = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(0)}/s` : 'n/a');
+const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
 const mib = (bytes: number): string =>
   Number.isFinite(bytes) ? `${(bytes / 1048576).toFixed(1)} MiB` : 'n/a';
 const times = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}x` : 'n/a');
@@ -173,14 +174,14 @@ export function targets(results: BenchResults): TargetRow[] {
   }
   const tp = results.throughput;
   if (tp) {
-    const ratio = tp.serviceJobsPerSec / tp.bareJobsPerSec;
+    const ratios = tp.rounds.map((r) => r.serviceJobsPerSec / r.bareJobsPerSec);
     rows.push({
       figure: '3. worker throughput, no-op action',
       measured: rate(tp.serviceJobsPerSec),
       baseline: `bare BullMQ worker ${rate(tp.bareJobsPerSec)}`,
-      ratio: `${(ratio * 100).toFixed(0)}%`,
+      ratio: `${percent(tp.ratio)} (median of ${tp.rounds.length} rounds, ${percent(Math.min(...ratios))}–${percent(Math.max(...ratios))})`,
       target: '>= 95% of bare',
-      pass: ratio >= 0.95,
+      pass: tp.ratio >= 0.95,
     });
   }
   for (const row of results.zou?.targets ?? []) rows.push(row);
@@ -237,7 +238,9 @@ export function renderMarkdown(results: BenchResults): string {
       `${intake.addresses} addresses; no person repeats a selection within the dedupe window, so every accepted`,
       `request is a stored job. Accepted (2xx) requests per second, latency, and the server's CPU`,
       `time per accepted request (from /proc; it does not depend on how much CPU the load tool and`,
-      `Redis took, so it is the steadier comparison on a 2-core machine).`,
+      `Redis took, so it is the steadier comparison on a 2-core machine). CPUs idle is the share of`,
+      `the machine's CPU time nobody used over the run (/proc/stat): the server, Redis and the load`,
+      `tool waiting on each other rather than short of CPU.`,
       '',
       `**As deployed** is the service as a studio runs it, nothing turned off: NODE_ENV=production,`,
       `Kitsu session authentication checked with Zou (the project's simulator, in the bench`,
@@ -258,6 +261,7 @@ export function renderMarkdown(results: BenchResults): string {
             `p50`,
             `p99`,
             `CPU/request`,
+            `CPUs idle`,
             `errors`,
           ]),
         ],
@@ -273,9 +277,10 @@ export function renderMarkdown(results: BenchResults): string {
                     ms(run.p50Ms),
                     ms(run.p99Ms),
                     `${run.cpuUsPerRequest.toFixed(0)} µs`,
+                    `${(run.idleShare * 100).toFixed(0)}%`,
                     String(run.errors),
                   ]
-                : ['n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
+                : ['n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', 'n/a'];
             }),
           ],
         ),
@@ -320,15 +325,29 @@ export function renderMarkdown(results: BenchResults): string {
       '## 3. Worker throughput',
       '',
       `${tp.jobs} no-op jobs added to a paused queue, then drained; concurrency ${tp.concurrency} for both.`,
+      'Both workers run all along and drain in turns, the one going first alternating; the target',
+      "is judged on the median of the rounds' ratios, so a slow phase of the machine during one",
+      `drain (${(tp.jobs / tp.bareJobsPerSec).toFixed(1)} s each in this run) does not decide it.`,
       '',
       table(
-        ['worker', 'jobs/s', 'vs bare'],
         [
-          ['bare BullMQ Worker, no-op processor', rate(tp.bareJobsPerSec), '100%'],
+          'round',
+          'bare BullMQ Worker, no-op processor',
+          'Kitsu Actions worker role, no-op action',
+          'vs bare',
+        ],
+        [
+          ...tp.rounds.map((r, i) => [
+            String(i + 1),
+            rate(r.bareJobsPerSec),
+            rate(r.serviceJobsPerSec),
+            percent(r.serviceJobsPerSec / r.bareJobsPerSec),
+          ]),
           [
-            'Kitsu Actions worker role, no-op action',
+            '**median**',
+            rate(tp.bareJobsPerSec),
             rate(tp.serviceJobsPerSec),
-            `${((tp.serviceJobsPerSec / tp.bareJobsPerSec) * 100).toFixed(0)}%`,
+            `**${percent(tp.ratio)}**`,
           ],
         ],
       ),

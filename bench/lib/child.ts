@@ -103,6 +103,25 @@ export function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** The machine's CPU time so far, all CPUs, from /proc/stat: idle (with I/O wait) and in all. */
+export interface MachineTicks {
+  idle: number;
+  total: number;
+}
+
+export function machineTicks(): MachineTicks {
+  const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  // cpu user nice system idle iowait irq softirq steal (guest time is counted in user already).
+  const ticks = first.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, t) => sum + t, 0) };
+}
+
+/** Share of the machine's CPU time left idle between two readings. */
+export function idleShareSince(before: MachineTicks): number {
+  const now = machineTicks();
+  return (now.idle - before.idle) / Math.max(1, now.total - before.total);
+}
+
 /** Latency as the server itself saw it over one load run (see timeRequests). */
 export interface ServerLatency {
   type: 'latency';

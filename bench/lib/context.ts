@@ -13,6 +13,8 @@ export interface BenchSizes {
   /** Calls of the in-process split (ActionIntake.accept, then queue.add). */
   intakeSplitCalls: number;
   throughputJobs: number;
+  /** Drains of each worker, in alternating order (see ThroughputResults). */
+  throughputRounds: number;
   workerConcurrency: number;
   pickupLightRequests: number;
   pickupLightIntervalMs: number;
@@ -35,6 +37,7 @@ export const FULL: BenchSizes = {
   headToHeadSec: 3,
   intakeSplitCalls: 20000,
   throughputJobs: 20000,
+  throughputRounds: 5,
   workerConcurrency: 16,
   pickupLightRequests: 200,
   pickupLightIntervalMs: 10,
@@ -55,6 +58,7 @@ export const SMOKE: BenchSizes = {
   headToHeadSec: 1,
   intakeSplitCalls: 200,
   throughputJobs: 200,
+  throughputRounds: 2,
   workerConcurrency: 4,
   pickupLightRequests: 10,
   pickupLightIntervalMs: 5,

@@ -1,4 +1,11 @@
-import { startChild, type Child, type GcFigures, type ServerLatency } from '../lib/child';
+import {
+  idleShareSince,
+  machineTicks,
+  startChild,
+  type Child,
+  type GcFigures,
+  type ServerLatency,
+} from '../lib/child';
 import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import {
   actionPath,
@@ -40,6 +47,11 @@ export interface IntakeRun extends LoadResult {
    * does not depend on how much CPU the load tool and Redis took from the server.
    */
   cpuUsPerRequest: number;
+  /**
+   * Share of the machine's CPUs left idle over the run (/proc/stat): the server, Redis and the
+   * load tool waiting on each other rather than short of CPU.
+   */
+  idleShare: number;
   /** Latency inside the server process over the same run (parsed request to answer sent). */
   inProcess: { p50Ms: number; p99Ms: number; maxMs: number; gc: GcFigures };
 }
@@ -127,10 +139,10 @@ async function measure(
       for (const connections of sizes.intakeConnections) {
         await child.ask('latency-start');
         const result = await load(connections, sizes.intakeDurationSec);
-        const { cpuUsPerRequest } = result;
+        const { cpuUsPerRequest, idleShare } = result;
         const { p50Ms, p99Ms, maxMs, gc } = await child.ask<ServerLatency>('latency');
         ctx.log(
-          `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}, ${cpuUsPerRequest.toFixed(0)} µs CPU/request; in process p50 ${p50Ms.toFixed(2)} ms p99 ${p99Ms.toFixed(2)} ms; ${gc.minor} scavenges (median ${gc.minorMedianMs.toFixed(1)} ms), ${gc.major} full GCs`,
+          `intake ${server} c=${connections}: ${result.rps.toFixed(0)}/s p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms errors ${result.errors}, ${cpuUsPerRequest.toFixed(0)} µs CPU/request, CPUs ${(idleShare * 100).toFixed(0)}% idle; in process p50 ${p50Ms.toFixed(2)} ms p99 ${p99Ms.toFixed(2)} ms; ${gc.minor} scavenges (median ${gc.minorMedianMs.toFixed(1)} ms), ${gc.major} full GCs`,
         );
         const inProcess = { p50Ms, p99Ms, maxMs, gc };
         runs.push({ ...result, server, connections, cpuUsPerRequest, inProcess });
@@ -175,8 +187,8 @@ async function startServer(
   return startChild(variant ? 'service' : server, env);
 }
 
-/** A load run, with the server's CPU time per accepted request over it. */
-type MeasuredLoad = LoadResult & { cpuUsPerRequest: number };
+/** A load run, with the server's CPU time per accepted request and the machine's idle share. */
+type MeasuredLoad = LoadResult & { cpuUsPerRequest: number; idleShare: number };
 
 interface Loader {
   (connections: number, durationSec: number): Promise<MeasuredLoad>;
@@ -200,13 +212,15 @@ function loader(
   let offset = 0;
   const load = async (connections: number, durationSec: number): Promise<MeasuredLoad> => {
     const cpuBefore = child.cpuMs();
+    const machineBefore = machineTicks();
     const result = await generateLoad(ctx.tool, { url, connections, durationSec, plan, offset });
     const cpuUsPerRequest = ((child.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
+    const idleShare = idleShareSince(machineBefore);
     // A selection may come back once the dedupe window (10 s) has passed, never within it.
     if ((result.sent / durationSec) * 10 >= planCycle(plan))
       throw new Error('the intake plan is too small for this rate');
     offset = (offset + result.sent + connections) % planCycle(plan);
-    return { ...result, cpuUsPerRequest };
+    return { ...result, cpuUsPerRequest, idleShare };
   };
   return Object.assign(load, { offset: () => offset });
 }

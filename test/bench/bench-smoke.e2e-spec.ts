@@ -53,9 +53,12 @@ describe('npm run bench (smoke sizes)', () => {
     for (const r of runs) {
       expect(r.errors).toBe(0);
       expect(r.requests).toBeGreaterThan(0);
-      for (const value of [r.rps, r.p50Ms, r.p99Ms, r.cpuUsPerRequest]) {
+      for (const value of [r.rps, r.p50Ms, r.p99Ms, r.cpuUsPerRequest, r.idleShare]) {
         expect(isFigure(value)).toBe(true);
       }
+      // A share of the machine's CPU time (/proc/stat), not a percentage or a tick count.
+      expect(r.idleShare).toBeGreaterThanOrEqual(0);
+      expect(r.idleShare).toBeLessThanOrEqual(1);
     }
   });
 
@@ -115,10 +118,17 @@ describe('npm run bench (smoke sizes)', () => {
     expect(markdown).toContain('after 200 clicks of warm-up');
   });
 
-  it('measures worker throughput next to a bare BullMQ worker, and memory', () => {
+  it('measures worker throughput next to a bare BullMQ worker in alternating rounds, and memory', () => {
     const tp = results.throughput!;
+    expect(tp.rounds).toHaveLength(2);
+    for (const round of tp.rounds) {
+      expect(round.bareJobsPerSec).toBeGreaterThan(0);
+      expect(round.serviceJobsPerSec).toBeGreaterThan(0);
+    }
     expect(tp.bareJobsPerSec).toBeGreaterThan(0);
     expect(tp.serviceJobsPerSec).toBeGreaterThan(0);
+    expect(isFigure(tp.ratio) && tp.ratio > 0).toBe(true);
+    expect(markdown).toMatch(/worker throughput, no-op action .* \(median of 2 rounds, /);
     const { apiRssIdle, apiRssAfter } = results.intake!;
     for (const rss of [apiRssIdle, apiRssAfter, tp.workerRssIdle, tp.workerRssAfter]) {
       expect(rss).toBeGreaterThan(1 << 20);
