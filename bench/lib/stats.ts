@@ -6,6 +6,21 @@ export function percentile(samples: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
+export const median = (samples: number[]): number => percentile(samples, 50);
+
+/**
+ * A figure measured in rounds: the median the targets judge (a round that met a slow phase of
+ * the machine alone does not decide it), and the lowest and highest round beside it.
+ */
+export interface RoundsFigure {
+  median: number;
+  range: [number, number];
+}
+
+export function roundsFigure(values: number[]): RoundsFigure {
+  return { median: median(values), range: [Math.min(...values), Math.max(...values)] };
+}
+
 /** Polls a condition with a bound; the bench's way to wait for Redis-side progress. */
 export async function waitFor(
   what: string,

@@ -8,7 +8,7 @@ import { benchPrefix, clearBenchKeys, type BenchContext } from '../lib/context';
 import { JsonPoster } from '../lib/http-client';
 import { PERSON_ID, PROJECT_ID } from '../lib/kitsu-body';
 import { actionPath, planRequest, sendClicks, serviceEnv, startStudio } from '../lib/deployment';
-import { percentile, waitFor } from '../lib/stats';
+import { median, percentile, roundsFigure, waitFor, type RoundsFigure } from '../lib/stats';
 
 export interface ThroughputResults {
   jobs: number;
@@ -23,6 +23,8 @@ export interface ThroughputResults {
   bareJobsPerSec: number;
   serviceJobsPerSec: number;
   ratio: number;
+  /** The lowest and highest round's ratio. */
+  ratioRange: RoundsFigure['range'];
   workerRssIdle: number;
   workerRssAfter: number;
 }
@@ -137,14 +139,15 @@ export async function runThroughput(ctx: BenchContext): Promise<ThroughputResult
         serviceJobsPerSec: perSec.get('service')!,
       });
     }
-    const median = (values: number[]) => percentile(values, 50);
+    const ratio = roundsFigure(rounds.map((r) => r.serviceJobsPerSec / r.bareJobsPerSec));
     return {
       jobs,
       concurrency,
       rounds,
       bareJobsPerSec: median(rounds.map((r) => r.bareJobsPerSec)),
       serviceJobsPerSec: median(rounds.map((r) => r.serviceJobsPerSec)),
-      ratio: median(rounds.map((r) => r.serviceJobsPerSec / r.bareJobsPerSec)),
+      ratio: ratio.median,
+      ratioRange: ratio.range,
       workerRssIdle,
       workerRssAfter: service.child.rss(),
     };
